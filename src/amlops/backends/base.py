@@ -1,0 +1,250 @@
+"""The operations a verb needs from where the work runs, as a `Protocol`, plus the records they return.
+
+Verbs hold a `Backend` and never know whether it is the embedded local one or Azure Machine Learning.
+Records are frozen dataclasses; paths are local paths (the azure backend downloads before returning).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+# Pipeline run status values (Azure ML's names).
+COMPLETED = "Completed"
+FAILED = "Failed"
+
+CHAMPION = "champion"
+CHALLENGER = "challenger"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+class _Record:
+    def to_dict(self) -> dict[str, Any]:
+        return _plain(asdict(self))  # type: ignore[call-overload]
+
+
+@dataclass(frozen=True)
+class DataAsset(_Record):
+    """A registered, immutable data snapshot: `azureml:<name>:<version>`."""
+
+    name: str
+    version: str
+    hash: str
+    path: Path
+    created_at: str = ""
+    source: str = ""
+    created: bool = False  # True only on the call that registered it
+
+    @property
+    def reference(self) -> str:
+        return f"azureml:{self.name}:{self.version}"
+
+
+@dataclass(frozen=True)
+class ComponentRun(_Record):
+    """One command component run on its own (validate-data, check-drift, batch scoring)."""
+
+    component: str
+    status: str
+    exit_code: int | None
+    outputs: Mapping[str, Path]
+    log_path: Path | None
+    log_tail: str = ""
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == COMPLETED
+
+
+@dataclass(frozen=True)
+class PipelineRun(_Record):
+    """A pipeline job run. `tags` carry lineage: data asset name/version/hash, seed, git SHA."""
+
+    run_id: str
+    status: str
+    run_dir: Path
+    job_file: str
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+    outputs: Mapping[str, Path] = field(default_factory=dict)
+    tags: Mapping[str, str] = field(default_factory=dict)
+    steps: Mapping[str, str] = field(default_factory=dict)  # step name -> status
+    failed_step: str | None = None
+    error: str | None = None
+    started_at: str = ""
+    duration_s: float | None = None
+    mlflow_run_id: str | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == COMPLETED
+
+
+@dataclass(frozen=True)
+class ModelVersion(_Record):
+    name: str
+    version: str
+    aliases: tuple[str, ...] = ()
+    tags: Mapping[str, str] = field(default_factory=dict)
+    source: str = ""
+    created_at: str = ""
+    created: bool = False  # True only on the call that registered it
+
+    @property
+    def pipeline_run_id(self) -> str | None:
+        return self.tags.get("pipeline_run_id")
+
+    def metrics(self) -> dict[str, float]:
+        """The `metric.<name>` tags as floats."""
+        out: dict[str, float] = {}
+        for key, value in self.tags.items():
+            if key.startswith("metric."):
+                try:
+                    out[key.removeprefix("metric.")] = float(value)
+                except ValueError:
+                    continue
+        return out
+
+
+@dataclass(frozen=True)
+class Deployment(_Record):
+    name: str
+    endpoint: str
+    model_name: str
+    model_version: str
+    state: str  # "running" | "stopped" | "failed"
+    scoring_uri: str = ""
+    traffic: int = 0
+    pid: int | None = None
+    port: int | None = None
+    log_path: Path | None = None
+
+
+@dataclass(frozen=True)
+class Endpoint(_Record):
+    name: str
+    kind: str  # "online" | "batch"
+    deployments: tuple[Deployment, ...] = ()
+    traffic: Mapping[str, int] = field(default_factory=dict)
+    scoring_uri: str = ""
+    # Previous states, newest last: {"traffic": {...}, "model_name": ..., "champion_version": ...}
+    history: tuple[Mapping[str, Any], ...] = ()
+
+    def deployment(self, name: str) -> Deployment | None:
+        return next((d for d in self.deployments if d.name == name), None)
+
+    @property
+    def live(self) -> Deployment | None:
+        """The deployment taking the most traffic (None when no deployment takes any)."""
+        weighted = [d for d in self.deployments if self.traffic.get(d.name, 0) > 0]
+        return max(weighted, key=lambda d: self.traffic.get(d.name, 0), default=None)
+
+
+@dataclass(frozen=True)
+class InvokeResponse(_Record):
+    status_code: int
+    body: str
+    deployment: str
+    elapsed_ms: float = 0.0
+
+    def json(self) -> Any:
+        import json
+
+        return json.loads(self.body)
+
+
+@dataclass(frozen=True)
+class BatchJob(_Record):
+    endpoint: str
+    deployment: str
+    status: str
+    output_dir: Path
+    outputs: Mapping[str, Path] = field(default_factory=dict)
+    log_tail: str = ""
+
+
+Event = Mapping[str, Any]
+EventCallback = Callable[[Mapping[str, Any]], None]
+
+
+class Backend(Protocol):
+    """What verbs need. Every method raises `amlops.errors` types; none prints."""
+
+    name: str
+
+    # data assets
+    def register_data(self, name: str, path: Path) -> DataAsset: ...
+    def get_data(self, name: str, version: str | None = None) -> DataAsset: ...
+    def list_data(self) -> list[DataAsset]: ...
+
+    # components and pipeline jobs
+    def run_component(
+        self,
+        component_file: Path,
+        *,
+        inputs: Mapping[str, Any],
+        outputs: Mapping[str, Path] | None = None,
+        label: str = "",
+    ) -> ComponentRun: ...
+    def run_pipeline(
+        self,
+        job_file: Path,
+        *,
+        inputs: Mapping[str, Any],
+        tags: Mapping[str, str] | None = None,
+        on_event: EventCallback | None = None,
+    ) -> PipelineRun: ...
+    def get_run(self, run_id: str) -> PipelineRun: ...
+    def list_runs(self, limit: int = 10) -> list[PipelineRun]: ...
+    def write_run_file(self, run_id: str, name: str, content: str) -> Path: ...
+    def read_run_file(self, run_id: str, name: str) -> str | None: ...
+
+    # model registry
+    def get_model_version(
+        self, name: str, *, version: str | None = None, alias: str | None = None
+    ) -> ModelVersion: ...
+    def find_model_version(self, name: str, *, pipeline_run_id: str) -> ModelVersion | None: ...
+    def list_model_versions(self, name: str | None = None) -> list[ModelVersion]: ...
+    def register_model_version(
+        self, name: str, *, bundle_dir: Path, pipeline_run_id: str, tags: Mapping[str, str]
+    ) -> ModelVersion: ...
+    def set_alias(self, name: str, alias: str, version: str) -> None: ...
+    def download_model(self, name: str, version: str) -> Path: ...
+
+    # online endpoints
+    def get_endpoint(self, name: str) -> Endpoint | None: ...
+    def list_endpoints(self) -> list[Endpoint]: ...
+    def create_online_deployment(
+        self, endpoint: str, deployment: str, model: ModelVersion, *, deployment_spec: Path
+    ) -> Deployment: ...
+    def set_traffic(
+        self, endpoint: str, traffic: Mapping[str, int], *, record: Mapping[str, Any] | None = None
+    ) -> Endpoint: ...
+    def start_deployment(self, endpoint: str, deployment: str) -> Deployment: ...
+    def stop_deployment(self, endpoint: str, deployment: str) -> None: ...
+    def delete_deployment(self, endpoint: str, deployment: str) -> None: ...
+    def delete_endpoint(self, endpoint: str) -> None: ...
+    def pop_history(self, endpoint: str) -> Mapping[str, Any] | None: ...
+    def invoke(self, endpoint: str, body: bytes, *, deployment: str | None = None) -> InvokeResponse: ...
+
+    # batch endpoints
+    def deploy_batch(
+        self, endpoint: str, deployment: str, model: ModelVersion, *, component_file: Path
+    ) -> Deployment: ...
+    def run_batch(self, endpoint: str, *, input_path: Path, output_dir: Path | None = None) -> BatchJob: ...
+
+    # events (registry changes; `amlops run --event` listens to them)
+    def append_event(self, event: Mapping[str, Any]) -> None: ...
+    def read_events(self) -> list[dict[str, Any]]: ...
+
+    def close(self) -> None: ...
