@@ -1,0 +1,1 @@
+"""The local CI runner: expand and run Azure DevOps and GitHub Actions pipeline files offline."""
