@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
@@ -31,6 +31,7 @@ from amlops.azureml.spec import (
     OutputSpec,
     PipelineJob,
     Step,
+    literal_type,
 )
 
 DataResolver = Callable[[str], Path]
@@ -327,6 +328,8 @@ def _resolve_input(
                 step=step.name,
                 binding=reference.text,
             )
+        if spec.type is None:
+            spec = replace(spec, type=outputs[reference.name].type)
         if spec.type in LITERAL_TYPES:
             raise BindingError(
                 f"input '{spec.name}' is a {spec.type} and cannot take a step output",
@@ -349,6 +352,10 @@ def _resolve_input(
             )
         given = parent
         binding = reference.text
+        if spec.type is None:
+            spec = replace(spec, type=parent.type or literal_type(parent))
+    if spec.type is None:
+        spec = replace(spec, type=given.type or literal_type(given))
     if given.value is None:
         if spec.optional:
             return ResolvedInput(spec.name, spec.type, None)

@@ -101,10 +101,10 @@ _SETTINGS_KEYS = frozenset(
 
 @dataclass(frozen=True)
 class InputSpec:
-    """An input a component declares."""
+    """An input a component declares; `type` is None only for an inline job's input bound to the pipeline."""
 
     name: str
-    type: str
+    type: str | None
     optional: bool = False
     default: object | None = None
     enum: tuple[str, ...] | None = None
@@ -424,7 +424,10 @@ def _inline_component(step_name: str, step: YamlMap, *, file: Path) -> Component
     inputs: dict[str, InputSpec] = {}
     for key, raw in inputs_node.items():
         given = _input_value(key, raw, file=file, line=inputs_node.line_of(key))
-        inputs[key] = InputSpec(name=key, type=given.type or _literal_type(given), line=given.line)
+        # A bound input takes its type from what it is bound to (see bindings); a literal from its value.
+        bound = isinstance(given.value, str) and "${{" in given.value
+        type_ = given.type or (None if bound else literal_type(given))
+        inputs[key] = InputSpec(name=key, type=type_, optional=given.optional, line=given.line)
     outputs: dict[str, OutputSpec] = {}
     for key, raw in outputs_node.items():
         declared = _output_value(key, raw, file=file, line=outputs_node.line_of(key))
@@ -447,7 +450,8 @@ def _inline_component(step_name: str, step: YamlMap, *, file: Path) -> Component
     )
 
 
-def _literal_type(value: InputValue) -> str:
+def literal_type(value: InputValue) -> str:
+    """The input type a value implies when none is declared."""
     raw = value.value
     if isinstance(raw, bool):
         return "boolean"
@@ -534,11 +538,11 @@ def load_pipeline_job(path: Path) -> PipelineJob:
     if not isinstance(node, dict):
         raise PipelineSpecError("a pipeline job file must hold a mapping", file=file, line=1)
     job = _expect_map(node, "pipeline job", file=file, line=1)
-    _check_keys(job, _JOB_KEYS, "pipeline job", file=file)
     if job.get("type") != "pipeline":
         raise PipelineSpecError(
             f"expected 'type: pipeline', got {job.get('type')!r}", file=file, line=job.line_of("type")
         )
+    _check_keys(job, _JOB_KEYS, "pipeline job", file=file)
     settings = _expect_map(job.get("settings"), "settings", file=file, line=job.line_of("settings"))
     _check_keys(settings, _SETTINGS_KEYS, "settings", file=file)
     continue_on_failure = settings.get("continue_on_step_failure", False)
