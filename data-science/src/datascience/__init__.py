@@ -1,0 +1,1 @@
+"""Azure ML components for a dataset described by one contract (data-science/contract.yml)."""

@@ -1,0 +1,181 @@
+"""Contract-driven preprocessing shared by train, evaluate, score and batch_score.
+
+Date-time handling happens here, before the model: the timestamp column is turned into the derived
+numeric features the contract lists (`derive: [hour, weekday]`), so the sklearn pipeline and the ONNX
+graph both see only plain numeric and string columns. The ONNX model therefore has one input tensor per
+`Contract.model_inputs` entry (e.g. `pickup_datetime_hour`), float32 for numerics and string for
+categoricals, each shaped [rows, 1].
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from datascience.contract import Column, Contract
+
+MISSING_CATEGORY = "__missing__"
+
+
+def typed_frame(frame: pd.DataFrame, contract: Contract) -> pd.DataFrame:
+    """Coerce every contract column present in `frame` to its contract type; uncoercible values become NA."""
+    out = pd.DataFrame(index=frame.index)
+    for column in contract.columns:
+        if column.name in frame.columns:
+            out[column.name] = coerce_column(frame[column.name], column)
+    return out
+
+
+def coerce_column(values: pd.Series, column: Column) -> pd.Series:
+    if column.type in ("float", "int"):
+        return pd.to_numeric(values, errors="coerce").astype("float64")
+    if column.type == "bool":
+        mapped = values.map(_to_bool, na_action="ignore")
+        return mapped.astype("float64")
+    if column.type == "datetime":
+        parsed = pd.to_datetime(values, errors="coerce", format="mixed")
+        if getattr(parsed.dt, "tz", None) is not None:
+            parsed = parsed.dt.tz_localize(None)
+        return parsed
+    return values.astype(object).map(str, na_action="ignore").where(values.notna(), None)
+
+
+def _to_bool(value: Any) -> float:
+    if isinstance(value, bool | np.bool_):
+        return float(value)
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes"):
+        return 1.0
+    if text in ("false", "0", "no"):
+        return 0.0
+    return math.nan
+
+
+def derive(timestamps: pd.Series, part: str) -> pd.Series:
+    """One derived feature of a date-time series: hour (0-23), weekday (0 = Monday) or month (1-12)."""
+    accessor = timestamps.dt
+    values = {"hour": accessor.hour, "weekday": accessor.day_of_week, "month": accessor.month}[part]
+    return values.astype("float64")
+
+
+def model_frame(frame: pd.DataFrame, contract: Contract) -> pd.DataFrame:
+    """The model's input table: typed columns plus derived features, in `contract.model_inputs` order."""
+    typed = typed_frame(frame, contract)
+    out = pd.DataFrame(index=frame.index)
+    for spec in contract.model_inputs:
+        if spec.source not in typed.columns:
+            raise KeyError(f"column {spec.source!r} is missing from the data")
+        source = typed[spec.source]
+        if spec.derived:
+            out[spec.name] = derive(source, spec.derived)
+        elif spec.kind == "numeric":
+            out[spec.name] = source.astype("float64")
+        else:
+            out[spec.name] = source.where(source.notna(), MISSING_CATEGORY).astype(object)
+    return out
+
+
+def target_values(frame: pd.DataFrame, contract: Contract) -> np.ndarray:
+    target = coerce_column(frame[contract.target], contract.target_column)
+    if contract.task == "classification":
+        return target.to_numpy(dtype=object)
+    return target.to_numpy(dtype="float64")
+
+
+def onnx_feed(frame: pd.DataFrame, contract: Contract) -> dict[str, np.ndarray]:
+    """onnxruntime inputs for a `model_frame`: one [rows, 1] tensor per model input."""
+    feed = {}
+    for spec in contract.model_inputs:
+        column = frame[spec.name]
+        if spec.kind == "numeric":
+            feed[spec.name] = column.to_numpy(dtype=np.float32).reshape(-1, 1)
+        else:
+            feed[spec.name] = column.astype(str).to_numpy(dtype=object).reshape(-1, 1)
+    return feed
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A value that breaks the contract in a scoring request or batch row."""
+
+    row: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, field {self.field!r}: {self.message}"
+
+
+def record_problems(records: Iterable[Mapping[str, Any]], contract: Contract) -> list[Problem]:
+    """Check scoring records against the contract: required fields, types, nulls, ranges, categories.
+
+    The id and target columns may be present and are not checked; any other unknown field is a problem.
+    """
+    problems: list[Problem] = []
+    allowed = set(contract.names)
+    for row, record in enumerate(records):
+        if not isinstance(record, Mapping):
+            problems.append(Problem(row, "", "each record must be a JSON object of column: value"))
+            continue
+        problems.extend(Problem(row, str(name), "unknown field") for name in record if name not in allowed)
+        for column in contract.input_columns:
+            if column.name not in record:
+                problems.append(Problem(row, column.name, "required field is missing"))
+                continue
+            message = value_problem(record[column.name], column)
+            if message:
+                problems.append(Problem(row, column.name, message))
+    return problems
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None or value is pd.NaT:
+        return True
+    return isinstance(value, float | np.floating) and math.isnan(value)
+
+
+def value_problem(value: Any, column: Column) -> str | None:
+    """Why `value` breaks the contract for `column`, or None when it is fine."""
+    if _is_missing(value):
+        return None if column.nullable else "must not be null"
+    if column.type in ("float", "int"):
+        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+            return f"expected a number, got {type(value).__name__} {value!r}"
+        if column.type == "int" and float(value) != int(value):
+            return f"expected an integer, got {value!r}"
+        return _range_problem(float(value), column)
+    if column.type == "bool":
+        return None if isinstance(value, bool | np.bool_) else f"expected true/false, got {value!r}"
+    if column.type == "datetime":
+        if isinstance(value, pd.Timestamp | datetime):
+            stamp = pd.Timestamp(value)
+        else:
+            try:
+                stamp = pd.Timestamp(datetime.fromisoformat(str(value)))
+            except ValueError:
+                return f"expected an ISO 8601 date-time, got {value!r}"
+        return _range_problem(stamp.tz_localize(None) if stamp.tzinfo else stamp, column)
+    if not isinstance(value, str):
+        return f"expected a string, got {type(value).__name__} {value!r}"
+    if column.categories is not None and value not in column.categories:
+        return f"{value!r} is not an allowed category"
+    return None
+
+
+def _range_problem(value: Any, column: Column) -> str | None:
+    low, high = column.min, column.max
+    if column.type == "datetime":
+        low = pd.Timestamp(low) if low is not None else None
+        high = pd.Timestamp(high) if high is not None else None
+    if low is not None and value < low:
+        return f"{value} is below the minimum {column.min}"
+    if high is not None and value > high:
+        return f"{value} is above the maximum {column.max}"
+    return None

@@ -1,0 +1,47 @@
+"""Reading and writing tables: csv or parquet by suffix, a file or a folder of files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+SUFFIXES = (".csv", ".parquet")
+
+
+def table_files(path: str | Path) -> list[Path]:
+    """The data files at `path`: the file itself, or the csv/parquet files in the folder (sorted, recursive)."""
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+        if not files:
+            raise FileNotFoundError(f"{path}: no .csv or .parquet files in this folder")
+        return files
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file or folder")
+    if path.suffix.lower() not in SUFFIXES:
+        raise ValueError(f"{path}: unsupported file type (expected .csv or .parquet)")
+    return [path]
+
+
+def read_file(path: Path) -> pd.DataFrame:
+    if path.suffix.lower() == ".parquet":
+        return pd.read_parquet(path)
+    return pd.read_csv(path)
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    frames = [read_file(p) for p in table_files(path)]
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+
+
+def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".parquet":
+        frame.to_parquet(path, index=False)
+    elif path.suffix.lower() == ".csv":
+        frame.to_csv(path, index=False)
+    else:
+        raise ValueError(f"{path}: unsupported file type (expected .csv or .parquet)")
+    return path
