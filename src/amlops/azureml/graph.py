@@ -43,8 +43,11 @@ def _find_cycle(deps: Mapping[str, Iterable[str]], nodes: Iterable[str]) -> list
             path.append(node)
             node = next(dep for dep in deps[node] if dep in remaining)
         cycle = path[index[node] :]
-        # Report in execution direction: each step feeds the next one.
+        # Report in execution direction (each step feeds the next), from the step written first.
         cycle.reverse()
+        position = {name: i for i, name in enumerate(deps)}
+        first = min(range(len(cycle)), key=lambda i: position[cycle[i]])
+        cycle = cycle[first:] + cycle[:first]
         return [*cycle, cycle[0]]
     raise AssertionError("no cycle among the given nodes")  # pragma: no cover
 
