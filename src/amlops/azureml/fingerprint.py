@@ -11,7 +11,16 @@ from amlops.azureml.bindings import StepPlan
 
 # Written by running the code itself (or by tools around it); never part of what a step depends on.
 _IGNORED_DIRS = frozenset(
-    {"__pycache__", ".git", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".ipynb_checkpoints", ".venv"}
+    {
+        "__pycache__",
+        ".git",
+        ".pytest_cache",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".ipynb_checkpoints",
+        ".venv",
+        "mlruns",
+    }
 )
 _IGNORED_SUFFIXES = (".pyc", ".pyo")
 _IGNORED_FILES = frozenset({".DS_Store"})
