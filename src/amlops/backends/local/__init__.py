@@ -1,0 +1,212 @@
+"""The embedded `local` backend: everything in one state folder, nothing leaves the machine.
+
+<state>/mlflow.db, mlartifacts/   MLflow tracking + model registry (SQLite)
+<state>/data/<name>/<version>/    data asset snapshots (content-hashed)
+<state>/runs/<run_id>/            pipeline runs (executor layout + amlops.json + decision.json)
+<state>/components/<id>/          single component runs (validate-data, check-drift, batch jobs)
+<state>/models/<name>/<version>/  downloaded model bundles (what deployments serve)
+<state>/endpoints/<name>.json     online endpoints; server logs in endpoints/<name>/
+<state>/batch-endpoints/          batch endpoints
+<state>/events.jsonl              registry changes, one JSON object per line
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from amlops.backends.base import (
+    BatchJob,
+    ComponentRun,
+    DataAsset,
+    Deployment,
+    Endpoint,
+    EventCallback,
+    InvokeResponse,
+    ModelVersion,
+    PipelineRun,
+)
+from amlops.backends.local.data import DataStore
+from amlops.backends.local.endpoints import BatchEndpoints, OnlineEndpoints
+from amlops.backends.local.events import EventLog
+from amlops.backends.local.runs import Runs
+from amlops.backends.local.tracking import Tracking
+from amlops.config import Settings
+from amlops.errors import FailedError
+
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+
+
+class LocalBackend:
+    name = "local"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.state_dir = settings.state_dir
+        self.tracking = Tracking(self.state_dir)
+        self.data = DataStore(self.state_dir / "data")
+        self.events = EventLog(self.state_dir / "events.jsonl")
+        self.online = OnlineEndpoints(self.state_dir)
+        self.batch = BatchEndpoints(self.state_dir)
+
+    @cached_property
+    def runs(self) -> Runs:
+        return Runs(self.state_dir, self.settings.project.root, self.tracking, self.data)
+
+    # data assets
+    def register_data(self, name: str, path: Path) -> DataAsset:
+        return self.data.register(name, path)
+
+    def get_data(self, name: str, version: str | None = None) -> DataAsset:
+        return self.data.get(name, version)
+
+    def list_data(self) -> list[DataAsset]:
+        return self.data.list()
+
+    # components and pipelines
+    def run_component(
+        self,
+        component_file: Path,
+        *,
+        inputs: Mapping[str, Any],
+        outputs: Mapping[str, Path] | None = None,
+        label: str = "",
+        on_event: EventCallback | None = None,
+    ) -> ComponentRun:
+        return self.runs.run_component(
+            component_file, inputs=inputs, outputs=outputs, label=label, on_event=on_event
+        )
+
+    def run_pipeline(
+        self,
+        job_file: Path,
+        *,
+        inputs: Mapping[str, Any],
+        tags: Mapping[str, str] | None = None,
+        on_event: EventCallback | None = None,
+    ) -> PipelineRun:
+        return self.runs.run_pipeline(job_file, inputs=inputs, tags=tags, on_event=on_event)
+
+    def get_run(self, run_id: str) -> PipelineRun:
+        return self.runs.get(run_id)
+
+    def list_runs(self, limit: int = 10) -> list[PipelineRun]:
+        return self.runs.list(limit)
+
+    def write_run_file(self, run_id: str, name: str, content: str) -> Path:
+        return self.runs.write_file(run_id, name, content)
+
+    def read_run_file(self, run_id: str, name: str) -> str | None:
+        return self.runs.read_file(run_id, name)
+
+    # model registry
+    def get_model_version(
+        self, name: str, *, version: str | None = None, alias: str | None = None
+    ) -> ModelVersion:
+        return self.tracking.get_model_version(name, version=version, alias=alias)
+
+    def find_model_version(self, name: str, *, pipeline_run_id: str) -> ModelVersion | None:
+        return self.tracking.find_model_version(name, pipeline_run_id=pipeline_run_id)
+
+    def list_model_versions(self, name: str | None = None) -> list[ModelVersion]:
+        return self.tracking.list_model_versions(name)
+
+    def register_model_version(
+        self, name: str, *, bundle_dir: Path, pipeline_run_id: str, tags: Mapping[str, str]
+    ) -> ModelVersion:
+        existing = self.find_model_version(name, pipeline_run_id=pipeline_run_id)
+        if existing is not None:
+            return existing
+        mv = self.tracking.register_model_version(
+            name,
+            bundle_dir=bundle_dir,
+            pipeline_run_id=pipeline_run_id,
+            tags={**tags, "pipeline_run_id": pipeline_run_id},
+        )
+        return dataclasses.replace(mv, created=True)
+
+    def set_alias(self, name: str, alias: str, version: str) -> None:
+        self.tracking.set_alias(name, alias, version)
+
+    def download_model(self, name: str, version: str) -> Path:
+        return self.tracking.download_model(name, version, self.state_dir / "models")
+
+    # online endpoints
+    def get_endpoint(self, name: str) -> Endpoint | None:
+        return self.online.get(name)
+
+    def list_endpoints(self) -> list[Endpoint]:
+        return self.online.list() + self.batch.list()
+
+    def create_online_deployment(
+        self, endpoint: str, deployment: str, model: ModelVersion, *, deployment_spec: Path
+    ) -> Deployment:
+        model_dir = self.download_model(model.name, model.version)
+        return self.online.create_deployment(
+            endpoint, deployment, model, model_dir=model_dir, deployment_spec=deployment_spec
+        )
+
+    def set_traffic(
+        self, endpoint: str, traffic: Mapping[str, int], *, record: Mapping[str, Any] | None = None
+    ) -> Endpoint:
+        return self.online.set_traffic(endpoint, traffic, record=record)
+
+    def start_deployment(self, endpoint: str, deployment: str) -> Deployment:
+        return self.online.start(endpoint, deployment)
+
+    def stop_deployment(self, endpoint: str, deployment: str) -> None:
+        self.online.stop(endpoint, deployment)
+
+    def delete_deployment(self, endpoint: str, deployment: str) -> None:
+        self.online.delete_deployment(endpoint, deployment)
+
+    def delete_endpoint(self, endpoint: str) -> None:
+        self.online.delete(endpoint)
+
+    def pop_history(self, endpoint: str) -> Mapping[str, Any] | None:
+        return self.online.pop_history(endpoint)
+
+    def invoke(self, endpoint: str, body: bytes, *, deployment: str | None = None) -> InvokeResponse:
+        return self.online.invoke(endpoint, body, deployment=deployment)
+
+    # batch endpoints
+    def deploy_batch(
+        self, endpoint: str, deployment: str, model: ModelVersion, *, component_file: Path
+    ) -> Deployment:
+        model_dir = self.download_model(model.name, model.version)
+        return self.batch.deploy(
+            endpoint, deployment, model, model_dir=model_dir, component_file=component_file
+        )
+
+    def run_batch(self, endpoint: str, *, input_path: Path, output_dir: Path | None = None) -> BatchJob:
+        state = self.batch.get(endpoint)
+        name = state["default"]
+        record = state["deployments"][name]
+        outputs = {"output": Path(output_dir)} if output_dir else None
+        run = self.run_component(
+            Path(record["component"]),
+            inputs={"model": Path(record["model_dir"]), "input": Path(input_path).resolve()},
+            outputs=outputs,
+            label=f"batch-{endpoint}",
+        )
+        if not run.succeeded:
+            raise FailedError(
+                f"batch job on {endpoint}/{name} failed (exit {run.exit_code}); "
+                f"log {run.log_path}:\n{run.log_tail}"
+            )
+        out = run.outputs.get("output") or next(iter(run.outputs.values()))
+        return BatchJob(endpoint, name, run.status, Path(out), dict(run.outputs), run.log_tail)
+
+    # events
+    def append_event(self, event: Mapping[str, Any]) -> None:
+        self.events.append(event)
+
+    def read_events(self) -> list[dict[str, Any]]:
+        return self.events.read()
+
+    def close(self) -> None:
+        """Nothing to release: servers are meant to outlive the command."""

@@ -1,0 +1,381 @@
+"""Online endpoints as local Azure ML inference server processes; batch endpoints as component runs.
+
+An online deployment is one `azmlinfsrv` (azureml-inference-server-http, from this interpreter's
+environment) serving the project's scoring script with a model version's bundle, bound to 127.0.0.1 on a
+free port, detached so it outlives the command. Endpoint state: `<state>/endpoints/<name>.json`
+(deployments with pid, port, model version; traffic; history for rollback); server logs beside it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from amlops.backends.base import Deployment, Endpoint, InvokeResponse, ModelVersion
+from amlops.backends.local._files import now_iso, read_json, tail, write_json
+from amlops.errors import ConfigError, FailedError, NotFoundError, UsageError
+
+READY_TIMEOUT_S = float(os.environ.get("AMLOPS_READY_TIMEOUT", "90"))
+INVOKE_TIMEOUT_S = 60.0
+
+# azmlinfsrv binds 0.0.0.0 with no option to change it; this launcher runs the same server entry point
+# (`azureml_inference_server_http.amlserver.run`, what the `azmlinfsrv` script calls) bound to loopback.
+_LAUNCHER = (
+    "import sys; import azureml_inference_server_http.amlserver as s; "
+    "s.DEFAULT_HOST = '127.0.0.1'; sys.argv[0] = 'azmlinfsrv'; sys.exit(s.run())"
+)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie (exited, not yet reaped by us) counts as dead.
+    try:
+        status = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return True
+    return status != "Z"
+
+
+def http_get(url: str, timeout: float = 2.0) -> int | None:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except (OSError, ValueError):
+        return None
+
+
+def scoring_code(deployment_spec: Path) -> tuple[Path, Path]:
+    """(code folder, scoring script) from an Azure ML online deployment spec's `code_configuration`."""
+    try:
+        spec = yaml.safe_load(deployment_spec.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read deployment spec {deployment_spec}: {exc}") from None
+    config = (spec or {}).get("code_configuration") if isinstance(spec, dict) else None
+    if not isinstance(config, dict) or not config.get("code") or not config.get("scoring_script"):
+        raise ConfigError(f"{deployment_spec}: code_configuration needs `code` and `scoring_script`")
+    code = (deployment_spec.parent / str(config["code"])).resolve()
+    script = (code / str(config["scoring_script"])).resolve()
+    if not script.is_file():
+        raise ConfigError(f"{deployment_spec}: scoring script {script} does not exist")
+    return code, script
+
+
+class OnlineEndpoints:
+    def __init__(self, state_dir: Path) -> None:
+        self.root = state_dir / "endpoints"
+
+    # --- state ------------------------------------------------------------------------------------------
+    def _path(self, name: str) -> Path:
+        if not name or "/" in name or name.startswith("."):
+            raise UsageError(f"invalid endpoint name {name!r}")
+        return self.root / f"{name}.json"
+
+    def _load(self, name: str) -> dict[str, Any] | None:
+        path = self._path(name)
+        return read_json(path) if path.is_file() else None
+
+    def _require(self, name: str) -> dict[str, Any]:
+        state = self._load(name)
+        if state is None:
+            raise NotFoundError(f"no online endpoint named {name!r}; create it with `amlops deploy-online`")
+        return state
+
+    def _save(self, state: dict[str, Any]) -> None:
+        write_json(self._path(state["name"]), state)
+
+    def _deployment(self, endpoint: str, state: Mapping[str, Any], name: str) -> Deployment:
+        d = state["deployments"][name]
+        alive = pid_alive(d.get("pid"))
+        return Deployment(
+            name=name,
+            endpoint=endpoint,
+            model_name=d["model_name"],
+            model_version=str(d["model_version"]),
+            state="running" if alive else "stopped",
+            scoring_uri=f"http://127.0.0.1:{d['port']}/score" if alive and d.get("port") else "",
+            traffic=int(state.get("traffic", {}).get(name, 0)),
+            pid=d.get("pid") if alive else None,
+            port=d.get("port"),
+            log_path=Path(d["log"]) if d.get("log") else None,
+        )
+
+    def _endpoint(self, state: Mapping[str, Any]) -> Endpoint:
+        deployments = tuple(self._deployment(state["name"], state, n) for n in sorted(state["deployments"]))
+        endpoint = Endpoint(
+            name=state["name"],
+            kind="online",
+            deployments=deployments,
+            traffic={k: int(v) for k, v in state.get("traffic", {}).items()},
+            history=tuple(state.get("history", ())),
+        )
+        live = endpoint.live
+        uri = f"http://127.0.0.1:{live.port}/score" if live and live.port else ""
+        return dataclasses.replace(endpoint, scoring_uri=uri)
+
+    def get(self, name: str) -> Endpoint | None:
+        state = self._load(name)
+        return None if state is None else self._endpoint(state)
+
+    def list(self) -> list[Endpoint]:
+        if not self.root.is_dir():
+            return []
+        return [self._endpoint(read_json(p)) for p in sorted(self.root.glob("*.json"))]
+
+    # --- processes --------------------------------------------------------------------------------------
+    def _start(self, endpoint: str, name: str, record: dict[str, Any]) -> dict[str, Any]:
+        code, script, model_dir = Path(record["code"]), Path(record["script"]), Path(record["model_dir"])
+        port = free_port()
+        log = self.root / endpoint / f"{name}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(p for p in (str(code), os.environ.get("PYTHONPATH", "")) if p),
+            "AML_APP_ROOT": str(code),
+            "MLFLOW_DISABLE_TELEMETRY": "true",
+            "PYTHONUNBUFFERED": "1",
+        }
+        argv = [
+            sys.executable, "-c", _LAUNCHER,
+            "--entry_script", str(script),
+            "--model_dir", str(model_dir),
+            "--port", str(port),
+            "--worker_count", "1",
+        ]  # fmt: skip
+        with log.open("ab") as out:
+            process = subprocess.Popen(
+                argv,
+                cwd=code,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # own process group: survives this command, stopped as a group
+            )
+        record = {**record, "pid": process.pid, "port": port, "log": str(log), "started_at": now_iso()}
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise FailedError(
+                    f"deployment {endpoint}/{name} exited with code {process.returncode} "
+                    f"before it was ready; log {log}:\n{tail(log)}"
+                )
+            if http_get(f"http://127.0.0.1:{port}/") == 200:
+                return record
+            time.sleep(0.25)
+        self._kill(process.pid)
+        raise FailedError(
+            f"deployment {endpoint}/{name} was not ready within {READY_TIMEOUT_S:.0f}s; "
+            f"log {log}:\n{tail(log)}"
+        )
+
+    @staticmethod
+    def _kill(pid: int | None, timeout: float = 10.0) -> None:
+        if not pid_alive(pid):
+            return
+        try:
+            os.killpg(pid, signal.SIGTERM)
+        except (ProcessLookupError, PermissionError):
+            return
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and pid_alive(pid):
+            with contextlib.suppress(ChildProcessError):  # reap it if it is our child
+                os.waitpid(pid, os.WNOHANG)
+            time.sleep(0.1)
+        if pid_alive(pid):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
+
+    def create_deployment(
+        self, endpoint: str, deployment: str, model: ModelVersion, *, model_dir: Path, deployment_spec: Path
+    ) -> Deployment:
+        code, script = scoring_code(deployment_spec)
+        state = self._load(endpoint) or {
+            "name": endpoint,
+            "created_at": now_iso(),
+            "deployments": {},
+            "traffic": {},
+            "history": [],
+        }
+        if state["traffic"].get(deployment, 0) > 0:
+            raise UsageError(
+                f"deployment {endpoint}/{deployment} takes traffic; shift it away before replacing"
+            )
+        old = state["deployments"].get(deployment)
+        if old:
+            self._kill(old.get("pid"))
+        record = {
+            "model_name": model.name,
+            "model_version": model.version,
+            "model_dir": str(model_dir),
+            "code": str(code),
+            "script": str(script),
+        }
+        record = self._start(endpoint, deployment, record)
+        state["deployments"][deployment] = record
+        state["traffic"].setdefault(deployment, 0)
+        self._save(state)
+        return self._deployment(endpoint, state, deployment)
+
+    def start(self, endpoint: str, deployment: str) -> Deployment:
+        state = self._require(endpoint)
+        if deployment not in state["deployments"]:
+            raise NotFoundError(f"endpoint {endpoint!r} has no deployment {deployment!r}")
+        record = state["deployments"][deployment]
+        if not (pid_alive(record.get("pid")) and http_get(f"http://127.0.0.1:{record['port']}/") == 200):
+            self._kill(record.get("pid"))
+            state["deployments"][deployment] = self._start(endpoint, deployment, record)
+            self._save(state)
+        return self._deployment(endpoint, state, deployment)
+
+    def stop(self, endpoint: str, deployment: str) -> None:
+        state = self._require(endpoint)
+        record = state["deployments"].get(deployment)
+        if record:
+            self._kill(record.get("pid"))
+
+    def delete_deployment(self, endpoint: str, deployment: str) -> None:
+        state = self._require(endpoint)
+        record = state["deployments"].pop(deployment, None)
+        if record:
+            self._kill(record.get("pid"))
+        state["traffic"].pop(deployment, None)
+        self._save(state)
+
+    def delete(self, endpoint: str) -> None:
+        state = self._require(endpoint)
+        for record in state["deployments"].values():
+            self._kill(record.get("pid"))
+        self._path(endpoint).unlink(missing_ok=True)
+
+    def set_traffic(
+        self, endpoint: str, traffic: Mapping[str, int], *, record: Mapping[str, Any] | None = None
+    ) -> Endpoint:
+        state = self._require(endpoint)
+        unknown = set(traffic) - set(state["deployments"])
+        if unknown:
+            raise UsageError(f"endpoint {endpoint!r} has no deployment(s) {sorted(unknown)}")
+        if any(int(v) < 0 for v in traffic.values()) or sum(int(v) for v in traffic.values()) not in (0, 100):
+            raise UsageError(f"traffic weights must be >= 0 and sum to 100, got {dict(traffic)}")
+        if record is not None:
+            state.setdefault("history", []).append({**record, "time": now_iso()})
+        state["traffic"] = {name: int(traffic.get(name, 0)) for name in state["deployments"]}
+        self._save(state)
+        return self._endpoint(state)
+
+    def pop_history(self, endpoint: str) -> Mapping[str, Any] | None:
+        state = self._require(endpoint)
+        history = state.get("history") or []
+        if not history:
+            return None
+        entry = history.pop()
+        self._save(state)
+        return entry
+
+    def invoke(self, endpoint: str, body: bytes, *, deployment: str | None = None) -> InvokeResponse:
+        state = self._require(endpoint)
+        if deployment is None:
+            weighted = [(n, w) for n, w in state.get("traffic", {}).items() if w > 0]
+            if not weighted:
+                raise FailedError(f"endpoint {endpoint!r} has no deployment taking traffic")
+            deployment = random.choices([n for n, _ in weighted], weights=[w for _, w in weighted])[0]
+        elif deployment not in state["deployments"]:
+            raise NotFoundError(f"endpoint {endpoint!r} has no deployment {deployment!r}")
+        current = self.start(endpoint, deployment)  # a managed endpoint is always up: restart if it died
+        request = urllib.request.Request(
+            current.scoring_uri,
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json", "azureml-model-deployment": deployment},
+        )
+        started = time.monotonic()
+        try:
+            with urllib.request.urlopen(request, timeout=INVOKE_TIMEOUT_S) as response:
+                status, text = response.status, response.read().decode("utf-8", errors="replace")
+        except urllib.error.HTTPError as exc:
+            status, text = exc.code, exc.read().decode("utf-8", errors="replace")
+        except OSError as exc:
+            raise FailedError(f"cannot reach {current.scoring_uri}: {exc}") from None
+        return InvokeResponse(
+            status_code=status,
+            body=text,
+            deployment=deployment,
+            elapsed_ms=round((time.monotonic() - started) * 1000, 2),
+        )
+
+
+class BatchEndpoints:
+    """A batch deployment records which model bundle and scoring component to use; a batch job runs it."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.root = state_dir / "batch-endpoints"
+
+    def _path(self, name: str) -> Path:
+        if not name or "/" in name or name.startswith("."):
+            raise UsageError(f"invalid endpoint name {name!r}")
+        return self.root / f"{name}.json"
+
+    def deploy(
+        self, endpoint: str, deployment: str, model: ModelVersion, *, model_dir: Path, component_file: Path
+    ) -> Deployment:
+        path = self._path(endpoint)
+        state = read_json(path) if path.is_file() else {"name": endpoint, "deployments": {}, "default": None}
+        state["deployments"][deployment] = {
+            "model_name": model.name,
+            "model_version": model.version,
+            "model_dir": str(model_dir),
+            "component": str(component_file),
+            "created_at": now_iso(),
+        }
+        state["default"] = deployment
+        write_json(path, state)
+        return Deployment(deployment, endpoint, model.name, model.version, "ready", traffic=100)
+
+    def get(self, endpoint: str) -> dict[str, Any]:
+        path = self._path(endpoint)
+        if not path.is_file():
+            raise NotFoundError(f"no batch endpoint named {endpoint!r}; create it with `amlops deploy-batch`")
+        return read_json(path)
+
+    def list(self) -> list[Endpoint]:
+        if not self.root.is_dir():
+            return []
+        out = []
+        for p in sorted(self.root.glob("*.json")):
+            state = json.loads(p.read_text())
+            deployments = tuple(
+                Deployment(n, state["name"], d["model_name"], str(d["model_version"]), "ready",
+                           traffic=100 if n == state.get("default") else 0)
+                for n, d in state["deployments"].items()
+            )  # fmt: skip
+            out.append(Endpoint(state["name"], "batch", deployments, {state.get("default") or "": 100}))
+        return out

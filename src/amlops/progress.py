@@ -1,0 +1,124 @@
+"""Progress for long steps and summary tables, drawn with rich on stderr (stdout carries only results)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+
+@cache
+def console() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=False)
+
+
+def _field(event: Any, *names: str) -> Any:
+    for name in names:
+        if isinstance(event, Mapping) and name in event:
+            return event[name]
+        if hasattr(event, name):
+            return getattr(event, name)
+    return None
+
+
+def describe_event(event: Any) -> str:
+    """A short human line for one executor event (a mapping or an object with similar attributes)."""
+    kind = _field(event, "type", "kind", "event")
+    step = _field(event, "step", "step_name", "name")
+    status = _field(event, "status", "state")
+    parts = [str(p) for p in (step, kind, status) if p not in (None, "")]
+    return " ".join(parts) or str(event)
+
+
+class StepProgress:
+    """A spinner for one long action; `on_event` streams the executor's step events above it."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self._status: Any = None
+        self._started = time.monotonic()
+
+    def __enter__(self) -> StepProgress:
+        self._status = console().status(f"[bold]{self.label}[/]", spinner="dots")
+        self._status.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._status.__exit__(*exc)
+
+    def update(self, text: str) -> None:
+        elapsed = time.monotonic() - self._started
+        self._status.update(f"[bold]{self.label}[/] {text} [dim]({elapsed:.0f}s)[/]")
+
+    def on_event(self, event: Any) -> None:
+        line = describe_event(event)
+        status = str(_field(event, "status", "state") or "").lower()
+        if status in {"completed", "failed", "skipped", "cached", "reused"}:
+            colour = {"completed": "green", "failed": "red"}.get(status, "yellow")
+            console().print(f"  [{colour}]{line}[/]")
+        self.update(line)
+
+
+@dataclass
+class StageRecord:
+    name: str
+    seconds: float = 0.0
+    outcome: str = "running"
+    detail: str = ""
+
+
+@dataclass
+class Stages:
+    """Times named stages; `table()` renders them (used by the demo's summary)."""
+
+    records: list[StageRecord] = field(default_factory=list)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[StageRecord]:
+        record = StageRecord(name)
+        self.records.append(record)
+        console().rule(f"[bold]{name}")
+        started = time.monotonic()
+        try:
+            yield record
+        except BaseException:
+            record.outcome = "failed"
+            raise
+        finally:
+            record.seconds = time.monotonic() - started
+            if record.outcome == "running":
+                record.outcome = "ok"
+
+    def table(self) -> Table:
+        t = Table(title="Stages")
+        t.add_column("stage")
+        t.add_column("outcome")
+        t.add_column("seconds", justify="right")
+        t.add_column("detail")
+        for r in self.records:
+            colour = {"ok": "green", "failed": "red"}.get(r.outcome, "yellow")
+            t.add_row(r.name, f"[{colour}]{r.outcome}[/]", f"{r.seconds:.1f}", r.detail)
+        t.add_row("total", "", f"{sum(r.seconds for r in self.records):.1f}", "")
+        return t
+
+    def timings(self) -> dict[str, float]:
+        return {r.name: round(r.seconds, 2) for r in self.records}
+
+
+def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> Table:
+    t = Table(title=title, title_justify="left")
+    for c in columns:
+        t.add_column(c)
+    for row in rows:
+        t.add_row(*("" if v is None else str(v) for v in row))
+    return t
+
+
+def show(renderable: Any) -> None:
+    console().print(renderable)

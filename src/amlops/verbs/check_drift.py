@@ -1,0 +1,86 @@
+"""Compare current data with a registered reference snapshot using the project's drift component.
+
+Runs data-science/components/drift.yml (PSI/KS per contract feature). On drift it appends a
+`data-drift-detected` event (which can trigger training) and, with --fail-on-drift, exits 1.
+Prints {"drifted", "reference", "report", ...the component's summary}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from amlops.backends.base import Backend
+from amlops.config import Settings
+from amlops.errors import FailedError
+from amlops.output import emit_result, say
+from amlops.progress import StepProgress
+from amlops.verbs._common import backend_for
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--name", required=True, help="data asset holding the reference (training) data")
+    parser.add_argument("--reference-version", default=None, help="reference version (default: latest)")
+    parser.add_argument("--current", required=True, type=Path, help="current data: file or folder")
+    parser.add_argument("--threshold", type=float, default=None, help="drift threshold (component default)")
+    parser.add_argument(
+        "--contract", type=Path, default=None, help="dataset contract (default: the project's)"
+    )
+    parser.add_argument("--fail-on-drift", action=argparse.BooleanOptionalAction, default=False,
+                        help="exit 1 when drift is detected")  # fmt: skip
+
+
+def check_drift(
+    backend: Backend,
+    settings: Settings,
+    *,
+    name: str,
+    current: Path,
+    reference_version: str | None = None,
+    threshold: float | None = None,
+    contract: Path | None = None,
+    fail_on_drift: bool = False,
+) -> dict[str, Any]:
+    reference = backend.get_data(name, reference_version)
+    inputs: dict[str, Any] = {
+        "contract": (contract or settings.project.contract).resolve(),
+        "reference": reference.path,
+        "current": current.resolve(),
+    }
+    if threshold is not None:
+        inputs["threshold"] = threshold
+    with StepProgress(f"check-drift against {reference.name}:{reference.version}") as progress:
+        run = backend.run_component(
+            settings.project.component("drift"), inputs=inputs, label="drift", on_event=progress.on_event
+        )
+    if not run.succeeded:
+        raise FailedError(
+            f"drift component failed (exit {run.exit_code}); log {run.log_path}:\n{run.log_tail}"
+        )
+    report_dir = Path(next(iter(run.outputs.values())))
+    report_file = report_dir / "drift.json" if report_dir.is_dir() else report_dir
+    document = json.loads(report_file.read_text(encoding="utf-8"))
+    drifted = bool(document.get("drifted"))
+    result = {**document, "drifted": drifted, "reference": reference.reference, "report": str(report_file)}
+    if drifted:
+        backend.append_event({"type": "data-drift-detected", "data": reference.name,
+                              "reference_version": reference.version, "current": str(current)})  # fmt: skip
+        say(f"[red]drift detected[/] against {reference.reference}")
+        if fail_on_drift:
+            raise FailedError(f"drift detected against {reference.reference}", result=result)
+    else:
+        say(f"[green]no drift[/] against {reference.reference}")
+    return result
+
+
+def execute(args: argparse.Namespace) -> int:
+    emit_result(
+        check_drift(
+            backend_for(args), args.settings, name=args.name, current=args.current,
+            reference_version=args.reference_version, threshold=args.threshold, contract=args.contract,
+            fail_on_drift=args.fail_on_drift,
+        )
+    )  # fmt: skip
+    return 0

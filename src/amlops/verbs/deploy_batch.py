@@ -1,0 +1,118 @@
+"""Deploy a model version to a batch endpoint and score an input folder with the project's batch component.
+
+Runs data-science/components/batch_score.yml over --input with the version's bundle, then asserts one
+output row per input row and a `prediction` column of finite values. Exits 1 otherwise.
+Prints {"endpoint", "deployment", "model", "version", "rows", "output", "columns"}.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from amlops.backends.base import Backend
+from amlops.config import Settings
+from amlops.errors import FailedError, UsageError
+from amlops.output import emit_result, say
+from amlops.progress import StepProgress
+from amlops.verbs._common import add_model_reference, backend_for, resolve_model
+
+TABLE_SUFFIXES = (".csv", ".parquet")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--endpoint", required=True, help="batch endpoint name")
+    add_model_reference(parser)
+    parser.add_argument("--deployment", default=None, help="deployment name (default v<version>)")
+    parser.add_argument("--input", required=True, type=Path, help="file or folder of csv/parquet files")
+    parser.add_argument(
+        "--output", type=Path, default=None, help="output folder (default: in the job's folder)"
+    )
+    parser.add_argument("--component", type=Path, default=None, help="batch scoring component spec")
+
+
+def _tables(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in TABLE_SUFFIXES)
+
+
+def _read(path: Path) -> Any:
+    import pandas as pd
+
+    return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+
+
+def count_rows(path: Path) -> int:
+    """Rows over every csv/parquet file (a row count is format knowledge, not data logic)."""
+    return sum(len(_read(p)) for p in _tables(path))
+
+
+def check_predictions(output_dir: Path, expected_rows: int) -> tuple[int, list[str]]:
+    import pandas as pd
+
+    files = _tables(output_dir)
+    if not files:
+        raise FailedError(f"batch job wrote no csv/parquet file under {output_dir}")
+    frame = pd.concat([_read(p) for p in files], ignore_index=True)
+    columns = [str(c) for c in frame.columns]
+    problems = []
+    if len(frame) != expected_rows:
+        problems.append(f"{len(frame)} output row(s) for {expected_rows} input row(s)")
+    prediction = next((c for c in columns if c.startswith("prediction")), None)
+    if prediction is None:
+        problems.append(f"no prediction column in the output (columns: {columns})")
+    elif pd.api.types.is_numeric_dtype(frame[prediction]):
+        if not frame[prediction].notna().all() or not frame[prediction].abs().lt(float("inf")).all():
+            problems.append(f"column {prediction!r} has missing or infinite values")
+    elif frame[prediction].isna().any():
+        problems.append(f"column {prediction!r} has missing values")
+    if problems:
+        raise FailedError(f"batch output check failed: {'; '.join(problems)}",
+                          result={"rows": len(frame), "columns": columns, "problems": problems})  # fmt: skip
+    return len(frame), columns
+
+
+def deploy_batch(
+    backend: Backend,
+    settings: Settings,
+    *,
+    endpoint: str,
+    model_name: str,
+    version: str | None = None,
+    alias: str | None = None,
+    deployment: str | None = None,
+    input_path: Path,
+    output: Path | None = None,
+    component: Path | None = None,
+) -> dict[str, Any]:
+    input_path = input_path.resolve()
+    if not input_path.exists():
+        raise UsageError(f"batch input not found: {input_path}")
+    expected = count_rows(input_path)
+    if expected == 0:
+        raise UsageError(f"no rows in csv/parquet files under {input_path}")
+    model = resolve_model(backend, model_name, version=version, alias=alias)
+    name = deployment or f"v{model.version}"
+    component = (component or settings.project.component("batch_score")).resolve()
+    backend.deploy_batch(endpoint, name, model, component_file=component)
+    with StepProgress(f"deploy-batch {endpoint}/{name} over {expected} row(s)"):
+        job = backend.run_batch(
+            endpoint, input_path=input_path, output_dir=output.resolve() if output else None
+        )
+    rows, columns = check_predictions(job.output_dir, expected)
+    say(f"[green]batch {endpoint}/{name}: {rows} prediction(s) in {job.output_dir}[/]")
+    return {"endpoint": endpoint, "deployment": name, "model": model.name, "version": model.version,
+            "rows": rows, "columns": columns, "output": str(job.output_dir)}  # fmt: skip
+
+
+def execute(args: argparse.Namespace) -> int:
+    emit_result(
+        deploy_batch(
+            backend_for(args), args.settings, endpoint=args.endpoint, model_name=args.model_name,
+            version=args.version, alias=args.alias, deployment=args.deployment, input_path=args.input,
+            output=args.output, component=args.component,
+        )
+    )  # fmt: skip
+    return 0

@@ -1,0 +1,101 @@
+"""Validate a registered data asset with the project's own validate component (the dataset contract's suite).
+
+Runs data-science/components/validate.yml; amlops does not re-implement any check. Exits 1 when the data
+is invalid, with the component's summary (columns, expectations, counts) on stderr.
+Prints {"name", "version", "success", "failures", "report"}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from amlops.backends.base import Backend
+from amlops.config import Settings
+from amlops.errors import FailedError
+from amlops.output import emit_result, say
+from amlops.progress import StepProgress
+from amlops.verbs._common import backend_for
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--name", required=True, help="data asset name")
+    parser.add_argument("--version", default=None, help="data asset version (default: latest)")
+    parser.add_argument(
+        "--contract", type=Path, default=None, help="dataset contract (default: the project's)"
+    )
+    parser.add_argument(
+        "--report-dir", type=Path, default=None, help="where the report goes (default: run folder)"
+    )
+    parser.add_argument(
+        "--component", type=Path, default=None, help="validate component spec (default: project's)"
+    )
+
+
+def validate_data(
+    backend: Backend,
+    settings: Settings,
+    *,
+    name: str,
+    version: str | None = None,
+    contract: Path | None = None,
+    report_dir: Path | None = None,
+    component: Path | None = None,
+) -> dict[str, Any]:
+    asset = backend.get_data(name, version)
+    component = component or settings.project.component("validate")
+    with StepProgress(f"validate-data {asset.name}:{asset.version}") as progress:
+        run = backend.run_component(
+            component,
+            inputs={"contract": (contract or settings.project.contract).resolve(), "data": asset.path},
+            outputs={"report": report_dir.resolve()} if report_dir else None,
+            label=f"validate-{asset.name}-{asset.version}",
+            on_event=progress.on_event,
+        )
+    report = Path(run.outputs["report"]) if "report" in run.outputs else None
+    document: dict[str, Any] = {}
+    if report is not None and (report / "result.json").is_file():
+        document = json.loads((report / "result.json").read_text(encoding="utf-8"))
+    failures = document.get("failures", [])
+    result = {
+        "name": asset.name,
+        "version": asset.version,
+        "success": run.succeeded and bool(document.get("success", run.succeeded)),
+        "failures": failures,
+        "report": str(report) if report else None,
+        "log": str(run.log_path) if run.log_path else None,
+    }
+    if result["success"]:
+        say(f"[green]data asset {asset.name}:{asset.version} is valid[/]")
+        return result
+    for failure in failures:
+        say(f"  [red]{failure.get('column')}: {failure.get('expectation')} "
+            f"({failure.get('unexpected_count')} unexpected)[/]")  # fmt: skip
+    if not failures:
+        say(run.log_tail)
+    columns = sorted({str(f.get("column")) for f in failures})
+    raise FailedError(
+        f"data asset {asset.name}:{asset.version} is invalid"
+        + (
+            f": {len(failures)} failed expectation(s) on {', '.join(columns)}"
+            if failures
+            else f" (log {run.log_path})"
+        ),
+        result=result,
+    )
+
+
+def execute(args: argparse.Namespace) -> int:
+    result = validate_data(
+        backend_for(args),
+        args.settings,
+        name=args.name,
+        version=args.version,
+        contract=args.contract,
+        report_dir=args.report_dir,
+        component=args.component,
+    )
+    emit_result(result)
+    return 0
