@@ -271,7 +271,9 @@ def execute_step(
     outputs = MappingProxyType({name: out.path for name, out in plan.outputs.items()})
     fingerprint = step_fingerprint(plan)
     record = _read_record(record_path)
-    if not force and record is not None and _reusable(record, fingerprint, plan):
+    # Like Azure ML, a component marked `is_deterministic: false` is never reused.
+    reuse = not force and plan.component.is_deterministic
+    if reuse and _reusable(record, fingerprint, plan):
         result = StepResult(
             name=plan.name,
             status="reused",
@@ -370,7 +372,8 @@ def run_pipeline_job(
     the first step starts; spec and binding problems raise (`PipelineSpecError`, `BindingError`,
     `CycleError`), a failing step does not: it is reported in the result and in `run_dir/run.json`.
     After a failure the remaining steps are skipped, or, with `settings.continue_on_step_failure: true`,
-    only the steps that need the failed one.
+    only the steps that need the failed one. `settings.force_rerun: true` acts as `force`, and components
+    marked `is_deterministic: false` always run, as on Azure ML.
     """
     job = load_pipeline_job(Path(job_file))
     run_dir = Path(run_dir).resolve()
@@ -418,7 +421,7 @@ def run_pipeline_job(
                 env=env,
                 step_env=step_env,
                 on_event=on_event,
-                force=force,
+                force=force or job.force_rerun,
                 timeout_s=step_timeout_s,
             )
         write_run("running")

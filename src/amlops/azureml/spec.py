@@ -139,6 +139,7 @@ class ComponentSpec:
     version: str | None = None
     display_name: str | None = None
     environment_variables: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    is_deterministic: bool = True
     line: int | None = None
 
 
@@ -192,6 +193,7 @@ class PipelineJob:
     name: str | None = None
     display_name: str | None = None
     continue_on_step_failure: bool = False
+    force_rerun: bool = False
 
 
 K = TypeVar("K")
@@ -235,6 +237,13 @@ def _string_env(node: object, what: str, *, file: Path, line: int | None) -> Map
             raise PipelineSpecError(f"{what}.{key} must be a scalar", file=file, line=mapping.line_of(key))
         result[key] = str(value).lower() if isinstance(value, bool) else str(value)
     return _freeze(result)
+
+
+def _flag(node: YamlMap, key: str, what: str, *, file: Path, default: bool = False) -> bool:
+    value = node.get(key, default)
+    if not isinstance(value, bool):
+        raise PipelineSpecError(f"{what}.{key} must be true or false", file=file, line=node.line_of(key))
+    return value
 
 
 def _optional_number(node: YamlMap, key: str, *, file: Path) -> float | None:
@@ -348,6 +357,7 @@ def parse_component(node: object, *, file: Path, base_dir: Path, line: int | Non
             file=file,
             line=spec.line_of("environment_variables"),
         ),
+        is_deterministic=_flag(spec, "is_deterministic", "component", file=file, default=True),
         line=spec.line if line is None else line,
     )
 
@@ -545,13 +555,8 @@ def load_pipeline_job(path: Path) -> PipelineJob:
     _check_keys(job, _JOB_KEYS, "pipeline job", file=file)
     settings = _expect_map(job.get("settings"), "settings", file=file, line=job.line_of("settings"))
     _check_keys(settings, _SETTINGS_KEYS, "settings", file=file)
-    continue_on_failure = settings.get("continue_on_step_failure", False)
-    if not isinstance(continue_on_failure, bool):
-        raise PipelineSpecError(
-            "settings.continue_on_step_failure must be true or false",
-            file=file,
-            line=settings.line_of("continue_on_step_failure"),
-        )
+    continue_on_failure = _flag(settings, "continue_on_step_failure", "settings", file=file)
+    force_rerun = _flag(settings, "force_rerun", "settings", file=file)
     inputs_node = _expect_map(job.get("inputs"), "inputs", file=file, line=job.line_of("inputs"))
     outputs_node = _expect_map(job.get("outputs"), "outputs", file=file, line=job.line_of("outputs"))
     jobs_node = _expect_map(job.get("jobs"), "jobs", file=file, line=job.line_of("jobs"))
@@ -575,6 +580,7 @@ def load_pipeline_job(path: Path) -> PipelineJob:
         name=job.get("name"),
         display_name=job.get("display_name"),
         continue_on_step_failure=continue_on_failure,
+        force_rerun=force_rerun,
     )
 
 

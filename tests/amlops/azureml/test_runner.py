@@ -405,3 +405,18 @@ def test_spec_errors_carry_file_and_line(case, tmp_path: Path) -> None:
         run_pipeline_job(folder / "pipeline.yml", run_dir=tmp_path / "run")
     assert caught.value.file == (folder / "pipeline.yml").resolve()
     assert caught.value.line == 7
+
+
+def test_force_rerun_setting_and_non_deterministic_components_always_run(tmp_path: Path) -> None:
+    (tmp_path / "random.yml").write_text("name: random\nis_deterministic: false\ncommand: echo $RANDOM\n")
+    job = tmp_path / "job.yml"
+    text = "type: pipeline\nsettings:\n  force_rerun: {flag}\njobs:\n  fixed:\n    command: echo same\n"
+    job.write_text(text.format(flag="false") + "  random:\n    component: ./random.yml\n")
+    run_pipeline_job(job, run_dir=tmp_path / "run")
+
+    again = run_pipeline_job(job, run_dir=tmp_path / "run")
+    assert {n: s.status for n, s in again.steps.items()} == {"fixed": "reused", "random": "completed"}
+
+    job.write_text(text.format(flag="true") + "  random:\n    component: ./random.yml\n")
+    forced = run_pipeline_job(job, run_dir=tmp_path / "run")
+    assert {n: s.status for n, s in forced.steps.items()} == {"fixed": "completed", "random": "completed"}
