@@ -216,7 +216,7 @@ def pipeline_input_values(
             value=value,
             base_dir=cwd,
             type=declared.type,
-            is_path=isinstance(value, Path) or declared.is_path,
+            is_path=declared.is_path,
             optional=declared.optional,
             line=declared.line,
         )

@@ -464,10 +464,7 @@ def run_command_component(
     component = load_component(Path(component_file))
     step_name = name or component.name
     cwd = Path.cwd()
-    given = {
-        key: InputValue(name=key, value=value, base_dir=cwd, is_path=isinstance(value, Path))
-        for key, value in (inputs or {}).items()
-    }
+    given = {key: InputValue(name=key, value=value, base_dir=cwd) for key, value in (inputs or {}).items()}
     step = Step(
         name=step_name,
         component=component,

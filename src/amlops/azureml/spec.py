@@ -469,6 +469,8 @@ def literal_type(value: InputValue) -> str:
         return "integer"
     if isinstance(raw, float):
         return "number"
+    if isinstance(raw, Path):
+        return "uri_file" if raw.is_file() else "uri_folder"
     if value.is_path:
         return "uri_folder"
     return "string"

@@ -420,3 +420,13 @@ def test_force_rerun_setting_and_non_deterministic_components_always_run(tmp_pat
     job.write_text(text.format(flag="true") + "  random:\n    component: ./random.yml\n")
     forced = run_pipeline_job(job, run_dir=tmp_path / "run")
     assert {n: s.status for n, s in forced.steps.items()} == {"fixed": "completed", "random": "completed"}
+
+
+def test_paths_given_for_string_inputs_are_passed_as_text(tmp_path: Path) -> None:
+    component = tmp_path / "c.yml"
+    component.write_text(
+        "name: c\ninputs:\n  where: {type: string}\noutputs:\n  out: {type: uri_folder}\n"
+        "command: echo ${{inputs.where}} > ${{outputs.out}}/where.txt\n"
+    )
+    result = run_command_component(component, inputs={"where": Path("/some/place")}, run_dir=tmp_path / "run")
+    assert (result.outputs["out"] / "where.txt").read_text() == "/some/place\n"
