@@ -3,6 +3,10 @@
 Where we guard act (each measured with act 0.2.89, see docs/FACTS):
 - Unmapped remote actions make act go to the network: we read the workflow first (`workflow.scan`) and
   refuse unpinned or unknown actions by name and file before act starts; known ones run as stand-ins.
+- act itself replaces `actions/checkout` of the project with a copy of the working tree (untracked files
+  included, ignored ones not); our checkout stand-in only runs where act does not (another repository).
+  Without a checkout the job's workspace is empty, as on GitHub: `workflow.scan` refuses a local action
+  used before checkout.
 - Jobs whose `runs-on` label is not mapped are skipped with exit 0: we map every label we find, and after
   the run any job that should have run (no `if:`, every `needs` succeeded) but did not is `not-run`.
 - `environment:` approvals are ignored: jobs whose environment needs an approval get `if: false` in a

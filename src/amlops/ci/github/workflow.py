@@ -221,7 +221,7 @@ class _Scanner:
         environments = [e for e in [_environment(job, inputs)] if e is not None]
         uses = job.get("uses")
         if isinstance(uses, str):
-            environments.extend(self.reusable(path, text, uses, job))
+            environments.extend(self.reusable(path, text, uses, job, inputs))
         else:
             if "container" in job:
                 raise PipelineError(
@@ -229,7 +229,7 @@ class _Scanner:
                     loc,
                 )
             self.labels.update(_labels(job.get("runs-on"), job))
-            self.steps(path, text, job.get("steps") or [])
+            self.steps(path, text, job.get("steps") or [], job_id=job_id)
         condition = job.get("if")
         return JobInfo(
             id=job_id,
@@ -240,7 +240,9 @@ class _Scanner:
             loc=loc,
         )
 
-    def reusable(self, path: Path, text: str, uses: str, job: Mapping[str, Any]) -> list[str]:
+    def reusable(
+        self, path: Path, text: str, uses: str, job: Mapping[str, Any], inputs: Mapping[str, str]
+    ) -> list[str]:
         loc = self.loc(path, text, uses)
         if not uses.startswith("./"):
             raise PipelineError(
@@ -253,11 +255,15 @@ class _Scanner:
             raise PipelineError(f"reusable workflow '{uses}' not found", loc)
         called_inputs = _input_defaults(load_yaml(target, self.repo_root)[0].get("on"), "workflow_call")
         for name, value in (job.get("with") or {}).items():
-            called_inputs[name] = _scalar(value)
+            given = _scalar(value)
+            resolved = resolve_inputs(given, inputs)
+            called_inputs[name] = resolved if resolved is not None else given
         _, infos = self.workflow(target, called_inputs)
         return [env for info in infos.values() for env in info.environments]
 
-    def steps(self, path: Path, text: str, steps: Any) -> None:
+    def steps(self, path: Path, text: str, steps: Any, job_id: str | None = None) -> None:
+        """Check the `uses:` of `steps`; in a job (`job_id` given) a local action needs a checkout first."""
+        checked_out = job_id is None
         for step in steps if isinstance(steps, list) else []:
             if not isinstance(step, Mapping) or not isinstance(step.get("uses"), str):
                 continue
@@ -267,7 +273,16 @@ class _Scanner:
                 raise PipelineError(
                     f"'uses: {uses}' is a container action; the local runner has no Docker", loc
                 )
+            if uses.lower().startswith("actions/checkout@"):
+                checked_out = True
             if uses.startswith("./"):
+                if not checked_out:
+                    raise PipelineError(
+                        f"job '{job_id}' uses the local action '{uses}' before any actions/checkout step; "
+                        "the job's workspace is empty until checkout (on GitHub as here), so the action is "
+                        "not found",
+                        loc,
+                    )
                 self.local_action(uses, loc)
             else:
                 self.remote.append(parse_remote(uses, loc))

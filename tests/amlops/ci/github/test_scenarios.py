@@ -1,0 +1,117 @@
+"""Scenario corpus for the GitHub Actions runner: one folder per case under testdata/.
+
+Each case holds `.github/workflows/main.yml` (plus local actions and reusable workflows) and
+`expected.yml`: how to run it (event, inputs, payload, secrets, env, approve, approval_environments,
+git) and what must come out (`expect`: ok, job statuses, run counts, step outputs, printed lines, lines
+that must not appear, pending approvals, artifacts, or the error message expected before anything runs).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from amlops.ci.errors import PipelineError
+from amlops.ci.github import RunResult, run_workflow
+
+TESTDATA = Path(__file__).parent / "testdata"
+CASES = sorted(p.name for p in TESTDATA.iterdir() if (p / "expected.yml").is_file())
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def make_repo(case: Path, target: Path, *, git: bool) -> Path:
+    shutil.copytree(case, target, ignore=shutil.ignore_patterns("expected.yml"))
+    if git:
+        env = {
+            **os.environ,
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@example.invalid",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@example.invalid",
+        }
+        for args in (
+            ["init", "-q", "-b", "main"],
+            ["remote", "add", "origin", "https://github.com/example/project.git"],
+            ["add", "-A"],
+            ["-c", "commit.gpgsign=false", "commit", "-q", "-m", "case"],
+        ):
+            subprocess.run(["git", "-C", str(target), *args], env=env, check=True, capture_output=True)
+    return target
+
+
+def check(result: RunResult, expect: dict[str, Any], run_dir: Path) -> None:
+    where = f"\n--- log ---\n{result.log}"
+    if "ok" in expect:
+        assert result.ok is expect["ok"], where
+    if "jobs" in expect:
+        assert {k: v.status for k, v in result.jobs.items()} == expect["jobs"], where
+    for job, count in (expect.get("runs") or {}).items():
+        assert len(result.jobs[job].runs) == count, where
+    for key, value in (expect.get("outputs") or {}).items():
+        job, step, name = key.split(".", 2)
+        assert result.jobs[job].step(step).outputs[name] == str(value), where
+    for job, lines in (expect.get("lines") or {}).items():
+        printed = list(result.jobs[job].lines)
+        for line in lines:
+            assert str(line) in printed, f"{line!r} not printed by {job}: {printed}{where}"
+    if "order" in expect:
+        firsts = [
+            next(i for i, line in enumerate(result.log.splitlines()) if line.startswith(f"[{job}] "))
+            for job in expect["order"]
+        ]
+        assert firsts == sorted(firsts), where
+    for text in expect.get("absent") or []:
+        assert all(text not in line for line in result.lines), f"{text!r} was printed{where}"
+        assert text not in result.log, where
+    for text in expect.get("log") or []:
+        assert text in result.log, where
+    if "pending_approvals" in expect:
+        assert list(result.pending_approvals) == expect["pending_approvals"], where
+    for rel, content in (expect.get("artifacts") or {}).items():
+        assert (run_dir / "artifacts" / rel).read_text(encoding="utf-8") == content
+    if "test_reports" in expect:
+        lines = (run_dir / "test-reports.tsv").read_text(encoding="utf-8").splitlines()
+        assert len(lines) == expect["test_reports"]
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_scenario(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    case = TESTDATA / name
+    spec = yaml.safe_load((case / "expected.yml").read_text(encoding="utf-8"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    repo = make_repo(case, tmp_path / "repo", git=spec.get("git", True))
+    run_dir = tmp_path / "run"
+    expect = spec["expect"]
+    kwargs: dict[str, Any] = {
+        "event": spec["event"],
+        "repo_root": repo,
+        "inputs": spec.get("inputs"),
+        "payload": spec.get("payload"),
+        "secrets": spec.get("secrets"),
+        "env": spec.get("env"),
+        "approve": spec.get("approve", False),
+        "run_dir": run_dir,
+        "timeout": 90,
+    }
+    if "approval_environments" in spec:
+        kwargs["approval_environments"] = spec["approval_environments"]
+    workflow = repo / ".github" / "workflows" / spec.get("workflow", "main.yml")
+    if "error" in expect:
+        with pytest.raises(PipelineError) as raised:
+            run_workflow(workflow, **kwargs)
+        assert expect["error"] in str(raised.value)
+        assert not (run_dir / "event.json").exists(), "act must not have been prepared"
+        return
+    check(run_workflow(workflow, **kwargs), expect, run_dir)
+
+
+def test_corpus_is_large_enough() -> None:
+    assert len(CASES) >= 60
