@@ -69,8 +69,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, help="the pipeline file (Azure Pipelines YAML)")
     parser.add_argument("--param", action="append", metavar="NAME=VALUE", help="a pipeline parameter")
     parser.add_argument("--var", action="append", metavar="NAME=VALUE", help="a variable (compile-time)")
-    parser.add_argument("--repo", action="append", metavar="ALIAS=PATH",
-                        help="local folder of a resources.repositories alias (for file.yml@alias)")
+    parser.add_argument(
+        "--repo",
+        action="append",
+        metavar="ALIAS=PATH",
+        help="local folder of a resources.repositories alias (for file.yml@alias)",
+    )
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -78,7 +82,12 @@ def execute(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise UsageError(f"no such pipeline file: {path}")
     root = repo_root_for(path, getattr(args, "settings", None))
-    document = expand_pipeline(path, repo_root=root, repos=repo_paths(args.repo),
-                               parameters=parameter_values(args.param), variables=pairs(args.var, "--var"))
+    document = expand_pipeline(
+        path,
+        repo_root=root,
+        repos=repo_paths(args.repo),
+        parameters=parameter_values(args.param),
+        variables=pairs(args.var, "--var"),
+    )
     sys.stdout.write(dump(document))
     return 0

@@ -22,8 +22,15 @@ from amlops.ci.errors import PipelineError
 from amlops.ci.execute import RunOptions, run_file
 from amlops.errors import UsageError
 
-EVENTS = ("push", "pull_request", "schedule", "workflow_dispatch", "repository_dispatch", "model-registered",
-          "manual")
+EVENTS = (
+    "push",
+    "pull_request",
+    "schedule",
+    "workflow_dispatch",
+    "repository_dispatch",
+    "model-registered",
+    "manual",
+)
 DEFAULT_VAR_GROUPS = Path("pipelines/azure-devops/variable-groups.yml")
 
 
@@ -36,8 +43,10 @@ def dialect(path: Path) -> str:
     if isinstance(doc, Mapping):
         has_on = "on" in doc or True in doc  # YAML 1.1 reads a bare `on` key as True
         jobs = doc.get("jobs")
-        if has_on and isinstance(jobs, Mapping) and any(
-            isinstance(j, Mapping) and ("runs-on" in j or "uses" in j) for j in jobs.values()
+        if (
+            has_on
+            and isinstance(jobs, Mapping)
+            and any(isinstance(j, Mapping) and ("runs-on" in j or "uses" in j) for j in jobs.values())
         ):
             return "github"
     return "azure-devops"
@@ -59,17 +68,27 @@ def load_var_groups(path: Path | None, root: Path) -> dict[str, dict[str, Any]]:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", type=Path, nargs="?", help="the pipeline file; omit to run what --event triggers")
+    parser.add_argument(
+        "file", type=Path, nargs="?", help="the pipeline file; omit to run what --event triggers"
+    )
     parser.add_argument("--event", default=None, help=f"the triggering event ({', '.join(EVENTS)}, ...)")
     parser.add_argument("--param", action="append", metavar="NAME=VALUE", help="an Azure DevOps parameter")
     parser.add_argument("--var", action="append", metavar="NAME=VALUE", help="an Azure DevOps variable")
     parser.add_argument("--input", action="append", metavar="NAME=VALUE", help="a GitHub workflow input")
-    parser.add_argument("--repo", action="append", metavar="ALIAS=PATH",
-                        help="local folder of a resources.repositories alias")
-    parser.add_argument("--var-groups", type=Path, default=None,
-                        help=f"YAML mapping of variable group -> variables (default {DEFAULT_VAR_GROUPS})")
-    parser.add_argument("--approve", action="store_true",
-                        help="approve deployments to environments that need approval (names with a 'prod' part)")
+    parser.add_argument(
+        "--repo", action="append", metavar="ALIAS=PATH", help="local folder of a resources.repositories alias"
+    )
+    parser.add_argument(
+        "--var-groups",
+        type=Path,
+        default=None,
+        help=f"YAML mapping of variable group -> variables (default {DEFAULT_VAR_GROUPS})",
+    )
+    parser.add_argument(
+        "--approve",
+        action="store_true",
+        help="approve deployments to environments that need approval (names with a 'prod' part)",
+    )
 
 
 def _state_dir(args: argparse.Namespace, root: Path) -> Path:
@@ -85,10 +104,13 @@ def run_one(path: Path, args: argparse.Namespace, event: str) -> int:
         try:
             github = importlib.import_module("amlops.ci.github")
         except ModuleNotFoundError:
-            raise UsageError(f"{path} is a GitHub Actions workflow, but the GitHub runner (amlops.ci.github) "
-                             "is not part of this installation yet") from None
-        result = github.run_workflow(path, event=event, inputs=pairs(args.input, "--input"), repo_root=root,
-                                     env=dict(os.environ))
+            raise UsageError(
+                f"{path} is a GitHub Actions workflow, but the GitHub runner (amlops.ci.github) "
+                "is not part of this installation yet"
+            ) from None
+        result = github.run_workflow(
+            path, event=event, inputs=pairs(args.input, "--input"), repo_root=root, env=dict(os.environ)
+        )
         return 0 if result.ok else 1
     options = RunOptions(
         repo_root=root,
@@ -117,8 +139,10 @@ def execute(args: argparse.Namespace) -> int:
     try:
         triggers = importlib.import_module("amlops.ci.triggers")
     except ModuleNotFoundError:
-        raise UsageError("amlops run without FILE needs the trigger selection (amlops.ci.triggers), "
-                         "which is not part of this installation yet; pass a pipeline file") from None
+        raise UsageError(
+            "amlops run without FILE needs the trigger selection (amlops.ci.triggers), "
+            "which is not part of this installation yet; pass a pipeline file"
+        ) from None
     selected = triggers.select(root, event)
     if not selected:
         print(f"No pipeline is triggered by the event '{event}'.")

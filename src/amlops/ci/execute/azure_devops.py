@@ -44,12 +44,22 @@ from amlops.ci.parse.azure_devops import DEFAULT_STAGE, Job, Step, Variable, par
 from amlops.ci.plan import PlannedJob, PlannedStage, plan_pipeline
 
 SUCCEEDED, WITH_ISSUES, FAILED, SKIPPED, CANCELED, WAITING = (
-    "Succeeded", "SucceededWithIssues", "Failed", "Skipped", "Canceled", "WaitingForApproval",
+    "Succeeded",
+    "SucceededWithIssues",
+    "Failed",
+    "Skipped",
+    "Canceled",
+    "WaitingForApproval",
 )
 OK_RESULTS = (SUCCEEDED, WITH_ISSUES)
 MACRO = re.compile(r"\$\(([A-Za-z0-9_][A-Za-z0-9_.\- ]*)\)")
-REASONS = {"push": "IndividualCI", "pull_request": "PullRequest", "schedule": "Schedule",
-           "workflow_dispatch": "Manual", "manual": "Manual"}
+REASONS = {
+    "push": "IndividualCI",
+    "pull_request": "PullRequest",
+    "schedule": "Schedule",
+    "workflow_dispatch": "Manual",
+    "manual": "Manual",
+}
 
 
 def requires_approval(environment: str) -> bool:
@@ -240,33 +250,58 @@ class Runner:
         if not (stripped.startswith("$[") and stripped.endswith("]")):
             return text
         try:
-            value = evaluate(stripped[2:-1], Context(named=named, counters=self.counters,
-                                                     where="runtime expressions"))
+            value = evaluate(
+                stripped[2:-1], Context(named=named, counters=self.counters, where="runtime expressions")
+            )
         except ExpressionError as exc:
-            raise PipelineError(f"{what}: error in runtime expression '{stripped}': {exc.message}", loc) from None
-        return "" if value is None else to_string(value) if not isinstance(value, (dict, list)) else json.dumps(value)
+            raise PipelineError(
+                f"{what}: error in runtime expression '{stripped}': {exc.message}", loc
+            ) from None
+        return (
+            ""
+            if value is None
+            else to_string(value)
+            if not isinstance(value, (dict, list))
+            else json.dumps(value)
+        )
 
-    def condition(self, text: str, named: dict[str, Any], status: Callable[[str, tuple[str, ...]], bool],
-                  loc: Loc | None, what: str) -> bool:
+    def condition(
+        self,
+        text: str,
+        named: dict[str, Any],
+        status: Callable[[str, tuple[str, ...]], bool],
+        loc: Loc | None,
+        what: str,
+    ) -> bool:
         try:
             return to_bool(evaluate(text, Context(named=named, status=status, where="conditions")))
         except ExpressionError as exc:
             column = f" (at column {exc.column})" if exc.column else ""
-            raise PipelineError(f"condition of {what}: {exc.message}{column} in '{text.strip()}'", loc) from None
+            raise PipelineError(
+                f"condition of {what}: {exc.message}{column} in '{text.strip()}'", loc
+            ) from None
 
-    def define(self, variables: Variables, items: tuple[Variable, ...], named: dict[str, Any], where: str) -> None:
+    def define(
+        self, variables: Variables, items: tuple[Variable, ...], named: dict[str, Any], where: str
+    ) -> None:
         for item in items:
             if item.group is not None:
                 group = self.options.var_groups.get(item.group)
                 if group is None:
                     raise PipelineError(
                         f"variable group '{item.group}' has no local values: list it in a --var-groups file "
-                        "(a YAML mapping of group name to variables)", item.loc)
+                        "(a YAML mapping of group name to variables)",
+                        item.loc,
+                    )
                 for name, value in group.items():
                     variables.set(str(name), to_string(value))
                 continue
-            value = self.runtime_value(item.value, {**named, "variables": variables.as_dict()}, item.loc,
-                                       f"variable '{item.name}' of {where}")
+            value = self.runtime_value(
+                item.value,
+                {**named, "variables": variables.as_dict()},
+                item.loc,
+                f"variable '{item.name}' of {where}",
+            )
             variables.set(item.name, variables.substitute(value), readonly=item.readonly)
 
     # ------------------------------------------------------------------ run
@@ -278,8 +313,14 @@ class Runner:
             (run_dir / sub).mkdir(exist_ok=True)
         predefined = self.predefined(build_id, run_dir)
         compile_vars = {**predefined, **options.variables}
-        doc = expand_pipeline(self.path, repo_root=self.repo_root, repos=options.repos,
-                              parameters=options.parameters, variables=compile_vars, limits=options.limits)
+        doc = expand_pipeline(
+            self.path,
+            repo_root=self.repo_root,
+            repos=options.repos,
+            parameters=options.parameters,
+            variables=compile_vars,
+            limits=options.limits,
+        )
         plan = plan_pipeline(parse_pipeline(doc, self.path.stem))
         self.load_counters()
         root_vars = Variables()
@@ -295,7 +336,9 @@ class Runner:
             if self.result.waiting_for is not None:
                 stage_results[planned.stage.name] = SKIPPED
                 continue
-            stage_results[planned.stage.name] = self.run_stage(planned, root_vars, stage_results, stage_outputs)
+            stage_results[planned.stage.name] = self.run_stage(
+                planned, root_vars, stage_results, stage_outputs
+            )
         self.save_counters()
         self.result.stages = {k: v for k, v in stage_results.items()}
         results = set(stage_results.values()) | {j.result for j in self.result.jobs}
@@ -308,8 +351,12 @@ class Runner:
         self.summary()
         return self.result
 
-    def _stage_named(self, stage_results: dict[str, str], stage_outputs: dict[str, dict[str, dict[str, Any]]],
-                     deps: tuple[str, ...]) -> dict[str, Any]:
+    def _stage_named(
+        self,
+        stage_results: dict[str, str],
+        stage_outputs: dict[str, dict[str, dict[str, Any]]],
+        deps: tuple[str, ...],
+    ) -> dict[str, Any]:
         dependencies = {}
         for name in deps:
             outputs: dict[str, str] = {}
@@ -321,7 +368,9 @@ class Runner:
         return {"dependencies": dependencies, "stagedependencies": stage_deps}
 
     @staticmethod
-    def _status(results: Mapping[str, str], deps: tuple[str, ...], what: str) -> Callable[[str, tuple[str, ...]], bool]:
+    def _status(
+        results: Mapping[str, str], deps: tuple[str, ...], what: str
+    ) -> Callable[[str, tuple[str, ...]], bool]:
         def status(fn: str, names: tuple[str, ...]) -> bool:
             chosen = names or deps
             unknown = [n for n in names if n not in results]
@@ -340,14 +389,23 @@ class Runner:
 
         return status
 
-    def run_stage(self, planned: PlannedStage, root_vars: Variables, stage_results: dict[str, str],
-                  stage_outputs: dict[str, dict[str, dict[str, Any]]]) -> str:
+    def run_stage(
+        self,
+        planned: PlannedStage,
+        root_vars: Variables,
+        stage_results: dict[str, str],
+        stage_outputs: dict[str, dict[str, dict[str, Any]]],
+    ) -> str:
         stage = planned.stage
         named = self._stage_named(stage_results, stage_outputs, planned.depends_on)
         shown = stage.name if stage.name != DEFAULT_STAGE else ""
-        run_it = self.condition(planned.condition, {**named, "variables": root_vars.as_dict()},
-                                self._status(stage_results, planned.depends_on, "stage"), stage.loc,
-                                f"stage '{stage.name}'")
+        run_it = self.condition(
+            planned.condition,
+            {**named, "variables": root_vars.as_dict()},
+            self._status(stage_results, planned.depends_on, "stage"),
+            stage.loc,
+            f"stage '{stage.name}'",
+        )
         stage_outputs[stage.name] = {}
         if not run_it:
             self.print(f"== Stage {stage.name}: skipped (condition: {planned.condition})")
@@ -378,18 +436,35 @@ class Runner:
             return SKIPPED
         return WITH_ISSUES if WITH_ISSUES in values else SUCCEEDED
 
-    def run_job(self, stage: str, pj: PlannedJob, stage_vars: Variables, job_results: dict[str, str],
-                stage_outputs: dict[str, dict[str, dict[str, Any]]]) -> JobResult:
+    def run_job(
+        self,
+        stage: str,
+        pj: PlannedJob,
+        stage_vars: Variables,
+        job_results: dict[str, str],
+        stage_outputs: dict[str, dict[str, dict[str, Any]]],
+    ) -> JobResult:
         job = pj.job
         jr = JobResult(stage, job.name, SUCCEEDED)
         self.result.jobs.append(jr)
-        outputs_of = {name: {"result": job_results.get(name, SKIPPED),
-                             "outputs": stage_outputs.get(stage, {}).get(name, {}).get("outputs", {})}
-                      for name in pj.depends_on}
-        previous = {s: {j: dict(i) for j, i in jobs.items()} for s, jobs in stage_outputs.items() if s != stage}
+        outputs_of = {
+            name: {
+                "result": job_results.get(name, SKIPPED),
+                "outputs": stage_outputs.get(stage, {}).get(name, {}).get("outputs", {}),
+            }
+            for name in pj.depends_on
+        }
+        previous = {
+            s: {j: dict(i) for j, i in jobs.items()} for s, jobs in stage_outputs.items() if s != stage
+        }
         named = {"dependencies": outputs_of, "stagedependencies": previous}
-        run_it = self.condition(pj.condition, {**named, "variables": stage_vars.as_dict()},
-                                self._status(job_results, pj.depends_on, "job"), job.loc, f"job '{job.name}'")
+        run_it = self.condition(
+            pj.condition,
+            {**named, "variables": stage_vars.as_dict()},
+            self._status(job_results, pj.depends_on, "job"),
+            job.loc,
+            f"job '{job.name}'",
+        )
         title = f"{stage}/{job.name}" if stage != DEFAULT_STAGE else job.name
         if not run_it:
             jr.result = SKIPPED
@@ -400,8 +475,10 @@ class Runner:
                 jr.result = WAITING
                 jr.message = f"environment '{job.environment}' requires approval"
                 self.result.waiting_for = job.environment
-                self.print(f"== Job {title}: waiting for approval of environment '{job.environment}'. "
-                           "Nothing after it runs; rerun with --approve to approve it locally.")
+                self.print(
+                    f"== Job {title}: waiting for approval of environment '{job.environment}'. "
+                    "Nothing after it runs; rerun with --approve to approve it locally."
+                )
                 return jr
             self.print(f"== Job {title}: environment '{job.environment}' approved by --approve")
         self.print(f"== Job {title}")
@@ -444,8 +521,16 @@ class Runner:
         return jr
 
     # ------------------------------------------------------------------ steps
-    def run_step(self, step: Step, index: int, job_vars: Variables, jr: JobResult, failed: bool, title: str,
-                 deadline: float | None) -> str:
+    def run_step(
+        self,
+        step: Step,
+        index: int,
+        job_vars: Variables,
+        jr: JobResult,
+        failed: bool,
+        title: str,
+        deadline: float | None,
+    ) -> str:
         name = step.name or f"step{index + 1}"
         label = job_vars.substitute(step.display_name) if step.display_name else step.label
         sr = StepResult(name, label, SUCCEEDED)
@@ -463,7 +548,9 @@ class Runner:
                 return False
             return failed if fn == "failed" else not failed
 
-        if not self.condition(condition, {"variables": job_vars.as_dict()}, status, step.loc, f"step '{label}'"):
+        if not self.condition(
+            condition, {"variables": job_vars.as_dict()}, status, step.loc, f"step '{label}'"
+        ):
             sr.result = SKIPPED
             self.print(f"-- {label}: skipped (condition: {condition})")
             return SKIPPED
@@ -485,18 +572,25 @@ class Runner:
         self.print(f"-- {label}: {sr.result}")
         return sr.result
 
-    def execute(self, step: Step, name: str, job_vars: Variables, jr: JobResult,
-                deadline: float | None) -> tuple[bool, str, str | None]:
+    def execute(
+        self, step: Step, name: str, job_vars: Variables, jr: JobResult, deadline: float | None
+    ) -> tuple[bool, str, str | None]:
         sub = job_vars.substitute
         inputs = {k: sub(v) for k, v in step.inputs}
         env_extra = {k: sub(v) for k, v in step.env}
         workdir = sub(step.working_directory) if step.working_directory else None
         if step.kind == "checkout":
             target = step.body.strip() or "self"
-            text = "nothing checked out" if target == "none" else f"using the working copy at {self.repo_root}"
+            text = (
+                "nothing checked out" if target == "none" else f"using the working copy at {self.repo_root}"
+            )
             if target not in ("self", "none"):
                 local = self.options.repos.get(target.split("@")[0])
-                text = f"repository '{target}' at {local}" if local else f"repository '{target}' is not checked out"
+                text = (
+                    f"repository '{target}' at {local}"
+                    if local
+                    else f"repository '{target}' is not checked out"
+                )
             self.print(f"checkout {target}: {text}")
             return True, "", None
         if step.kind in ("script", "bash"):
@@ -511,8 +605,12 @@ class Runner:
                 return False, f"task '{reference}' has no local equivalent (known: {known})", None
             run_dir = self.result.run_dir
             assert run_dir is not None
-            outcome = handler(inputs, tasks.TaskEnv(run_dir, run_dir / "artifacts", run_dir, self.repo_root,
-                                                    jr.name, self.result.records))
+            outcome = handler(
+                inputs,
+                tasks.TaskEnv(
+                    run_dir, run_dir / "artifacts", run_dir, self.repo_root, jr.name, self.result.records
+                ),
+            )
             if isinstance(outcome, tasks.Done):
                 for line in outcome.lines:
                     self.print(line)
@@ -530,17 +628,33 @@ class Runner:
             timeout = min(timeout, left) if timeout else left
         return self.launch(launch, name, env, workdir, timeout, job_vars, jr)
 
-    def launch(self, launch: tasks.Launch, step_name: str, env: dict[str, str], workdir: str | None,
-               timeout: float | None, job_vars: Variables, jr: JobResult) -> tuple[bool, str, str | None]:
+    def launch(
+        self,
+        launch: tasks.Launch,
+        step_name: str,
+        env: dict[str, str],
+        workdir: str | None,
+        timeout: float | None,
+        job_vars: Variables,
+        jr: JobResult,
+    ) -> tuple[bool, str, str | None]:
         run_dir = self.result.run_dir
         assert run_dir is not None
         if launch.shell == "pwsh":
             if self.pwsh is None:
-                return False, ("PowerShell (pwsh) is not installed here, so this PowerShell step cannot run "
-                               "locally; install PowerShell 7 or write the step in bash"), None
+                return (
+                    False,
+                    (
+                        "PowerShell (pwsh) is not installed here, so this PowerShell step cannot run "
+                        "locally; install PowerShell 7 or write the step in bash"
+                    ),
+                    None,
+                )
             script = run_dir / "_temp" / f"{uuid.uuid4().hex}.ps1"
-            script.write_text("$ErrorActionPreference = 'Stop'\n" + launch.script + "\nexit $LASTEXITCODE\n",
-                              encoding="utf-8")
+            script.write_text(
+                "$ErrorActionPreference = 'Stop'\n" + launch.script + "\nexit $LASTEXITCODE\n",
+                encoding="utf-8",
+            )
             argv = [self.pwsh, "-NoLogo", "-NoProfile", "-NonInteractive", "-File", str(script)]
         else:
             script = run_dir / "_temp" / f"{uuid.uuid4().hex}.sh"
@@ -551,8 +665,17 @@ class Runner:
             cwd = self.repo_root / cwd
         if not cwd.is_dir():
             return False, f"working directory {cwd} does not exist", None
-        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                stdin=subprocess.DEVNULL, text=True, errors="replace", start_new_session=True)
+        proc = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            errors="replace",
+            start_new_session=True,
+        )
         lines: queue.Queue[tuple[str, str | None]] = queue.Queue()
 
         def pump(stream: Any, kind: str) -> None:
@@ -560,8 +683,10 @@ class Runner:
                 lines.put((kind, line.rstrip("\n")))
             lines.put((kind, None))
 
-        threads = [threading.Thread(target=pump, args=(proc.stdout, "out"), daemon=True),
-                   threading.Thread(target=pump, args=(proc.stderr, "err"), daemon=True)]
+        threads = [
+            threading.Thread(target=pump, args=(proc.stdout, "out"), daemon=True),
+            threading.Thread(target=pump, args=(proc.stderr, "err"), daemon=True),
+        ]
         for t in threads:
             t.start()
         open_streams, wrote_stderr, complete, timed_out = 2, False, None, False
@@ -589,7 +714,11 @@ class Runner:
         if timed_out:
             return False, f"the step timed out after {self._minutes(timeout, start)}", None
         if code != 0:
-            return False, f"bash exited with code {code}" if launch.shell == "bash" else f"exit code {code}", complete
+            return (
+                False,
+                f"bash exited with code {code}" if launch.shell == "bash" else f"exit code {code}",
+                complete,
+            )
         if launch.fail_on_stderr and wrote_stderr:
             return False, "the step wrote to stderr and failOnStderr is true", complete
         return True, "", complete
@@ -598,8 +727,9 @@ class Runner:
     def _minutes(timeout: float | None, start: float) -> str:
         return f"{(time.monotonic() - start) / 60:.2f} minutes"
 
-    def logging_command(self, command: Any, step_name: str, job_vars: Variables, jr: JobResult,
-                        line: str) -> str | None:
+    def logging_command(
+        self, command: Any, step_name: str, job_vars: Variables, jr: JobResult, line: str
+    ) -> str | None:
         key = f"{command.area}.{command.action}"
         if key == "task.setvariable":
             variable = command.properties.get("variable", "")
@@ -615,7 +745,9 @@ class Runner:
             else:
                 job_vars.set(variable, command.message, secret=secret, readonly=command.flag("isreadonly"))
             shown = "***" if secret else command.message
-            self.print(f"##[debug]set variable {variable}{' (output)' if command.flag('isoutput') else ''} = {shown}")
+            self.print(
+                f"##[debug]set variable {variable}{' (output)' if command.flag('isoutput') else ''} = {shown}"
+            )
             return None
         if key == "task.logissue":
             kind = command.properties.get("type", "warning").lower()
@@ -632,8 +764,15 @@ class Runner:
             current = job_vars.get("PATH") or os.environ.get("PATH", "")
             job_vars.set("PATH", f"{path}{os.pathsep}{current}")
             return None
-        if key in ("build.updatebuildnumber", "build.addbuildtag", "task.setprogress", "task.uploadsummary",
-                   "task.uploadfile", "artifact.upload", "task.addattachment"):
+        if key in (
+            "build.updatebuildnumber",
+            "build.addbuildtag",
+            "task.setprogress",
+            "task.uploadsummary",
+            "task.uploadfile",
+            "artifact.upload",
+            "task.addattachment",
+        ):
             self.result.records.append({"kind": key, "message": command.message, **command.properties})
             return None
         self.print(line)

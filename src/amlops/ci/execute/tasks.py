@@ -72,8 +72,15 @@ def _true(inputs: Mapping[str, str], name: str) -> bool:
     return _get(inputs, name).strip().lower() == "true"
 
 
-def _script_launch(inputs: Mapping[str, str], shell: str, *, inline_key: str, path_key: str,
-                   location: str, env: Mapping[str, str] | None = None) -> Launch:
+def _script_launch(
+    inputs: Mapping[str, str],
+    shell: str,
+    *,
+    inline_key: str,
+    path_key: str,
+    location: str,
+    env: Mapping[str, str] | None = None,
+) -> Launch:
     if location == "inline":
         script = _get(inputs, inline_key)
     else:
@@ -82,8 +89,13 @@ def _script_launch(inputs: Mapping[str, str], shell: str, *, inline_key: str, pa
             raise TaskError(f"input '{path_key}' is required when the script comes from a file")
         args = _get(inputs, "arguments")
         script = (f"bash '{path}' {args}" if shell == "bash" else f"& '{path}' {args}").rstrip()
-    return Launch(shell, script, env or {}, _true(inputs, "failOnStderr"),
-                  _get(inputs, "workingDirectory", "cwd") or None)
+    return Launch(
+        shell,
+        script,
+        env or {},
+        _true(inputs, "failOnStderr"),
+        _get(inputs, "workingDirectory", "cwd") or None,
+    )
 
 
 @task("CmdLine@2")
@@ -94,15 +106,25 @@ def _cmdline(inputs: Mapping[str, str], env: TaskEnv) -> Launch:
 @task("Bash@3")
 def _bash(inputs: Mapping[str, str], env: TaskEnv) -> Launch:
     target = _get(inputs, "targetType", default="filePath" if _get(inputs, "filePath") else "inline").lower()
-    return _script_launch(inputs, "bash", inline_key="script", path_key="filePath",
-                          location="inline" if target == "inline" else "file")
+    return _script_launch(
+        inputs,
+        "bash",
+        inline_key="script",
+        path_key="filePath",
+        location="inline" if target == "inline" else "file",
+    )
 
 
 @task("PowerShell@2")
 def _powershell(inputs: Mapping[str, str], env: TaskEnv) -> Launch:
     target = _get(inputs, "targetType", default="filePath" if _get(inputs, "filePath") else "inline").lower()
-    return _script_launch(inputs, "pwsh", inline_key="script", path_key="filePath",
-                          location="inline" if target == "inline" else "file")
+    return _script_launch(
+        inputs,
+        "pwsh",
+        inline_key="script",
+        path_key="filePath",
+        location="inline" if target == "inline" else "file",
+    )
 
 
 @task("AzureCLI@2")
@@ -111,10 +133,17 @@ def _azure_cli(inputs: Mapping[str, str], env: TaskEnv) -> Launch:
     shells = {"bash": "bash", "pscore": "pwsh", "ps": "pwsh"}
     if script_type not in shells:
         raise TaskError(f"scriptType '{script_type}' cannot run here (use bash or pscore)")
-    location = _get(inputs, "scriptLocation", default="inlineScript" if _get(inputs, "inlineScript") else "scriptPath")
-    return _script_launch(inputs, shells[script_type], inline_key="inlineScript", path_key="scriptPath",
-                          location="inline" if location.lower() == "inlinescript" else "file",
-                          env={"AMLOPS_BACKEND": "local"})
+    location = _get(
+        inputs, "scriptLocation", default="inlineScript" if _get(inputs, "inlineScript") else "scriptPath"
+    )
+    return _script_launch(
+        inputs,
+        shells[script_type],
+        inline_key="inlineScript",
+        path_key="scriptPath",
+        location="inline" if location.lower() == "inlinescript" else "file",
+        env={"AMLOPS_BACKEND": "local"},
+    )
 
 
 @task("UsePythonVersion@0")
@@ -156,12 +185,16 @@ def _publish(inputs: Mapping[str, str], env: TaskEnv) -> Done:
 def _download(inputs: Mapping[str, str], env: TaskEnv) -> Done:
     source_kind = _get(inputs, "source", "buildType", default="current").lower()
     if source_kind not in ("current", "current build"):
-        raise TaskError(f"only artifacts of the current run can be downloaded locally (source: {source_kind})")
+        raise TaskError(
+            f"only artifacts of the current run can be downloaded locally (source: {source_kind})"
+        )
     name = _get(inputs, "artifact", "artifactName")
     if name in ("", "current"):
         name = ""
     target_text = _get(inputs, "path", "targetPath", "downloadPath")
-    names = [name] if name else sorted(p.name for p in env.artifacts.iterdir()) if env.artifacts.exists() else []
+    names = (
+        [name] if name else sorted(p.name for p in env.artifacts.iterdir()) if env.artifacts.exists() else []
+    )
     lines = []
     for artifact in names:
         source = env.artifacts / artifact
@@ -185,8 +218,9 @@ def _publish_tests(inputs: Mapping[str, str], env: TaskEnv) -> Done:
     for pattern in (p.strip() for p in patterns if p.strip()):
         base = pattern if Path(pattern).is_absolute() else str(folder / pattern)
         found.extend(sorted(glob.glob(base, recursive=True)))
-    env.records.append({"kind": "test-results", "format": _get(inputs, "testResultsFormat", default="JUnit"),
-                        "files": found})
+    env.records.append(
+        {"kind": "test-results", "format": _get(inputs, "testResultsFormat", default="JUnit"), "files": found}
+    )
     if not found:
         return Done(True, ("##[warning]No test result files matched " + ", ".join(patterns),))
     return Done(True, tuple(f"Recorded test results: {f}" for f in found))
@@ -199,10 +233,20 @@ def find_handler(reference: str) -> Handler | None:
 def git_head(root: Path) -> tuple[str, str]:
     """(branch, sha) of the working copy at `root`, or ("main", "") when it is not a git repository."""
     try:
-        branch = subprocess.run(["git", "-C", str(root), "rev-parse", "--abbrev-ref", "HEAD"],
-                                capture_output=True, text=True, timeout=10, check=True).stdout.strip()
-        sha = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"],
-                             capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+        branch = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--abbrev-ref", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        sha = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
         return (branch if branch and branch != "HEAD" else "main"), sha
     except (OSError, subprocess.SubprocessError):
         return "main", ""

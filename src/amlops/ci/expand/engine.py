@@ -19,7 +19,7 @@ from typing import Any
 from amlops.ci.errors import Loc, PipelineError
 from amlops.ci.expand.parameters import Parameter, bind, declarations
 from amlops.ci.expr import Context, ExpressionError, evaluate
-from amlops.ci.expr.evaluator import evaluate_text
+from amlops.ci.expr.evaluator import Version, evaluate_text, to_string
 from amlops.ci.yamlsource import YMap, YSeq, load_file, loc_of
 
 SECTION_KEYS = {"stages": "stages", "jobs": "jobs", "steps": "steps", "variables": "variables"}
@@ -138,7 +138,7 @@ class Expander:
             raise self.fail(f"error in '{text.strip()}': {exc.message}", loc, frame) from None
         if len(spans) == 1 and text[: spans[0][0]].strip() == "" and text[spans[0][1] :].strip() == "":
             start, end = spans[0]
-            return self.evaluate(text[start + 3 : end - 2], frame, scope, loc)
+            return _yaml_value(self.evaluate(text[start + 3 : end - 2], frame, scope, loc))
         out, last = [], 0
         for start, end in spans:
             out.append(text[last:start])
@@ -213,11 +213,12 @@ class Expander:
         scope: Mapping[str, Any],
         section: str | None = None,
         loc: Loc | None = None,
+        var_block: bool = False,
     ) -> Any:
         if isinstance(node, str):
             return self.expand_string(node, frame, scope, loc)
         if isinstance(node, Mapping):
-            return self.expand_map(node, frame, scope)
+            return self.expand_map(node, frame, scope, var_block)
         if isinstance(node, list):
             return self.expand_seq(node, frame, scope, section)
         return node
@@ -226,22 +227,23 @@ class Expander:
         loc = loc_of(node)
         return YMap(loc=frame.at(loc) if loc is not None and not loc.chain else loc)
 
-    def expand_map(self, node: Mapping[str, Any], frame: _Frame, scope: Mapping[str, Any]) -> YMap:
+    def expand_map(
+        self, node: Mapping[str, Any], frame: _Frame, scope: Mapping[str, Any], var_block: bool = False
+    ) -> YMap:
         out = self._new_map(node, frame)
         node_locs = getattr(node, "locs", {})
         if "variables" in node and isinstance(node["variables"], (list, Mapping)):
-            # Variables come first: the other keys of this mapping see them as `variables.x`.
-            variables = self.expand(node["variables"], frame, scope, "variables", node_locs.get("variables"))
+            # Variables come first: later variables and the other keys of this mapping see them.
             frame = _Frame(
                 frame.path,
                 frame.shown,
                 frame.repo,
                 frame.repo_root,
                 frame.chain,
-                {
-                    **frame.named,
-                    "variables": {**frame.named.get("variables", {}), **static_variables(variables)},
-                },
+                {**frame.named, "variables": dict(frame.named.get("variables", {}))},
+            )
+            variables = self.expand(
+                node["variables"], frame, scope, "variables", node_locs.get("variables"), var_block=True
             )
         else:
             variables = None
@@ -260,6 +262,8 @@ class Expander:
                     new_value = self.expand(value, frame, scope, SECTION_KEYS.get(str(new_key)), kloc)
                 out[new_key] = new_value
                 out.locs[new_key] = frame.at(kloc) if kloc is not None and not kloc.chain else kloc
+                if var_block:
+                    frame.named["variables"].update(static_variables({new_key: new_value}))
                 continue
             kind, rest = d
             take = False
@@ -350,8 +354,12 @@ class Expander:
                 for new_item, new_loc in self.include(item, frame, scope, section, iloc):
                     out.append(new_item)
                     out.locs.append(new_loc)
+                    if section == "variables" and "variables" in frame.named:
+                        frame.named["variables"].update(static_variables([new_item]))
                 continue
             value = self.expand(item, frame, scope, None, iloc)
+            if section == "variables" and "variables" in frame.named:
+                frame.named["variables"].update(static_variables([value]))
             shown_loc = frame.at(iloc) if iloc is not None and not iloc.chain else iloc
             if isinstance(item, str) and isinstance(value, list):
                 for v in value:
@@ -488,13 +496,20 @@ class Expander:
                 "(Azure Pipelines' parsing limit)",
                 frame.at(call_site),
             )
-        doc = self.load(path, shown)
+        try:
+            doc = self.load(path, shown)
+        except PipelineError as exc:
+            if exc.loc is None or exc.loc.chain:
+                raise
+            raise PipelineError(exc.reason, exc.loc.within(chain)) from None
         if not isinstance(doc, Mapping):
             raise PipelineError(
                 f"{shown} must be a YAML mapping (with parameters: and the template's content)",
                 Loc(shown, 1, chain),
             )
-        new_frame = _Frame(path, shown, repo, root, chain, {"variables": frame.named.get("variables", {})})
+        new_frame = _Frame(
+            path, shown, repo, root, chain, {"variables": dict(frame.named.get("variables", {}))}
+        )
         params = declarations(doc.get("parameters"), shown) if "parameters" in doc else []
         return new_frame, doc, params
 
@@ -598,6 +613,15 @@ class Expander:
                 out[key] = value
                 out.locs[key] = expanded.locs.get(key)
         return out
+
+
+def _yaml_value(value: Any) -> Any:
+    """Expression results as YAML values: whole numbers as int, versions and dates as text."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    if isinstance(value, (Version, datetime)):
+        return to_string(value)
+    return value
 
 
 def normalize_variables(value: Any) -> list[Any]:

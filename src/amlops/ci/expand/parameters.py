@@ -172,7 +172,7 @@ def coerce(param: Parameter, value: Any, template: str, origin: str, loc: Loc | 
         if is_list and value is None:
             value, items = [], []
         if not isinstance(items, list):
-            raise fail(f"a list of {section}")
+            raise fail(f"a {param.type} (a list of {section})")
         for item in items:
             if not isinstance(item, Mapping) or keys is None or not (set(item) & keys):
                 article = "an" if param.type[0] in "aeiou" else "a"

@@ -136,7 +136,9 @@ def parse_variables(node: Any, where: str) -> tuple[Variable, ...]:
         for k, v in node.items():
             loc = node.loc_of(k) if hasattr(node, "loc_of") else None
             if isinstance(v, (Mapping, list)):
-                raise PipelineError(f"variable '{k}' in {where} must have a single value, not a mapping or list", loc)
+                raise PipelineError(
+                    f"variable '{k}' in {where} must have a single value, not a mapping or list", loc
+                )
             out.append(Variable(str(k), _text(v), loc=loc))
         return tuple(out)
     if not isinstance(node, list):
@@ -149,11 +151,15 @@ def parse_variables(node: Any, where: str) -> tuple[Variable, ...]:
             value = item.get("value")
             if isinstance(value, (Mapping, list)):
                 raise PipelineError(f"variable '{item['name']}' must have a single value", loc)
-            out.append(Variable(_text(item["name"]), _text(value), bool(item.get("readonly", False)), loc=loc))
+            out.append(
+                Variable(_text(item["name"]), _text(value), bool(item.get("readonly", False)), loc=loc)
+            )
         elif isinstance(item, Mapping) and "template" in item:
             raise PipelineError("a variable template was not expanded (expand the pipeline first)", loc)
         else:
-            raise PipelineError(f"each item of 'variables' in {where} needs 'name' and 'value', or 'group'", loc)
+            raise PipelineError(
+                f"each item of 'variables' in {where} needs 'name' and 'value', or 'group'", loc
+            )
     return tuple(out)
 
 
@@ -192,7 +198,9 @@ def parse_step(node: Any, loc: Loc | None) -> Step:
         enabled=_bool(node.get("enabled", True), "enabled", loc),
         continue_on_error=_bool(node.get("continueOnError", False), "continueOnError", loc),
         timeout_minutes=_number(node.get("timeoutInMinutes"), "timeoutInMinutes", loc),
-        working_directory=None if node.get("workingDirectory") is None else _text(node.get("workingDirectory")),
+        working_directory=None
+        if node.get("workingDirectory") is None
+        else _text(node.get("workingDirectory")),
         fail_on_stderr=_bool(node.get("failOnStderr", False), "failOnStderr", loc),
         loc=loc,
     )
@@ -203,7 +211,9 @@ def _steps(node: Any, where: str, loc: Loc | None) -> tuple[Step, ...]:
         return ()
     if not isinstance(node, list):
         raise PipelineError(f"'steps' of {where} must be a list", loc)
-    return tuple(parse_step(s, node.loc_of(i) if hasattr(node, "loc_of") else loc) for i, s in enumerate(node))
+    return tuple(
+        parse_step(s, node.loc_of(i) if hasattr(node, "loc_of") else loc) for i, s in enumerate(node)
+    )
 
 
 HOOKS = ("preDeploy", "deploy", "routeTraffic", "postRouteTraffic")
@@ -269,7 +279,9 @@ def parse_job(node: Any, index: int, loc: Loc | None) -> Job:
 def _jobs(node: Any, where: str, loc: Loc | None) -> tuple[Job, ...]:
     if not isinstance(node, list):
         raise PipelineError(f"'jobs' of {where} must be a list", loc)
-    return tuple(parse_job(j, i, node.loc_of(i) if hasattr(node, "loc_of") else loc) for i, j in enumerate(node))
+    return tuple(
+        parse_job(j, i, node.loc_of(i) if hasattr(node, "loc_of") else loc) for i, j in enumerate(node)
+    )
 
 
 def parse_stage(node: Any, index: int, loc: Loc | None) -> Stage:

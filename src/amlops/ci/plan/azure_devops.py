@@ -38,7 +38,9 @@ class Plan:
     stages: tuple[PlannedStage, ...]
 
 
-def order(names: Sequence[str], deps: dict[str, tuple[str, ...]], locs: dict[str, Loc | None], what: str) -> list[str]:
+def order(
+    names: Sequence[str], deps: dict[str, tuple[str, ...]], locs: dict[str, Loc | None], what: str
+) -> list[str]:
     """Topological order, stable by declaration order; unknown names and cycles are errors."""
     known = set(names)
     for name in names:
@@ -58,7 +60,9 @@ def order(names: Sequence[str], deps: dict[str, tuple[str, ...]], locs: dict[str
             return
         if state.get(name) == 1:
             cycle = [*path[path.index(name) :], name]
-            raise PipelineError(f"{what}s depend on each other in a cycle: {' -> '.join(cycle)}", locs[cycle[0]])
+            raise PipelineError(
+                f"{what}s depend on each other in a cycle: {' -> '.join(cycle)}", locs[cycle[0]]
+            )
         state[name] = 1
         for dep in deps[name]:
             visit(dep, [*path, name])

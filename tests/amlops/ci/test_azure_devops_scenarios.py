@@ -1,0 +1,104 @@
+"""The Azure DevOps scenario corpus: one folder per case under testdata/azure_devops/.
+
+Each folder holds `pipeline.yml` (and its templates) plus one expected outcome:
+- `expected.yml`: the expanded pipeline;
+- `expected-error.txt`: every non-empty line must appear in the error message (file:line included);
+- `expected-run.yml`: the run's outcome: `result`, `stages`, `jobs` (`stage/job`, or `job` for pipelines
+  without stages), `steps` (`job/step`), `outputs` (`job/step.var`), `printed` / `not_printed` lines.
+An optional `case.yml` sets `params`, `vars`, `repos` (alias: folder in the case), `var_groups`,
+`approve`, `event`, `limits` and `mode: run` (for errors that only a run finds).
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from amlops.ci.errors import PipelineError
+from amlops.ci.execute import RunOptions, run_file
+from amlops.ci.expand import Limits, expand_pipeline
+from amlops.ci.execute.azure_devops import DEFAULT_STAGE
+from amlops.ci.yamlsource import load_file, plain
+
+CASES_DIR = Path(__file__).parent / "testdata" / "azure_devops"
+CASES = sorted(p.name for p in CASES_DIR.iterdir() if (p / "pipeline.yml").is_file())
+
+
+def _options(case: Path) -> dict[str, Any]:
+    file = case / "case.yml"
+    return plain(load_file(file, "case.yml")) or {} if file.is_file() else {}
+
+
+def _expand(root: Path, opts: dict[str, Any]) -> Any:
+    return expand_pipeline(
+        root / "pipeline.yml",
+        repo_root=root,
+        repos={k: root / v for k, v in (opts.get("repos") or {}).items()},
+        parameters=opts.get("params") or {},
+        variables={k: str(v) for k, v in (opts.get("vars") or {}).items()},
+        limits=Limits(**opts["limits"]) if opts.get("limits") else None,
+    )
+
+
+def _run(root: Path, opts: dict[str, Any], state: Path):
+    out = io.StringIO()
+    result = run_file(
+        root / "pipeline.yml",
+        RunOptions(
+            repo_root=root,
+            state_dir=state,
+            parameters=opts.get("params") or {},
+            variables={k: str(v) for k, v in (opts.get("vars") or {}).items()},
+            repos={k: root / v for k, v in (opts.get("repos") or {}).items()},
+            var_groups=opts.get("var_groups") or {},
+            approve=bool(opts.get("approve")),
+            event=opts.get("event", "manual"),
+            out=out,
+        ),
+    )
+    return result, out.getvalue()
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_scenario(case: str, tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    shutil.copytree(CASES_DIR / case, root)
+    opts = _options(root)
+    if (root / "expected.yml").is_file():
+        expected = plain(load_file(root / "expected.yml", "expected.yml"))
+        assert plain(_expand(root, opts)) == expected
+    elif (root / "expected-error.txt").is_file():
+        wanted = [line for line in (root / "expected-error.txt").read_text().splitlines() if line.strip()]
+        with pytest.raises(PipelineError) as info:
+            if opts.get("mode") == "run":
+                _run(root, opts, tmp_path / "state")
+            else:
+                _expand(root, opts)
+        for line in wanted:
+            assert line in str(info.value), f"{line!r} not in {str(info.value)!r}"
+    else:
+        expected = plain(load_file(root / "expected-run.yml", "expected-run.yml"))
+        result, log = _run(root, opts, tmp_path / "state")
+        if "result" in expected:
+            assert result.result == expected["result"], log
+        if "stages" in expected:
+            assert {k: v for k, v in result.stages.items() if k != DEFAULT_STAGE} == expected["stages"], log
+        jobs = {(j.name if j.stage == DEFAULT_STAGE else f"{j.stage}/{j.name}"): j for j in result.jobs}
+        for name, outcome in (expected.get("jobs") or {}).items():
+            assert name in jobs, f"no job {name} in {list(jobs)}\n{log}"
+            assert jobs[name].result == outcome, f"job {name}\n{log}"
+        steps = {f"{j.name}/{s.name}": s.result for j in result.jobs for s in j.steps}
+        for name, outcome in (expected.get("steps") or {}).items():
+            assert steps.get(name) == outcome, f"step {name}: {steps}\n{log}"
+        outputs = {f"{j.name}/{k}": v for j in result.jobs for k, v in j.outputs.items()}
+        for name, value in (expected.get("outputs") or {}).items():
+            assert outputs.get(name) == str(value), f"output {name}: {outputs}\n{log}"
+        lines = log.splitlines()
+        for text in expected.get("printed") or []:
+            assert any(text in line for line in lines), f"{text!r} not printed\n{log}"
+        for text in expected.get("not_printed") or []:
+            assert not any(text in line for line in lines), f"{text!r} printed\n{log}"
