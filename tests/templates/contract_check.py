@@ -75,14 +75,16 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 # GitHub's `on:` must stay a string key, not YAML 1.1's boolean True.
 _LineLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool" or first not in "oOyYnN"]
+    first: [
+        (tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool" or first not in "oOyYnN"
+    ]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
 
 def load(path: Path) -> Any:
     """Parse a YAML file keeping line numbers (`LineDict.lines`, `LineList.lines`)."""
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
 
 
 def is_expression(value: Any) -> bool:
@@ -152,7 +154,9 @@ def _type_error(parameter: Parameter, value: Any) -> str | None:
     return None
 
 
-def _candidate_paths(reference: str, parameters: dict[str, Parameter] | None, args: dict[str, Any]) -> list[str]:
+def _candidate_paths(
+    reference: str, parameters: dict[str, Parameter] | None, args: dict[str, Any]
+) -> list[str]:
     """Expand `${{ parameters.x }}` in a template path with the known literal values (enums: every value)."""
     names = PARAMETER_REF.findall(reference)
     if not names:
@@ -171,7 +175,8 @@ def _candidate_paths(reference: str, parameters: dict[str, Parameter] | None, ar
             return []
         options = [{**option, name: choice} for option in options for choice in choices]
     return [
-        PARAMETER_REF.sub(lambda match, option=option: str(option[match.group(1)]), reference) for option in options
+        PARAMETER_REF.sub(lambda match, option=option: str(option[match.group(1)]), reference)
+        for option in options
     ]
 
 
@@ -220,7 +225,9 @@ def check_azure_devops_file(report: _Report, path: Path) -> None:
             _check_call(report, path, line, candidate, load(target), args)
 
 
-def _check_call(report: _Report, path: Path, line: int, reference: str, target: Any, args: dict) -> None:
+def _check_call(  # noqa: PLR0917 - internal helper
+    report: _Report, path: Path, line: int, reference: str, target: Any, args: dict
+) -> None:
     declared = declared_parameters(target) or {}
     arg_lines = args.lines if isinstance(args, LineDict) else {}
     for name, value in args.items():
@@ -235,7 +242,9 @@ def _check_call(report: _Report, path: Path, line: int, reference: str, target: 
             report.add(path, at, f"template '{reference}': {error}")
     for parameter in declared.values():
         if parameter.required and parameter.name not in args:
-            report.add(path, line, f"template '{reference}': required parameter '{parameter.name}' not passed")
+            report.add(
+                path, line, f"template '{reference}': required parameter '{parameter.name}' not passed"
+            )
 
 
 # ---------------------------------------------------------------------------------------------- GitHub
@@ -254,7 +263,9 @@ def _inputs_of(target: Any, *, workflow: bool) -> tuple[dict, dict] | None:
     return target.get("inputs") or {}, {}
 
 
-def _check_with(report: _Report, path: Path, line: int, uses: str, inputs: dict, given: Any, kind: str) -> None:
+def _check_with(  # noqa: PLR0917 - internal helper
+    report: _Report, path: Path, line: int, uses: str, inputs: dict, given: Any, kind: str
+) -> None:
     given = given if isinstance(given, dict) else {}
     given_lines = given.lines if isinstance(given, LineDict) else {}
     for name, value in given.items():
@@ -272,8 +283,8 @@ def _check_with(report: _Report, path: Path, line: int, uses: str, inputs: dict,
             report.add(path, at, f"'{uses}' {kind} '{name}' expects number, got {value!r}")
         elif wanted == "string" and isinstance(value, bool):
             report.add(path, at, f"'{uses}' {kind} '{name}' expects string, got {value!r}")
-    for name, declared in inputs.items():
-        declared = declared or {}
+    for name, spec in inputs.items():
+        declared = spec or {}
         if declared.get("required") and "default" not in declared and name not in given:
             report.add(path, line, f"'{uses}': required {kind} '{name}' not passed")
 
@@ -300,7 +311,9 @@ def _check_uses(report: _Report, path: Path, lines: list[str], node: dict, *, jo
         _check_with(report, path, line, uses, inputs, node.get("with"), "input")
         given_secrets = node.get("secrets")
         if given_secrets == "inherit":
-            report.add(path, node.lines.get("secrets", line), f"'{uses}': secrets: inherit passes every secret")
+            report.add(
+                path, node.lines.get("secrets", line), f"'{uses}': secrets: inherit passes every secret"
+            )
         elif given_secrets is not None:
             _check_with(report, path, line, uses, secrets, given_secrets, "secret")
         return

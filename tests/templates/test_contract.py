@@ -49,7 +49,8 @@ def test_template_path_with_parameters_expands_every_enum_value(tmp_path):
     (tmp_path / "config/dev.yml").write_text("variables:\n  a: 1\n")
     (tmp_path / "templates/azure-devops/stages/s.yml").write_text(
         "parameters:\n  - name: environment\n    type: string\n    values: [dev, prod]\n"
-        "stages:\n  - stage: s\n    variables:\n      - template: config/${{ parameters.environment }}.yml@self\n"
+        "stages:\n  - stage: s\n    variables:\n"
+        "      - template: config/${{ parameters.environment }}.yml@self\n"
     )
     reported = [str(v) for v in contract_check.check_tree(tmp_path)]
     assert reported == [

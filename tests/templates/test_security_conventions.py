@@ -30,12 +30,14 @@ def test_workflow_denies_everything_at_the_top_and_grants_per_job(path):
     document = contract_check.load(path)
     assert document.get("permissions") == {}, f"{_id(path)}: top-level permissions must be {{}}"
     for name, job in document["jobs"].items():
-        assert "permissions" in job, f"{_id(path)}:{document['jobs'].lines[name]}: job '{name}' has no permissions"
+        assert "permissions" in job, (
+            f"{_id(path)}:{document['jobs'].lines[name]}: job '{name}' has no permissions"
+        )
         assert job["permissions"] != "write-all"
 
 
 def _logs_in(path: Path, job: dict) -> bool:
-    """Whether the job signs in to Azure: directly, via connect-workspace, or via a called workflow that does."""
+    """Whether the job signs in to Azure: directly, via connect-workspace, or via a workflow that does."""
     if "uses" in job:
         called = contract_check.load(ROOT / job["uses"])
         return any(_logs_in(ROOT / job["uses"], j) for j in called["jobs"].values())
@@ -50,7 +52,9 @@ def test_id_token_write_only_where_azure_login_happens(path):
     for name, job in document["jobs"].items():
         grants_token = (job.get("permissions") or {}).get("id-token") == "write"
         line = document["jobs"].lines[name]
-        assert grants_token == _logs_in(path, job), f"{_id(path)}:{line}: job '{name}' id-token vs Azure login"
+        assert grants_token == _logs_in(path, job), (
+            f"{_id(path)}:{line}: job '{name}' id-token vs Azure login"
+        )
 
 
 @pytest.mark.parametrize("path", GITHUB, ids=_id)
@@ -58,7 +62,9 @@ def test_inputs_reach_scripts_only_through_env(path):
     for step in _steps(contract_check.load(path)):
         script = step.get("run")
         if script is not None:
-            assert "${{" not in script, f"{_id(path)}:{step.line}: expression inside run:, pass it through env:"
+            assert "${{" not in script, (
+                f"{_id(path)}:{step.line}: expression inside run:, pass it through env:"
+            )
 
 
 @pytest.mark.parametrize("path", AZURE_DEVOPS, ids=_id)
@@ -67,7 +73,9 @@ def test_azure_devops_scripts_take_parameters_through_env(path):
         for key in ("bash", "script", "inlineScript"):
             script = node.get(key)
             if isinstance(script, str):
-                assert "${{" not in script, f"{_id(path)}:{node.line}: template expression inside {key}: use env:"
+                assert "${{" not in script, (
+                    f"{_id(path)}:{node.line}: template expression inside {key}: use env:"
+                )
 
 
 @pytest.mark.parametrize("path", EVERYTHING, ids=_id)
@@ -75,8 +83,11 @@ def test_no_secrets_and_no_client_secrets(path):
     text = path.read_text(encoding="utf-8")
     for number, line in enumerate(text.splitlines(), 1):
         lowered = line.lower()
-        assert "secrets." not in lowered, f"{_id(path)}:{number}: secrets.* used (OIDC / workload identity only)"
-        assert "client-secret" not in lowered and "client_secret" not in lowered, f"{_id(path)}:{number}"
+        assert "secrets." not in lowered, (
+            f"{_id(path)}:{number}: secrets.* used (OIDC / workload identity only)"
+        )
+        assert "client-secret" not in lowered, f"{_id(path)}:{number}: client secret"
+        assert "client_secret" not in lowered, f"{_id(path)}:{number}: client secret"
         assert "creds:" not in lowered, f"{_id(path)}:{number}: azure/login creds (a client secret)"
 
 
@@ -103,7 +114,9 @@ def test_deploy_jobs_queue_and_time_out(path):
         concurrency = job.get("concurrency") or {}
         where = f"{_id(path)}:{document['jobs'].lines[name]}: job '{name}'"
         assert concurrency.get("group"), f"{where} has no concurrency group"
-        assert concurrency.get("cancel-in-progress") is False, f"{where} must not cancel a deployment in progress"
+        assert concurrency.get("cancel-in-progress") is False, (
+            f"{where} must not cancel a deployment in progress"
+        )
         assert isinstance(job.get("timeout-minutes"), int), f"{where} has no timeout-minutes"
 
 
@@ -153,4 +166,6 @@ def test_azure_devops_library_is_pinned_by_tag_or_commit():
     for path in sorted((ROOT / "pipelines/azure-devops").glob("*.yml")):
         for repository in contract_check.load(path)["resources"]["repositories"]:
             ref = repository.get("ref", "")
-            assert re.fullmatch(r"refs/tags/v\d+\.\d+\.\d+|[0-9a-f]{40}", ref), f"{_id(path)}:{repository.line}"
+            assert re.fullmatch(r"refs/tags/v\d+\.\d+\.\d+|[0-9a-f]{40}", ref), (
+                f"{_id(path)}:{repository.line}"
+            )
