@@ -103,11 +103,18 @@ def _scalar(node: yaml.ScalarNode) -> Any:
 class _Converter:
     def __init__(self, file: str) -> None:
         self.file = file
+        self.seen: set[int] = set()
 
     def loc(self, node: yaml.Node) -> Loc:
         return Loc(self.file, node.start_mark.line + 1)
 
     def convert(self, node: yaml.Node) -> Any:
+        if not isinstance(node, yaml.ScalarNode):
+            if id(node) in self.seen:
+                raise PipelineError(
+                    "YAML aliases (*name) are not supported by Azure Pipelines", self.loc(node)
+                )
+            self.seen.add(id(node))
         if isinstance(node, yaml.ScalarNode):
             return _scalar(node)
         if isinstance(node, yaml.SequenceNode):
@@ -119,7 +126,9 @@ class _Converter:
         if isinstance(node, yaml.MappingNode):
             mapping = YMap(loc=self.loc(node))
             for key_node, value_node in node.value:
-                if key_node.tag == "tag:yaml.org,2002:merge":
+                if key_node.tag == "tag:yaml.org,2002:merge" or (
+                    isinstance(key_node, yaml.ScalarNode) and key_node.value == "<<" and not key_node.style
+                ):
                     raise PipelineError("YAML merge keys (<<) are not supported", self.loc(key_node))
                 key = self.convert(key_node)
                 if isinstance(key, (dict, list)):

@@ -510,7 +510,12 @@ class Expander:
         new_frame = _Frame(
             path, shown, repo, root, chain, {"variables": dict(frame.named.get("variables", {}))}
         )
-        params = declarations(doc.get("parameters"), shown) if "parameters" in doc else []
+        try:
+            params = declarations(doc.get("parameters"), shown) if "parameters" in doc else []
+        except PipelineError as exc:
+            if exc.loc is None or exc.loc.chain:
+                raise
+            raise PipelineError(exc.reason, exc.loc.within(chain)) from None
         return new_frame, doc, params
 
     def bind_into(
