@@ -104,7 +104,9 @@ class Contract:
         """Model inputs in a fixed order: numeric features, derived timestamp features, categoricals."""
         numeric = [ModelInput(c.name, "numeric", c.name) for c in self.features if c.is_numeric]
         ts = self.timestamp_column
-        derived = [ModelInput(f"{ts.name}_{part}", "numeric", ts.name, part) for part in ts.derive] if ts else []
+        derived = (
+            [ModelInput(f"{ts.name}_{part}", "numeric", ts.name, part) for part in ts.derive] if ts else []
+        )
         categorical = [ModelInput(c.name, "categorical", c.name) for c in self.features if c.is_categorical]
         return (*numeric, *derived, *categorical)
 
@@ -142,7 +144,8 @@ def parse_contract(document: Any, *, source: str = "contract") -> Contract:
     if not isinstance(raw_columns, list) or not raw_columns:
         raise ContractError(f"{source}: columns: must be a non-empty list")
     columns = tuple(
-        _parse_column(raw, where=f"{source}: columns[{i}]", target=target) for i, raw in enumerate(raw_columns)
+        _parse_column(raw, where=f"{source}: columns[{i}]", target=target)
+        for i, raw in enumerate(raw_columns)
     )
     contract = Contract(
         name=str(document["name"]),

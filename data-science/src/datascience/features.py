@@ -33,6 +33,38 @@ def typed_frame(frame: pd.DataFrame, contract: Contract) -> pd.DataFrame:
     return out
 
 
+def as_read(frame: pd.DataFrame, contract: Contract) -> pd.DataFrame:
+    """The data as read, made checkable value by value (used by validate and batch scoring).
+
+    Text is held as Python objects; in numeric and date-time columns each value that reads as the contract
+    type is converted (a CSV column holding one bad cell is read as text) and the rest stay text, so the
+    type check counts exactly the values that are not of the contract type. Nullable extension dtypes
+    (Int64, Float64) become float64, which GX's type check understands.
+    """
+    out = frame.copy()
+    for name in out.columns:
+        dtype = out[name].dtype
+        if isinstance(dtype, pd.api.extensions.ExtensionDtype) and pd.api.types.is_numeric_dtype(dtype):
+            if pd.api.types.is_bool_dtype(dtype):
+                out[name] = out[name].astype(object).where(out[name].notna(), None)
+            else:
+                out[name] = out[name].astype("float64")
+        elif not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype)):
+            out[name] = out[name].astype(object).where(out[name].notna(), None)
+    for column in contract.columns:
+        if column.name not in out.columns or out[column.name].dtype != object:
+            continue
+        values = out[column.name]
+        if column.type == "datetime":
+            parsed = pd.to_datetime(values, errors="coerce", format="mixed")
+        elif column.type in ("float", "int"):
+            parsed = pd.to_numeric(values, errors="coerce")
+        else:
+            continue
+        out[column.name] = parsed.astype(object).where(parsed.notna(), values)
+    return out
+
+
 def coerce_column(values: pd.Series, column: Column) -> pd.Series:
     if column.type in ("float", "int"):
         return pd.to_numeric(values, errors="coerce").astype("float64")

@@ -37,7 +37,9 @@ DEFECT_KINDS = ("null", "out_of_range", "unknown_category", "wrong_type")
 WRONG_TYPE_VALUE = "not-a-number"
 UNKNOWN_CATEGORY = "not-a-category"
 # Relative pickup frequency per hour of day (0..23): quiet nights, morning and evening peaks.
-HOUR_PROFILE = np.array([3, 2, 1.5, 1, 1, 1.5, 3, 5, 6.5, 6, 5.5, 5.5, 6, 6, 6, 6.5, 7, 7.5, 8, 7.5, 7, 6.5, 5.5, 4])
+HOUR_PROFILE = np.array(
+    [3, 2, 1.5, 1, 1, 1.5, 3, 5, 6.5, 6, 5.5, 5.5, 6, 6, 6, 6.5, 7, 7.5, 8, 7.5, 7, 6.5, 5.5, 4]
+)
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,9 @@ def _target(
             elif column.is_numeric:
                 values = frame[column.name].astype("float64").fillna(0).to_numpy()
                 z = (values - values.mean()) / (values.std() or 1.0)
-                weights = np.random.default_rng(zlib.crc32(column.name.encode())).normal(0, 2.0, len(contract.classes))
+                weights = np.random.default_rng(zlib.crc32(column.name.encode())).normal(
+                    0, 2.0, len(contract.classes)
+                )
                 scores += np.outer(z, weights)
         return np.asarray(contract.classes, dtype=object)[scores.argmax(axis=1)]
     target = contract.target_column
@@ -185,7 +189,7 @@ def _defect_columns(contract: Contract) -> dict[str, Column | None]:
 def inject_bad_rows(
     frame: pd.DataFrame, contract: Contract, *, count: int, rng: np.random.Generator, csv: bool
 ) -> tuple[pd.DataFrame, list[Defect]]:
-    """Break `count` distinct rows, cycling through DEFECT_KINDS (kinds the contract cannot express are skipped)."""
+    """Break `count` distinct rows, cycling through DEFECT_KINDS (skipping kinds the contract lacks)."""
     frame = frame.copy()
     columns = _defect_columns(contract)
     kinds = [k for k in DEFECT_KINDS if columns[k] is not None]
@@ -218,7 +222,7 @@ def stringify(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     """Store one column as strings (parquet's way of holding a wrong-typed value); missing stays missing."""
     frame = frame.copy()
     values = frame[name].astype(object)
-    frame[name] = values.map(lambda v: str(v), na_action="ignore").where(values.notna(), None).astype(object)
+    frame[name] = values.map(str, na_action="ignore").where(values.notna(), None).astype(object)
     return frame
 
 
@@ -260,7 +264,9 @@ def generate(
     try:
         for index, start in enumerate(range(0, rows, chunk_rows)):
             rng = np.random.default_rng([seed, index])
-            chunk = generate_chunk(contract, rows=min(chunk_rows, rows - start), rng=rng, start=start, drift=drift)
+            chunk = generate_chunk(
+                contract, rows=min(chunk_rows, rows - start), rng=rng, start=start, drift=drift
+            )
             if index == 0 and bad_rows:
                 chunk, defects = inject_bad_rows(chunk, contract, count=bad_rows, rng=rng, csv=csv)
                 wrong_type_column = next((d.column for d in defects if d.kind == "wrong_type"), None)
@@ -281,14 +287,22 @@ def generate(
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m datascience.generate", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m datascience.generate", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--contract", type=Path, required=True, help="Dataset contract (contract.yml).")
     parser.add_argument("--output", type=Path, required=True, help="Output file, .csv or .parquet.")
     parser.add_argument("--rows", type=int, default=20_000, help=f"Rows to write ({MIN_ROWS}..{MAX_ROWS}).")
     parser.add_argument("--seed", type=int, default=42, help="Seed of the random streams.")
-    parser.add_argument("--bad-rows", type=int, default=0, help="Rows to break (nulls, ranges, categories, types).")
-    parser.add_argument("--drift", type=float, default=0.0, help="Distribution shift 0..1 (distances, zones, hours).")
-    parser.add_argument("--chunk-rows", type=int, default=1_000_000, help="Rows generated and written at a time.")
+    parser.add_argument(
+        "--bad-rows", type=int, default=0, help="Rows to break (nulls, ranges, categories, types)."
+    )
+    parser.add_argument(
+        "--drift", type=float, default=0.0, help="Distribution shift 0..1 (distances, zones, hours)."
+    )
+    parser.add_argument(
+        "--chunk-rows", type=int, default=1_000_000, help="Rows generated and written at a time."
+    )
     return parser
 
 

@@ -10,7 +10,7 @@ SUFFIXES = (".csv", ".parquet")
 
 
 def table_files(path: str | Path) -> list[Path]:
-    """The data files at `path`: the file itself, or the csv/parquet files in the folder (sorted, recursive)."""
+    """The data files at `path`: the file itself, or the folder's csv/parquet files (sorted, recursive)."""
     path = Path(path)
     if path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)

@@ -30,7 +30,7 @@ from typing import Any
 import pandas as pd
 
 from datascience.contract import Column, Contract, ContractError, load_contract
-from datascience.features import typed_frame
+from datascience.features import as_read, typed_frame
 from datascience.tables import read_table
 
 INT_TYPES = ["int", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"]
@@ -40,7 +40,14 @@ TYPE_LISTS = {
     "float": FLOAT_TYPES + INT_TYPES,
     "int": INT_TYPES + FLOAT_TYPES,
     "bool": ["bool", "boolean", "bool_"],
-    "datetime": ["datetime64", "datetime64[ns]", "datetime64[us]", "datetime64[ms]", "datetime64[s]", "Timestamp"],
+    "datetime": [
+        "datetime64",
+        "datetime64[ns]",
+        "datetime64[us]",
+        "datetime64[ms]",
+        "datetime64[s]",
+        "Timestamp",
+    ],
     "category": ["str"],
     "string": ["str"],
 }
@@ -55,7 +62,9 @@ def schema_expectations(contract: Contract, present: set[str]) -> list[Any]:
         expectations.append(gxe.ExpectColumnToExist(column=column.name))
         if column.name not in present:
             continue
-        expectations.append(gxe.ExpectColumnValuesToBeInTypeList(column=column.name, type_list=TYPE_LISTS[column.type]))
+        expectations.append(
+            gxe.ExpectColumnValuesToBeInTypeList(column=column.name, type_list=TYPE_LISTS[column.type])
+        )
         if not column.nullable:
             expectations.append(gxe.ExpectColumnValuesToNotBeNull(column=column.name))
     return expectations
@@ -71,9 +80,13 @@ def value_expectations(contract: Contract, present: set[str]) -> list[Any]:
             continue
         if column.min is not None or column.max is not None:
             low, high = _bound(column.min, column), _bound(column.max, column)
-            expectations.append(gxe.ExpectColumnValuesToBeBetween(column=column.name, min_value=low, max_value=high))
+            expectations.append(
+                gxe.ExpectColumnValuesToBeBetween(column=column.name, min_value=low, max_value=high)
+            )
         if column.categories is not None:
-            expectations.append(gxe.ExpectColumnValuesToBeInSet(column=column.name, value_set=list(column.categories)))
+            expectations.append(
+                gxe.ExpectColumnValuesToBeInSet(column=column.name, value_set=list(column.categories))
+            )
     return expectations
 
 
@@ -81,38 +94,6 @@ def _bound(value: float | str | None, column: Column) -> Any:
     if value is None:
         return None
     return datetime.fromisoformat(value) if column.type == "datetime" else value
-
-
-def as_read(frame: pd.DataFrame, contract: Contract) -> pd.DataFrame:
-    """The data as read, made checkable value by value.
-
-    Text is held as Python objects; in numeric and date-time columns each value that reads as the contract
-    type is converted (a CSV column holding one bad cell is read as text) and the rest stay text, so the
-    type check counts exactly the values that are not of the contract type. Nullable extension dtypes
-    (Int64, Float64) become float64, which GX's type check understands.
-    """
-    out = frame.copy()
-    for name in out.columns:
-        dtype = out[name].dtype
-        if isinstance(dtype, pd.api.extensions.ExtensionDtype) and pd.api.types.is_numeric_dtype(dtype):
-            if pd.api.types.is_bool_dtype(dtype):
-                out[name] = out[name].astype(object).where(out[name].notna(), None)
-            else:
-                out[name] = out[name].astype("float64")
-        elif not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype)):
-            out[name] = out[name].astype(object).where(out[name].notna(), None)
-    for column in contract.columns:
-        if column.name not in out.columns or out[column.name].dtype != object:
-            continue
-        values = out[column.name]
-        if column.type == "datetime":
-            parsed = pd.to_datetime(values, errors="coerce", format="mixed")
-        elif column.type in ("float", "int"):
-            parsed = pd.to_numeric(values, errors="coerce")
-        else:
-            continue
-        out[column.name] = parsed.astype(object).where(parsed.notna(), values)
-    return out
 
 
 def run_validation(frame: pd.DataFrame, contract: Contract) -> dict[str, Any]:
@@ -172,7 +153,9 @@ def _result_row(suite: str, result: Any) -> dict[str, Any]:
         "unexpected_count": detail.get("unexpected_count"),
         "element_count": detail.get("element_count"),
         "observed_value": json.loads(json.dumps(detail.get("observed_value"), default=str)),
-        "partial_unexpected_list": json.loads(json.dumps(detail.get("partial_unexpected_list", [])[:5], default=str)),
+        "partial_unexpected_list": json.loads(
+            json.dumps(detail.get("partial_unexpected_list", [])[:5], default=str)
+        ),
         "exception": exception,
     }
 
@@ -208,7 +191,8 @@ def render_html(report: dict[str, Any]) -> str:
         rows.append(f'<tr class="{mark}">' + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
     title = html.escape(f"Validation of {report['contract']}: {status}")
     headers = "".join(
-        f"<th>{h}</th>" for h in ("suite", "column", "expectation", "arguments", "result", "unexpected", "examples")
+        f"<th>{h}</th>"
+        for h in ("suite", "column", "expectation", "arguments", "result", "unexpected", "examples")
     )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
@@ -234,7 +218,9 @@ def run(contract_path: Path, data: Path, report_dir: Path) -> dict[str, Any]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m datascience.validate", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m datascience.validate", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--contract", type=Path, required=True, help="Dataset contract (contract.yml).")
     parser.add_argument("--data", type=Path, required=True, help="A csv/parquet file or a folder of them.")
     parser.add_argument("--report", type=Path, required=True, help="Folder for result.json and data_docs/.")

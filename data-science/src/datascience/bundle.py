@@ -1,0 +1,94 @@
+"""The model bundle: `model.onnx` + `contract.yml` + `metrics.json` in one folder.
+
+ONNX inputs are `Contract.model_inputs`, one [rows, 1] tensor each (float32 numerics, string
+categoricals). Regression output `variable` is [rows, 1]; classification outputs `label` and
+`probabilities` (no ZipMap), with the class order stored in the model's metadata (`classes`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from datascience.contract import Contract, load_contract
+from datascience.features import model_frame, onnx_feed
+
+MODEL_FILE = "model.onnx"
+CONTRACT_FILE = "contract.yml"
+METRICS_FILE = "metrics.json"
+
+
+def to_onnx(pipeline: Any, contract: Contract) -> Any:
+    """Convert a fitted `train.build_pipeline` pipeline to an ONNX model."""
+    from skl2onnx import convert_sklearn
+    from skl2onnx.common.data_types import FloatTensorType, StringTensorType
+
+    initial_types = [
+        (m.name, FloatTensorType([None, 1]) if m.kind == "numeric" else StringTensorType([None, 1]))
+        for m in contract.model_inputs
+    ]
+    options = None
+    if contract.task == "classification":
+        options = {id(pipeline.steps[-1][1]): {"zipmap": False}}
+    model = convert_sklearn(pipeline, name=contract.name, initial_types=initial_types, options=options)
+    metadata = {"contract": contract.name, "task": contract.task}
+    if contract.task == "classification":
+        metadata["classes"] = json.dumps([str(c) for c in pipeline.classes_])
+    for key, value in metadata.items():
+        entry = model.metadata_props.add()
+        entry.key, entry.value = key, value
+    return model
+
+
+def find_bundle(root: str | Path) -> Path:
+    """The folder holding model.onnx: `root` itself or exactly one folder one level down."""
+    root = Path(root)
+    if (root / MODEL_FILE).is_file():
+        return root
+    candidates = sorted(p.parent for p in root.glob(f"*/{MODEL_FILE}"))
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise FileNotFoundError(f"{root}: no {MODEL_FILE} here or one folder down")
+    raise FileNotFoundError(f"{root}: several bundles one folder down: {', '.join(map(str, candidates))}")
+
+
+@dataclass(frozen=True)
+class Predictions:
+    values: np.ndarray  # regression values or class labels
+    probabilities: np.ndarray | None = None  # [rows, classes] for classification
+    classes: tuple[str, ...] = ()
+
+
+class OnnxModel:
+    """An onnxruntime session over a bundle, fed from raw rows through the contract."""
+
+    def __init__(self, model_path: Path, contract: Contract):
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1
+        self.session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+        self.contract = contract
+        metadata = self.session.get_modelmeta().custom_metadata_map
+        self.classes = tuple(json.loads(metadata.get("classes", "[]")))
+
+    @classmethod
+    def from_bundle(cls, root: str | Path) -> OnnxModel:
+        folder = find_bundle(root)
+        return cls(folder / MODEL_FILE, load_contract(folder / CONTRACT_FILE))
+
+    def predict_model_frame(self, frame: pd.DataFrame) -> Predictions:
+        outputs = self.session.run(None, onnx_feed(frame, self.contract))
+        if self.contract.task == "classification":
+            return Predictions(np.asarray(outputs[0]).ravel(), np.asarray(outputs[1]), self.classes)
+        return Predictions(np.asarray(outputs[0], dtype="float64").ravel())
+
+    def predict(self, frame: pd.DataFrame) -> Predictions:
+        """Predictions for raw rows (contract columns; date-time features are derived here)."""
+        return self.predict_model_frame(model_frame(frame, self.contract))
