@@ -28,8 +28,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--contract", type=Path, default=None, help="dataset contract (default: the project's)"
     )
-    parser.add_argument("--fail-on-drift", action=argparse.BooleanOptionalAction, default=False,
-                        help="exit 1 when drift is detected")  # fmt: skip
+    parser.add_argument(
+        "--fail-on-drift",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="exit 1 when drift is detected",
+    )
 
 
 def check_drift(
@@ -65,8 +69,14 @@ def check_drift(
     drifted = bool(document.get("drifted"))
     result = {**document, "drifted": drifted, "reference": reference.reference, "report": str(report_file)}
     if drifted:
-        backend.append_event({"type": "data-drift-detected", "data": reference.name,
-                              "reference_version": reference.version, "current": str(current)})  # fmt: skip
+        backend.append_event(
+            {
+                "type": "data-drift-detected",
+                "data": reference.name,
+                "reference_version": reference.version,
+                "current": str(current),
+            }
+        )
         say(f"[red]drift detected[/] against {reference.reference}")
         if fail_on_drift:
             raise FailedError(f"drift detected against {reference.reference}", result=result)
@@ -78,9 +88,14 @@ def check_drift(
 def execute(args: argparse.Namespace) -> int:
     emit_result(
         check_drift(
-            backend_for(args), args.settings, name=args.name, current=args.current,
-            reference_version=args.reference_version, threshold=args.threshold, contract=args.contract,
+            backend_for(args),
+            args.settings,
+            name=args.name,
+            current=args.current,
+            reference_version=args.reference_version,
+            threshold=args.threshold,
+            contract=args.contract,
             fail_on_drift=args.fail_on_drift,
         )
-    )  # fmt: skip
+    )
     return 0

@@ -69,8 +69,10 @@ def check_predictions(output_dir: Path, expected_rows: int) -> tuple[int, list[s
     elif frame[prediction].isna().any():
         problems.append(f"column {prediction!r} has missing values")
     if problems:
-        raise FailedError(f"batch output check failed: {'; '.join(problems)}",
-                          result={"rows": len(frame), "columns": columns, "problems": problems})  # fmt: skip
+        raise FailedError(
+            f"batch output check failed: {'; '.join(problems)}",
+            result={"rows": len(frame), "columns": columns, "problems": problems},
+        )
     return len(frame), columns
 
 
@@ -103,16 +105,30 @@ def deploy_batch(
         )
     rows, columns = check_predictions(job.output_dir, expected)
     say(f"[green]batch {endpoint}/{name}: {rows} prediction(s) in {job.output_dir}[/]")
-    return {"endpoint": endpoint, "deployment": name, "model": model.name, "version": model.version,
-            "rows": rows, "columns": columns, "output": str(job.output_dir)}  # fmt: skip
+    return {
+        "endpoint": endpoint,
+        "deployment": name,
+        "model": model.name,
+        "version": model.version,
+        "rows": rows,
+        "columns": columns,
+        "output": str(job.output_dir),
+    }
 
 
 def execute(args: argparse.Namespace) -> int:
     emit_result(
         deploy_batch(
-            backend_for(args), args.settings, endpoint=args.endpoint, model_name=args.model_name,
-            version=args.version, alias=args.alias, deployment=args.deployment, input_path=args.input,
-            output=args.output, component=args.component,
+            backend_for(args),
+            args.settings,
+            endpoint=args.endpoint,
+            model_name=args.model_name,
+            version=args.version,
+            alias=args.alias,
+            deployment=args.deployment,
+            input_path=args.input,
+            output=args.output,
+            component=args.component,
         )
-    )  # fmt: skip
+    )
     return 0

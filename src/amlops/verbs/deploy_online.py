@@ -162,11 +162,19 @@ def deploy_online(
     backend.set_traffic(endpoint, traffic, record=record)
     backend.set_alias(model.name, CHAMPION, model.version)
     backend.append_event(
-        {"type": "model-promoted", "model": model.name, "version": model.version, "alias": CHAMPION,
-         "endpoint": endpoint, "deployment": name}
-    )  # fmt: skip
-    say(f"[green]{endpoint}/{name} serves {model.name}:{model.version} with 100 % traffic[/]"
-        + (f" (previous: {live.name}, kept at 0 % for rollback)" if live else ""))  # fmt: skip
+        {
+            "type": "model-promoted",
+            "model": model.name,
+            "version": model.version,
+            "alias": CHAMPION,
+            "endpoint": endpoint,
+            "deployment": name,
+        }
+    )
+    say(
+        f"[green]{endpoint}/{name} serves {model.name}:{model.version} with 100 % traffic[/]"
+        + (f" (previous: {live.name}, kept at 0 % for rollback)" if live else "")
+    )
     return _result(backend.get_endpoint(endpoint), name, model.name, model.version, created=True)
 
 
@@ -197,9 +205,15 @@ def _result(
 def execute(args: argparse.Namespace) -> int:
     emit_result(
         deploy_online(
-            backend_for(args), args.settings, endpoint=args.endpoint, model_name=args.model_name,
-            version=args.version, alias=args.alias, deployment=args.deployment,
-            smoke_request=args.smoke_request, deployment_spec=args.deployment_spec,
+            backend_for(args),
+            args.settings,
+            endpoint=args.endpoint,
+            model_name=args.model_name,
+            version=args.version,
+            alias=args.alias,
+            deployment=args.deployment,
+            smoke_request=args.smoke_request,
+            deployment_spec=args.deployment_spec,
         )
-    )  # fmt: skip
+    )
     return 0

@@ -32,8 +32,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config", type=Path, default=None, help="gate config (default data-science/gate.yml)"
     )
-    parser.add_argument("--fail-on-reject", action=argparse.BooleanOptionalAction, default=False,
-                        help="exit 1 when the candidate is rejected")  # fmt: skip
+    parser.add_argument(
+        "--fail-on-reject",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="exit 1 when the candidate is rejected",
+    )
 
 
 def load_gate_config(path: Path) -> GateConfig:
@@ -110,7 +114,13 @@ def gate(
 
 def execute(args: argparse.Namespace) -> int:
     emit_result(
-        gate(backend_for(args), args.settings, run_id=args.run_id, model_name=args.model_name,
-             config=args.config, fail_on_reject=args.fail_on_reject)
-    )  # fmt: skip
+        gate(
+            backend_for(args),
+            args.settings,
+            run_id=args.run_id,
+            model_name=args.model_name,
+            config=args.config,
+            fail_on_reject=args.fail_on_reject,
+        )
+    )
     return 0

@@ -36,11 +36,17 @@ def invoke(
         parsed: Any = response.json()
     except ValueError:
         parsed = response.body
-    result = {"status_code": response.status_code, "deployment": response.deployment, "response": parsed,
-              "elapsed_ms": response.elapsed_ms}  # fmt: skip
+    result = {
+        "status_code": response.status_code,
+        "deployment": response.deployment,
+        "response": parsed,
+        "elapsed_ms": response.elapsed_ms,
+    }
     if response.status_code != 200:
-        raise FailedError(f"{endpoint}/{response.deployment} answered HTTP {response.status_code}: "
-                          f"{response.body[:300]}", result=result)  # fmt: skip
+        raise FailedError(
+            f"{endpoint}/{response.deployment} answered HTTP {response.status_code}: {response.body[:300]}",
+            result=result,
+        )
     say(f"{endpoint}/{response.deployment}: {json.dumps(parsed)[:300]}")
     return result
 

@@ -23,8 +23,13 @@ def register_data(backend: Backend, *, name: str, path: Path) -> dict[str, Any]:
     asset = backend.register_data(name, path)
     verb = "registered" if asset.created else "already registered as"
     say(f"data asset {asset.name}: {verb} version {asset.version} ({asset.hash[:19]}…)")
-    return {"name": asset.name, "version": asset.version, "hash": asset.hash, "path": str(asset.path),
-            "created": asset.created}  # fmt: skip
+    return {
+        "name": asset.name,
+        "version": asset.version,
+        "hash": asset.hash,
+        "path": str(asset.path),
+        "created": asset.created,
+    }
 
 
 def execute(args: argparse.Namespace) -> int:

@@ -67,8 +67,12 @@ def register_model(backend: Backend, *, run_id: str, model_name: str) -> dict[st
     existing = backend.find_model_version(model_name, pipeline_run_id=run_id)
     if existing is not None:
         say(f"run {run_id} is already registered as {model_name} version {existing.version}")
-        return {"name": existing.name, "version": existing.version, "created": False,
-                "aliases": list(existing.aliases)}  # fmt: skip
+        return {
+            "name": existing.name,
+            "version": existing.version,
+            "created": False,
+            "aliases": list(existing.aliases),
+        }
     run = backend.get_run(run_id)
     metrics_doc = read_json_file(bundle / "metrics.json", "candidate metrics")
     tags = lineage_tags(dict(run.tags), metrics_doc, run_id)
@@ -76,9 +80,14 @@ def register_model(backend: Backend, *, run_id: str, model_name: str) -> dict[st
     if mv.created:
         backend.set_alias(model_name, CHALLENGER, mv.version)
         backend.append_event(
-            {"type": "model-registered", "model": model_name, "version": mv.version, "alias": CHALLENGER,
-             "pipeline_run_id": run_id}
-        )  # fmt: skip
+            {
+                "type": "model-registered",
+                "model": model_name,
+                "version": mv.version,
+                "alias": CHALLENGER,
+                "pipeline_run_id": run_id,
+            }
+        )
         say(f"[green]registered {model_name} version {mv.version}[/] (alias {CHALLENGER})")
     current = backend.get_model_version(model_name, version=mv.version)
     return {"name": mv.name, "version": mv.version, "created": mv.created, "aliases": list(current.aliases)}

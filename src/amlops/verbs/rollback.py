@@ -42,11 +42,25 @@ def rollback(backend: Backend, *, endpoint: str) -> dict[str, Any]:
     champion = previous.get("champion_version") or (deployment.model_version if deployment else None)
     if champion:
         backend.set_alias(model_name, CHAMPION, str(champion))
-        backend.append_event({"type": "model-rolled-back", "model": model_name, "version": str(champion),
-                              "alias": CHAMPION, "endpoint": endpoint, "deployment": target})  # fmt: skip
+        backend.append_event(
+            {
+                "type": "model-rolled-back",
+                "model": model_name,
+                "version": str(champion),
+                "alias": CHAMPION,
+                "endpoint": endpoint,
+                "deployment": target,
+            }
+        )
     say(f"[yellow]rolled {endpoint} back to {target}[/] ({model_name}:{champion}, traffic {full})")
-    return {"endpoint": endpoint, "deployment": target, "model": model_name, "version": champion,
-            "traffic": full, "scoring_uri": after.scoring_uri}  # fmt: skip
+    return {
+        "endpoint": endpoint,
+        "deployment": target,
+        "model": model_name,
+        "version": champion,
+        "traffic": full,
+        "scoring_uri": after.scoring_uri,
+    }
 
 
 def execute(args: argparse.Namespace) -> int:

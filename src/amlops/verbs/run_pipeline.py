@@ -25,9 +25,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--file", type=Path, default=None, help="pipeline job YAML (default: the train pipeline)"
     )
     parser.add_argument(
-        "--set", dest="overrides", action="append", type=key_value, default=[], metavar="INPUT=VALUE",
+        "--set",
+        dest="overrides",
+        action="append",
+        type=key_value,
+        default=[],
+        metavar="INPUT=VALUE",
         help="set a pipeline input (repeatable)",
-    )  # fmt: skip
+    )
     parser.add_argument(
         "--data", default=None, metavar="NAME[:VERSION]", help="data asset for the data input"
     )
@@ -73,8 +78,12 @@ def run_pipeline(
 
 def execute(args: argparse.Namespace) -> int:
     result = run_pipeline(
-        backend_for(args), args.settings, file=args.file, overrides=args.overrides, data=args.data,
+        backend_for(args),
+        args.settings,
+        file=args.file,
+        overrides=args.overrides,
+        data=args.data,
         data_input=args.data_input,
-    )  # fmt: skip
+    )
     emit_result(result)
     return 0

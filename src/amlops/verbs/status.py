@@ -62,22 +62,44 @@ def status(backend: Backend, *, runs: int = 10) -> dict[str, Any]:
             ],
         )
     )
-    show(table("Endpoints", ["endpoint", "kind", "deployment", "model", "state", "traffic", "scoring uri"],
-               [(e.name, e.kind, d.name, f"{d.model_name}:{d.model_version}", d.state,
-                 f"{e.traffic.get(d.name, 0)} %", d.scoring_uri)
-                for e in endpoints for d in e.deployments]))  # fmt: skip
+    show(
+        table(
+            "Endpoints",
+            ["endpoint", "kind", "deployment", "model", "state", "traffic", "scoring uri"],
+            [
+                (
+                    e.name,
+                    e.kind,
+                    d.name,
+                    f"{d.model_name}:{d.model_version}",
+                    d.state,
+                    f"{e.traffic.get(d.name, 0)} %",
+                    d.scoring_uri,
+                )
+                for e in endpoints
+                for d in e.deployments
+            ],
+        )
+    )
     return {
         "backend": backend.name,
         "data_assets": [{"name": a.name, "version": a.version, "hash": a.hash} for a in data],
         "runs": [{"run_id": r.run_id, "status": r.status, "failed_step": r.failed_step} for r in recent],
         "models": [{"name": m.name, "version": m.version, "aliases": list(m.aliases)} for m in models],
         "endpoints": [
-            {"name": e.name, "kind": e.kind, "traffic": dict(e.traffic), "scoring_uri": e.scoring_uri,
-             "deployments": {d.name: {"model": f"{d.model_name}:{d.model_version}", "state": d.state}
-                             for d in e.deployments}}
+            {
+                "name": e.name,
+                "kind": e.kind,
+                "traffic": dict(e.traffic),
+                "scoring_uri": e.scoring_uri,
+                "deployments": {
+                    d.name: {"model": f"{d.model_name}:{d.model_version}", "state": d.state}
+                    for d in e.deployments
+                },
+            }
             for e in endpoints
         ],
-    }  # fmt: skip
+    }
 
 
 def execute(args: argparse.Namespace) -> int:

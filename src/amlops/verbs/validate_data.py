@@ -71,8 +71,10 @@ def validate_data(
         say(f"[green]data asset {asset.name}:{asset.version} is valid[/]")
         return result
     for failure in failures:
-        say(f"  [red]{failure.get('column')}: {failure.get('expectation')} "
-            f"({failure.get('unexpected_count')} unexpected)[/]")  # fmt: skip
+        say(
+            f"  [red]{failure.get('column')}: {failure.get('expectation')} "
+            f"({failure.get('unexpected_count')} unexpected)[/]"
+        )
     if not failures:
         say(run.log_tail)
     columns = sorted({str(f.get("column")) for f in failures})

@@ -165,12 +165,18 @@ class OnlineEndpoints:
             "PYTHONUNBUFFERED": "1",
         }
         argv = [
-            sys.executable, "-c", _LAUNCHER,
-            "--entry_script", str(script),
-            "--model_dir", str(model_dir),
-            "--port", str(port),
-            "--worker_count", "1",
-        ]  # fmt: skip
+            sys.executable,
+            "-c",
+            _LAUNCHER,
+            "--entry_script",
+            str(script),
+            "--model_dir",
+            str(model_dir),
+            "--port",
+            str(port),
+            "--worker_count",
+            "1",
+        ]
         with log.open("ab") as out:
             process = subprocess.Popen(
                 argv,
@@ -373,9 +379,15 @@ class BatchEndpoints:
         for p in sorted(self.root.glob("*.json")):
             state = json.loads(p.read_text())
             deployments = tuple(
-                Deployment(n, state["name"], d["model_name"], str(d["model_version"]), "ready",
-                           traffic=100 if n == state.get("default") else 0)
+                Deployment(
+                    n,
+                    state["name"],
+                    d["model_name"],
+                    str(d["model_version"]),
+                    "ready",
+                    traffic=100 if n == state.get("default") else 0,
+                )
                 for n, d in state["deployments"].items()
-            )  # fmt: skip
+            )
             out.append(Endpoint(state["name"], "batch", deployments, {state.get("default") or "": 100}))
         return out

@@ -5,6 +5,7 @@ MLflow is imported on first use only (it takes seconds), so verbs that never tou
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import shutil
@@ -109,6 +110,15 @@ class Tracking:
     def list_model_versions(self, name: str | None) -> list[ModelVersion]:
         filter_string = f"name='{name}'" if name else None
         found = [self._model_version(mv) for mv in self.client.search_model_versions(filter_string)]
+        # Search results carry no aliases: take them from each registered model.
+        aliases: dict[tuple[str, str], list[str]] = {}
+        for model_name in {mv.name for mv in found}:
+            for alias, version in (self.client.get_registered_model(model_name).aliases or {}).items():
+                aliases.setdefault((model_name, str(version)), []).append(alias)
+        found = [
+            dataclasses.replace(mv, aliases=tuple(sorted(aliases.get((mv.name, mv.version), ()))))
+            for mv in found
+        ]
         return sorted(found, key=lambda mv: (mv.name, int(mv.version)))
 
     def find_model_version(self, name: str, *, pipeline_run_id: str) -> ModelVersion | None:

@@ -1,0 +1,1 @@
+"""Fake components for amlops's tests (see ../../../README.md)."""
