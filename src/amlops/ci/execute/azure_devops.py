@@ -577,6 +577,12 @@ class Runner:
     ) -> tuple[bool, str, str | None]:
         sub = job_vars.substitute
         inputs = {k: sub(v) for k, v in step.inputs}
+        if step.kind == "publish":
+            inputs.setdefault("targetPath", sub(step.body))
+        elif step.kind == "download":
+            inputs.setdefault(
+                "source", "current" if step.body.strip() in ("current", "") else step.body.strip()
+            )
         env_extra = {k: sub(v) for k, v in step.env}
         workdir = sub(step.working_directory) if step.working_directory else None
         if step.kind == "checkout":

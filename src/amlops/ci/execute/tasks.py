@@ -170,6 +170,8 @@ def _publish(inputs: Mapping[str, str], env: TaskEnv) -> Done:
     if not source.exists():
         raise TaskError(f"nothing to publish: {source} does not exist")
     target = env.artifacts / name
+    if target.resolve().is_relative_to(source.resolve()):
+        raise TaskError(f"cannot publish {source}: it contains the run's artifact store")
     if target.exists():
         raise TaskError(f"artifact '{name}' was already published in this run")
     if source.is_dir():

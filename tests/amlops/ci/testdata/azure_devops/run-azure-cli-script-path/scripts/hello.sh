@@ -1,0 +1,1 @@
+echo "args=$* backend=$AMLOPS_BACKEND"

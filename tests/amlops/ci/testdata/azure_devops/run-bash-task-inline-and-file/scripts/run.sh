@@ -1,0 +1,1 @@
+echo "file got $1"
