@@ -147,6 +147,9 @@ def parse_log(lines: Iterable[str]) -> tuple[dict[str, list[JobRun]], list[str]]
         if "jobResult" in record:
             run.status = str(record["jobResult"])
             continue
+        if "Skipping unsupported platform" in message:
+            run.status = NOT_RUN
+            continue
         step_path = record.get("stepID")
         top_level = isinstance(step_path, list) and len(step_path) == 1
         if record.get("raw_output"):
@@ -172,7 +175,9 @@ def _step(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def summarize(runs: list[JobRun]) -> str:
-    """A job's status from its runs: failure if any failed, else success."""
+    """A job's status from its runs: not-run if act skipped them all, failure if any failed, else success."""
+    if runs and all(run.status == NOT_RUN for run in runs):
+        return NOT_RUN
     if any(run.status != SUCCESS for run in runs):
         return FAILURE
     return SUCCESS

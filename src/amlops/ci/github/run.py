@@ -247,6 +247,13 @@ def _final_statuses(
                 jobs.update(inner_results)
                 all_ok = all(r.status == SUCCESS for r in inner_results.values())
                 jobs[job.id] = JobResult(SUCCESS if all_ok else FAILURE)
+            elif job.id in grouped and summarize(grouped[job.id]) == NOT_RUN:
+                message = (
+                    f"job '{job.id}' was skipped by act: its runs-on label could not be mapped to the host "
+                    "(an expression amlops cannot resolve before the run?)"
+                )
+                problems.append(message)
+                jobs[job.id] = JobResult(NOT_RUN, tuple(grouped[job.id]), message=message)
             elif job.id in grouped:
                 runs = grouped[job.id]
                 jobs[job.id] = JobResult(summarize(runs), tuple(runs))

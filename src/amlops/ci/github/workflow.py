@@ -117,10 +117,11 @@ def parse_remote(text: str, loc: Loc) -> RemoteUse:
     return RemoteUse(text, parts[0], parts[1], "/".join(parts[2:]), ref, loc)
 
 
-def _labels(runs_on: Any, job: Mapping[str, Any]) -> Iterator[str]:
-    """Literal labels of a `runs-on`; `${{ matrix.x }}` expands to the values of matrix key x."""
+def _labels(runs_on: Any, job: Mapping[str, Any], inputs: Mapping[str, str]) -> Iterator[str]:
+    """Literal labels of a `runs-on`; `${{ matrix.x }}` expands to the values of matrix key x and
+    `${{ inputs.x }}` to the input's value."""
     if isinstance(runs_on, Mapping):
-        yield from _labels(runs_on.get("labels"), job)
+        yield from _labels(runs_on.get("labels"), job, inputs)
         return
     items = runs_on if isinstance(runs_on, list) else [runs_on]
     for item in items:
@@ -129,6 +130,10 @@ def _labels(runs_on: Any, job: Mapping[str, Any]) -> Iterator[str]:
         match = _EXPR_RE.fullmatch(item.strip())
         if match is None:
             yield item
+            continue
+        resolved = resolve_inputs(item, inputs)
+        if resolved is not None:
+            yield resolved
             continue
         key = _MATRIX_REF_RE.match(match.group(1))
         matrix = (job.get("strategy") or {}).get("matrix") if isinstance(job.get("strategy"), dict) else None
@@ -228,7 +233,7 @@ class _Scanner:
                     f"job '{job_id}' uses 'container:', which the local runner cannot run (host mode only)",
                     loc,
                 )
-            self.labels.update(_labels(job.get("runs-on"), job))
+            self.labels.update(_labels(job.get("runs-on"), job, inputs))
             self.steps(path, text, job.get("steps") or [], job_id=job_id)
         condition = job.get("if")
         return JobInfo(
