@@ -9,7 +9,8 @@ Where we guard act (each measured with act 0.2.89, see docs/FACTS):
   used before checkout.
 - Jobs whose `runs-on` label is not mapped are skipped with exit 0: we map every label we find, and after
   the run any job that should have run (no `if:`, every `needs` succeeded) but did not is `not-run`.
-- `environment:` approvals are ignored: jobs whose environment needs an approval get `if: false` in a
+- `environment:` approvals are ignored: jobs whose environment needs an approval (`needs_approval`,
+  the same rule as the Azure DevOps runner) get `if: false` in a
   copy of the workflow unless `approve=True`, and are reported as `awaiting-approval`.
 - Events: act does not apply `branches`/`paths`/`types` filters (`triggers.select` does); we refuse an
   event the workflow does not list instead of letting act run nothing.
@@ -24,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -172,13 +174,22 @@ def prepare_repo(repo_root: Path, run_dir: Path) -> Path:
     return copy
 
 
+def needs_approval(environment: str, approval_environments: Collection[str] = APPROVAL_ENVIRONMENTS) -> bool:
+    """The Azure DevOps runner's rule: some part of the name (split at `-`, `_`, `.`, spaces) is in the set,
+    case-insensitively (`prod`, `ml-prod`, `Production-EU`). A name still holding an expression amlops could
+    not resolve before the run also needs approval: better held than deployed by surprise."""
+    if "${{" in environment:
+        return True
+    wanted = {e.lower() for e in approval_environments}
+    return any(part in wanted for part in re.split(r"[-_.\s]+", environment.lower()))
+
+
 def _held_jobs(found: WorkflowScan, approve: bool, approval_environments: Collection[str]) -> dict[str, str]:
     if approve:
         return {}
-    wanted = {e.lower() for e in approval_environments}
     held = {}
     for job in found.jobs.values():
-        needing = sorted({e for e in job.environments if e.lower() in wanted or "${{" in e})
+        needing = sorted({e for e in job.environments if needs_approval(e, approval_environments)})
         if needing:
             held[job.id] = (
                 f"job '{job.id}' deploys to environment {', '.join(repr(e) for e in needing)}, which "
@@ -288,7 +299,8 @@ def run_workflow(
 ) -> RunResult:
     """Run the workflow at `path` for `event` with act and return what happened, job by job.
 
-    `event` is one of push, pull_request, workflow_dispatch, schedule, repository_dispatch, or
+    `event` is one of push, pull_request, workflow_dispatch (or its alias "manual"), schedule,
+    repository_dispatch, or
     "model-registered" (a repository_dispatch whose `action` is "model-registered" and whose
     `client_payload` is `payload`). `payload` overrides keys of the event file; `inputs` are the
     workflow_dispatch inputs; `secrets` reach the workflow as `secrets.<NAME>`; `env` is added to the
@@ -299,6 +311,8 @@ def run_workflow(
     Raises `PipelineError` (with file and line) before anything runs when the workflow cannot run here.
     """
     payload = dict(payload or {})
+    if event == "manual":
+        event = "workflow_dispatch"
     if event == MODEL_REGISTERED:
         act_event = "repository_dispatch"
         payload = {"action": MODEL_REGISTERED, "client_payload": payload}

@@ -10,7 +10,13 @@ import pytest
 
 from amlops.ci.errors import Loc, PipelineError
 from amlops.ci.github.results import NOT_RUN, parse_log
-from amlops.ci.github.run import event_payload, local_repository_args, prepare_repo, triggered_events
+from amlops.ci.github.run import (
+    event_payload,
+    local_repository_args,
+    needs_approval,
+    prepare_repo,
+    triggered_events,
+)
 from amlops.ci.github.workflow import parse_remote, resolve_inputs
 
 LOC = Loc("w.yml", 3)
@@ -141,3 +147,26 @@ def test_prepare_repo_copies_a_plain_folder_into_a_git_repo_with_origin(tmp_path
     )
     assert origin.stdout.strip() == "https://github.com/local/project.git"
     assert not (source / ".git").exists()
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        ("prod", True),
+        ("Production", True),
+        ("ml-prod", True),
+        ("production-eu", True),
+        ("prod.weu", True),
+        ("dev", False),
+        ("products", False),
+        ("preprod-test", False),
+        ("${{ inputs.environment }}", True),
+    ],
+)
+def test_needs_approval_same_rule_as_azure_devops(environment: str, expected: bool) -> None:
+    assert needs_approval(environment) is expected
+
+
+def test_needs_approval_configurable_set() -> None:
+    assert needs_approval("staging", ["staging"]) is True
+    assert needs_approval("prod", ["staging"]) is False
