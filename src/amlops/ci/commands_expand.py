@@ -1,4 +1,4 @@
-"""Expand an Azure Pipelines file (templates, parameters, ${{ }}) and print the result, as a preview run would.
+"""Expand an Azure Pipelines file (templates, parameters, ${{ }}) and print it, as a preview run would.
 
 Errors name the file, the line and the chain of templates that led there, e.g.
 `pipeline.yml:12 -> templates/steps/x.yml:4: ...`.

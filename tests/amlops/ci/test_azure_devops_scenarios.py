@@ -20,8 +20,8 @@ import pytest
 
 from amlops.ci.errors import PipelineError
 from amlops.ci.execute import RunOptions, run_file
-from amlops.ci.expand import Limits, expand_pipeline
 from amlops.ci.execute.azure_devops import DEFAULT_STAGE
+from amlops.ci.expand import Limits, expand_pipeline
 from amlops.ci.yamlsource import load_file, plain
 
 CASES_DIR = Path(__file__).parent / "testdata" / "azure_devops"
@@ -73,11 +73,9 @@ def test_scenario(case: str, tmp_path: Path) -> None:
         assert plain(_expand(root, opts)) == expected
     elif (root / "expected-error.txt").is_file():
         wanted = [line for line in (root / "expected-error.txt").read_text().splitlines() if line.strip()]
+        action = (lambda: _run(root, opts, tmp_path / "state")) if opts.get("mode") == "run" else None
         with pytest.raises(PipelineError) as info:
-            if opts.get("mode") == "run":
-                _run(root, opts, tmp_path / "state")
-            else:
-                _expand(root, opts)
+            action() if action else _expand(root, opts)
         for line in wanted:
             assert line in str(info.value), f"{line!r} not in {str(info.value)!r}"
     else:

@@ -40,7 +40,7 @@ from amlops.ci.execute.logging_commands import parse_line
 from amlops.ci.expand import Limits, expand_pipeline
 from amlops.ci.expr import Context, ExpressionError, evaluate, to_bool
 from amlops.ci.expr.evaluator import to_string
-from amlops.ci.parse.azure_devops import DEFAULT_STAGE, Job, Step, Variable, parse_pipeline
+from amlops.ci.parse.azure_devops import DEFAULT_STAGE, Step, Variable, parse_pipeline
 from amlops.ci.plan import PlannedJob, PlannedStage, plan_pipeline
 
 SUCCEEDED, WITH_ISSUES, FAILED, SKIPPED, CANCELED, WAITING = (
@@ -138,7 +138,7 @@ class Variables:
         return None if item is None else item[1]
 
     def as_dict(self) -> dict[str, str]:
-        return {name: value for name, value in self._data.values()}
+        return dict(self._data.values())
 
     def secret_values(self) -> list[str]:
         return [self._data[k][1] for k in self.secrets if k in self._data and self._data[k][1]]
@@ -340,7 +340,7 @@ class Runner:
                 planned, root_vars, stage_results, stage_outputs
             )
         self.save_counters()
-        self.result.stages = {k: v for k, v in stage_results.items()}
+        self.result.stages = dict(stage_results.items())
         results = set(stage_results.values()) | {j.result for j in self.result.jobs}
         if self.result.waiting_for is not None:
             self.result.result = WAITING
@@ -521,7 +521,7 @@ class Runner:
         return jr
 
     # ------------------------------------------------------------------ steps
-    def run_step(
+    def run_step(  # noqa: PLR0917 (internal helper)
         self,
         step: Step,
         index: int,
@@ -542,7 +542,7 @@ class Runner:
         condition = step.condition if step.condition is not None else "succeeded()"
 
         def status(fn: str, names: tuple[str, ...]) -> bool:
-            if fn == "always" or fn == "succeededorfailed":
+            if fn in {"always", "succeededorfailed"}:
                 return True
             if fn == "canceled":
                 return False
@@ -634,7 +634,7 @@ class Runner:
             timeout = min(timeout, left) if timeout else left
         return self.launch(launch, name, env, workdir, timeout, job_vars, jr)
 
-    def launch(
+    def launch(  # noqa: PLR0917 (internal helper)
         self,
         launch: tasks.Launch,
         step_name: str,

@@ -206,7 +206,7 @@ class Expander:
         )
 
     # ------------------------------------------------------------------ nodes
-    def expand(
+    def expand(  # noqa: PLR0917 (internal helper)
         self,
         node: Any,
         frame: _Frame,
@@ -329,7 +329,8 @@ class Expander:
                 elif kind in ("elseif", "else"):
                     if state is None:
                         raise self.fail(
-                            f"'${{{{ {kind} }}}}' must directly follow '${{{{ if }}}}' or '${{{{ elseif }}}}'",
+                            f"'${{{{ {kind} }}}}' must directly follow "
+                            "'${{ if }}' or '${{ elseif }}'",
                             iloc,
                             frame,
                         )
@@ -370,7 +371,7 @@ class Expander:
                 out.locs.append(shown_loc)
         return out
 
-    def _splice(
+    def _splice(  # noqa: PLR0917 (internal helper)
         self,
         out: YSeq,
         body: Any,
@@ -473,7 +474,8 @@ class Expander:
         chain = (*frame.chain, call_site) if call_site is not None else frame.chain
         if len(chain) > self.limits.max_depth:
             raise PipelineError(
-                f"templates are nested more than {self.limits.max_depth} levels deep (Azure Pipelines' limit); "
+                f"templates are nested more than {self.limits.max_depth} levels deep "
+                "(Azure Pipelines' limit); "
                 f"is '{ref}' including itself?",
                 frame.at(call_site),
             )
@@ -518,7 +520,7 @@ class Expander:
             raise PipelineError(exc.reason, exc.loc.within(chain)) from None
         return new_frame, doc, params
 
-    def bind_into(
+    def bind_into(  # noqa: PLR0917 (internal helper)
         self,
         new_frame: _Frame,
         params: list[Parameter],

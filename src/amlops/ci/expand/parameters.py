@@ -115,7 +115,8 @@ def declarations(node: Any, template: str) -> list[Parameter]:
         canonical = TYPE_NAMES.get(type_text.lower())
         if canonical is None:
             raise PipelineError(
-                f"parameter '{name}' has unknown type '{type_text}' (known: {', '.join(TYPE_NAMES.values())})",
+                f"parameter '{name}' has unknown type '{type_text}' "
+                f"(known: {', '.join(TYPE_NAMES.values())})",
                 loc,
             )
         values = item.get("values")
@@ -153,7 +154,7 @@ def coerce(param: Parameter, value: Any, template: str, origin: str, loc: Loc | 
             raise fail("a string")
         value = "" if value is None else to_string(value)
     elif kind == "number":
-        if isinstance(value, bool) or isinstance(value, (Mapping, list)) or value is None:
+        if isinstance(value, (bool, Mapping, list)) or value is None:
             raise fail("a number")
         if isinstance(value, str):
             try:
@@ -177,14 +178,16 @@ def coerce(param: Parameter, value: Any, template: str, origin: str, loc: Loc | 
             if not isinstance(item, Mapping) or keys is None or not (set(item) & keys):
                 article = "an" if param.type[0] in "aeiou" else "a"
                 raise fail(
-                    f"{article} {param.type} (each item a mapping with one of: {', '.join(sorted(keys or ()))})"
+                    f"{article} {param.type} "
+                    f"(each item a mapping with one of: {', '.join(sorted(keys or ()))})"
                 )
     if param.values is not None:
         allowed = [to_string(v) if not isinstance(v, (Mapping, list)) else v for v in param.values]
         shown = value if isinstance(value, (Mapping, list)) else to_string(value)
         if shown not in allowed:
             raise PipelineError(
-                f"parameter '{param.name}' of {template}: {origin} {_describe(value)} is not an allowed value "
+                f"parameter '{param.name}' of {template}: {origin} {_describe(value)} "
+                "is not an allowed value "
                 f"(allowed: {', '.join(map(str, allowed))})",
                 loc,
             )

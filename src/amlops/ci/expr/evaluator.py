@@ -190,7 +190,7 @@ def _compare(left: Any, right: Any, fn: str) -> int | None:
         a, b = left.upper(), right.upper()
     elif isinstance(left, Version):
         a, b = left.key(), right.key()
-    elif isinstance(left, bool) or isinstance(left, (int, float)):
+    elif isinstance(left, (bool, int, float)):
         a, b = float(left), float(right)
         if math.isnan(a) or math.isnan(b):
             return None
@@ -492,7 +492,8 @@ def _format(ev: _Evaluator, args: tuple[Any, ...]) -> str:
             index = int(index_text)
             if index >= len(values):
                 raise ExpressionError(
-                    f"format(): placeholder {{{index}}} has no argument ({len(values)} given after the format)"
+                    f"format(): placeholder {{{index}}} has no argument "
+                    f"({len(values)} given after the format)"
                 )
             value = values[index]
             if fmt and isinstance(value, datetime):

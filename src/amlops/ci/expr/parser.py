@@ -70,7 +70,8 @@ class _Parser:
                             break
                         if not (sep.kind == "punct" and sep.value == ","):
                             raise ExpressionError(
-                                f"expected ',' or ')' in the arguments of {tok.value}() but found '{self.show(sep)}'",
+                                f"expected ',' or ')' in the arguments of {tok.value}() "
+                                f"but found '{self.show(sep)}'",
                                 sep.pos + 1,
                             )
                 else:
