@@ -161,13 +161,13 @@ def parse_contract(document: Any, *, source: str = "contract") -> Contract:
 def _parse_column(raw: Any, *, where: str, target: Any) -> Column:
     if not isinstance(raw, Mapping):
         raise ContractError(f"{where}: each column must be a mapping")
-    unknown = sorted(set(raw) - _COLUMN_KEYS)
-    if unknown:
-        raise ContractError(f"{where}: unknown key(s) {', '.join(map(str, unknown))}")
     name = raw.get("name")
     if not isinstance(name, str) or not name:
         raise ContractError(f"{where}.name: required, a non-empty string")
     where = f"{where} ({name})"
+    unknown = sorted(set(raw) - _COLUMN_KEYS)
+    if unknown:
+        raise ContractError(f"{where}: unknown key(s) {', '.join(map(str, unknown))}")
     ctype = raw.get("type")
     if ctype not in COLUMN_TYPES:
         raise ContractError(f"{where}.type: {ctype!r} is not one of {', '.join(COLUMN_TYPES)}")

@@ -3,8 +3,10 @@
 The bundle (model.onnx + contract.yml) is read from `$AZUREML_MODEL_DIR` or the one folder below it
 (Azure ML mounts a registered model folder one level down). Accepted request bodies:
 
-    {"data": [{"trip_distance": 3.2, "pickup_datetime": "2024-05-01T08:30:00", ...}, ...]}
-    {"input_data": {"columns": ["trip_distance", ...], "data": [[3.2, ...], ...]}}
+    {"data": [{"<column>": <value>, ...}, ...]}                  (one object per row)
+    {"input_data": {"columns": ["<column>", ...], "data": [[<value>, ...], ...]}}
+
+with the contract's feature and timestamp columns (date-times as ISO 8601 strings).
 
 Every record is checked against the contract (required fields, types, nulls, ranges, categories; the id
 and target columns may be present and are ignored). A bad request gets HTTP 400 with

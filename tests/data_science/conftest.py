@@ -1,0 +1,94 @@
+"""Shared fixtures: small generated data and one trained bundle per example contract (built once per session
+through the components' own `main([...])`, so the expensive steps run once)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+DATA_SCIENCE = REPO / "data-science"
+CONTRACT = DATA_SCIENCE / "contract.yml"
+IRIS_CONTRACT = DATA_SCIENCE / "examples" / "iris" / "contract.yml"
+IRIS_DATA = DATA_SCIENCE / "examples" / "iris" / "iris.csv"
+SAMPLE = DATA_SCIENCE / "data" / "sample.parquet"
+
+
+@dataclass(frozen=True)
+class Trained:
+    contract: Path
+    data: Path
+    prepared: Path
+    model: Path
+    bundle: Path
+    exit_codes: dict[str, int]
+
+
+@pytest.fixture(scope="session")
+def contract():
+    from datascience.contract import load_contract
+
+    return load_contract(CONTRACT)
+
+
+@pytest.fixture(scope="session")
+def iris_contract():
+    from datascience.contract import load_contract
+
+    return load_contract(IRIS_CONTRACT)
+
+
+@pytest.fixture(scope="session")
+def mlflow_tracking(tmp_path_factory):
+    """An SQLite MLflow store for the session; no run leaks into the repository."""
+    uri = f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlflow.db'}"
+    previous = os.environ.get("MLFLOW_TRACKING_URI")
+    os.environ["MLFLOW_TRACKING_URI"] = uri
+    os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
+    yield uri
+    if previous is None:
+        os.environ.pop("MLFLOW_TRACKING_URI", None)
+    else:
+        os.environ["MLFLOW_TRACKING_URI"] = previous
+
+
+@pytest.fixture(scope="session")
+def taxi_data(tmp_path_factory, contract) -> Path:
+    from datascience.generate import generate
+
+    path = tmp_path_factory.mktemp("taxi") / "trips.parquet"
+    generate(contract, path, rows=2_000, seed=11)
+    return path
+
+
+def _train(root: Path, contract: Path, data: Path, *, n_estimators: int) -> Trained:
+    from datascience import evaluate, prep, train
+
+    prepared, model, bundle = root / "prepared", root / "model", root / "bundle"
+    codes = {
+        "prep": prep.main(
+            ["--contract", str(contract), "--data", str(data), "--output", str(prepared), "--seed", "3"]
+        ),
+        "train": train.main(
+            ["--contract", str(contract), "--prepared", str(prepared), "--output", str(model)]
+            + ["--seed", "3", "--n-estimators", str(n_estimators), "--no-log-model"]
+        ),
+        "evaluate": evaluate.main(
+            ["--contract", str(contract), "--prepared", str(prepared), "--model", str(model)]
+            + ["--output", str(bundle), "--seed", "3"]
+        ),
+    }
+    return Trained(contract, data, prepared, model, bundle, codes)
+
+
+@pytest.fixture(scope="session")
+def taxi_trained(tmp_path_factory, mlflow_tracking, taxi_data) -> Trained:
+    return _train(tmp_path_factory.mktemp("taxi_run"), CONTRACT, taxi_data, n_estimators=40)
+
+
+@pytest.fixture(scope="session")
+def iris_trained(tmp_path_factory, mlflow_tracking) -> Trained:
+    return _train(tmp_path_factory.mktemp("iris_run"), IRIS_CONTRACT, IRIS_DATA, n_estimators=20)

@@ -1,0 +1,50 @@
+import json
+
+import onnx
+import pandas as pd
+
+from datascience.bundle import OnnxModel, find_bundle
+
+
+def test_bundle_layout_and_metrics(taxi_trained, contract):
+    assert taxi_trained.exit_codes == {"prep": 0, "train": 0, "evaluate": 0}
+    bundle = taxi_trained.bundle
+    assert sorted(p.name for p in bundle.iterdir()) == ["contract.yml", "metrics.json", "model.onnx"]
+    assert (bundle / "contract.yml").read_text() == taxi_trained.contract.read_text()
+    metrics = json.loads((bundle / "metrics.json").read_text())
+    assert metrics["task"] == "regression"
+    assert set(metrics["metrics"]) == {"rmse", "mae", "r2"}
+    assert metrics["metrics"]["r2"] > 0.7
+    assert metrics["onnx_max_abs_diff"] < 1e-3
+    assert metrics["n_test_rows"] == len(pd.read_parquet(taxi_trained.prepared / "test.parquet"))
+    assert metrics["seed"] == 3
+
+
+def test_onnx_inputs_are_the_contract_model_inputs(taxi_trained, contract):
+    model = onnx.load(str(taxi_trained.bundle / "model.onnx"))
+    assert [i.name for i in model.graph.input] == [m.name for m in contract.model_inputs]
+    kinds = {i.name: i.type.tensor_type.elem_type for i in model.graph.input}
+    assert kinds["trip_distance"] == onnx.TensorProto.FLOAT and kinds["vendor"] == onnx.TensorProto.STRING
+
+
+def test_classification_bundle(iris_trained, iris_contract):
+    assert iris_trained.exit_codes == {"prep": 0, "train": 0, "evaluate": 0}
+    metrics = json.loads((iris_trained.bundle / "metrics.json").read_text())
+    assert metrics["task"] == "classification"
+    assert set(metrics["metrics"]) == {"accuracy", "f1_macro", "log_loss"}
+    assert metrics["metrics"]["accuracy"] > 0.8
+    assert metrics["onnx_max_abs_diff"] < 1e-4  # probabilities
+    model = OnnxModel.from_bundle(iris_trained.bundle)
+    assert model.classes == iris_contract.classes
+    result = model.predict(pd.read_csv(iris_trained.data).head(4))
+    assert result.probabilities.shape == (4, 3)
+    assert set(result.values) <= set(iris_contract.classes)
+
+
+def test_find_bundle_one_level_down(tmp_path, taxi_trained):
+    nested = tmp_path / "model-1"
+    nested.mkdir()
+    for name in ("model.onnx", "contract.yml"):
+        (nested / name).write_bytes((taxi_trained.bundle / name).read_bytes())
+    assert find_bundle(tmp_path) == nested
+    assert find_bundle(nested) == nested

@@ -1,0 +1,58 @@
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor
+
+from datascience.train import HyperParameters, build_pipeline, fit, pip_requirements
+
+
+def test_estimator_follows_the_task(contract, iris_contract):
+    params = HyperParameters(n_estimators=5)
+    assert isinstance(build_pipeline(contract, params, seed=1)[-1], GradientBoostingRegressor)
+    assert isinstance(build_pipeline(iris_contract, params, seed=1)[-1], GradientBoostingClassifier)
+    columns = build_pipeline(contract, params, seed=1).steps[0][1].transformers
+    assert [name for name, _, _ in columns] == ["numeric", "categorical"]
+    assert "pickup_datetime_hour" in columns[0][2] and "vendor" in columns[1][2]
+
+
+def test_fit_is_seeded(contract, taxi_data):
+    frame = pd.read_parquet(taxi_data).head(600)
+    params = HyperParameters(n_estimators=10, subsample=0.7)
+    a = fit(contract, frame, params, seed=4).predict(_x(frame, contract))
+    b = fit(contract, frame, params, seed=4).predict(_x(frame, contract))
+    c = fit(contract, frame, params, seed=5).predict(_x(frame, contract))
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def _x(frame, contract):
+    from datascience.features import model_frame
+
+    return model_frame(frame, contract)
+
+
+def test_pip_requirements_are_pinned():
+    requirements = pip_requirements()
+    assert any(r.startswith("scikit-learn==") for r in requirements)
+    assert all("==" in r for r in requirements)
+
+
+def test_main_saves_an_mlflow_model(taxi_trained):
+    assert taxi_trained.exit_codes["train"] == 0
+    model = taxi_trained.model
+    assert (model / "MLmodel").is_file()
+    requirements = (model / "requirements.txt").read_text()
+    assert "scikit-learn==" in requirements and "mlflow==" in requirements
+    import mlflow.sklearn
+
+    loaded = mlflow.sklearn.load_model(str(model))
+    assert loaded.predict(
+        _x(pd.read_parquet(taxi_trained.prepared / "test.parquet").head(3), _contract())
+    ).shape == (3,)
+
+
+def _contract():
+    from datascience.contract import load_contract
+
+    from .conftest import CONTRACT
+
+    return load_contract(CONTRACT)
