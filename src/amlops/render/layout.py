@@ -45,8 +45,6 @@ TEMPLATE_COMMIT_ENV = "AMLOPS_TEMPLATE_COMMIT"
 GITHUB_WORKFLOWS = ".github/workflows"
 GITHUB_ACTIONS = ".github/actions"
 AZURE_DEVOPS_DIR = ".azure-pipelines"
-STEP_LIBRARY_ALIAS = "steplib"
-STEP_LIBRARY_ENDPOINT = "github-step-library"
 
 
 # ---------------------------------------------------------------------------------------------- assemble
@@ -112,10 +110,17 @@ def finalize(project: Path, answers: Mapping[str, str], template: Mapping[str, s
     else:
         _azure_devops(project, answers)
     _remove(project / "templates")
+    _ci_defaults(project, answers)
     _keep_one(project / "infrastructure", answers["infrastructure"], ("terraform", "bicep"))
     _deployment_specs(project / "pipelines" / "azureml", answers["deployment"])
     _task(project / "data-science", answers["task"])
     apply_settings(project, answers)
+    # The monorepo's ruff settings exclude the template folder, which a generated project does not have.
+    if (project / "pyproject.toml").is_file():
+        _edit(
+            project / "pyproject.toml",
+            lambda text: re.sub(r',?\s*"\*\*/\{\{cookiecutter\.\w+\}\}"', "", text),
+        )
     _prune_empty(project)
     record = {"template": dict(template), "answers": dict(answers)}
     (project / ANSWERS_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
@@ -160,13 +165,15 @@ def _github(project: Path, answers: Mapping[str, str]) -> None:
     library = project / "templates" / "github"
     moved: dict[str, str] = {}  # old path (repository-relative) -> new path
     workflows = project / GITHUB_WORKFLOWS
-    for source_dir in (project / "pipelines" / "github", library / "workflows"):
+    # Reusable workflows of the library get a `_` prefix: GitHub wants every workflow in one flat folder, and
+    # a library workflow may share its name with a pipeline (deploy-model.yml).
+    for source_dir, prefix in ((project / "pipelines" / "github", ""), (library / "workflows", "_")):
         if not source_dir.is_dir():
             continue
         for path in sorted(source_dir.glob("*.y*ml")):
             old = path.relative_to(project).as_posix()
-            _move(path, workflows / path.name)
-            moved[old] = f"{GITHUB_WORKFLOWS}/{path.name}"
+            _move(path, workflows / f"{prefix}{path.name}")
+            moved[old] = f"{GITHUB_WORKFLOWS}/{prefix}{path.name}"
     actions = library / "actions"
     action_names = sorted(p.name for p in actions.iterdir() if p.is_dir()) if actions.is_dir() else []
     for name in action_names:
@@ -193,7 +200,7 @@ def _github(project: Path, answers: Mapping[str, str]) -> None:
     _remove(project / "pipelines" / "azure-devops")
 
 
-def _tag_name(ref: str) -> str:
+def _tag_name(ref: str) -> str:  # GitHub's `uses: owner/repo/path@<tag or sha>`
     return ref.removeprefix("refs/tags/")
 
 
@@ -206,58 +213,64 @@ def _edit(path: Path, change: Callable[[str], str]) -> None:
 
 # ---------------------------------------------------------------------------------------------- Azure DevOps
 _TEMPLATE_REF = re.compile(
-    r"(?m)^(?P<lead>\s*(?:-\s*)?template:\s*)(?P<quote>['\"]?)(?P<path>[^\s'\"@#$]+)(?P<alias>@[\w-]+)?(?P=quote)"
-    r"(?P<rest>\s*(?:#.*)?)$"
+    r"(?m)^(?P<lead>\s*(?:-\s*)?template:\s*)(?P<quote>['\"]?)(?P<path>[^\s'\"@#$]+)(?P<alias>@[\w-]+)?"
+    r"(?P=quote)(?P<rest>\s*(?:#.*)?)$"
 )
+_REPOSITORY_ENTRY = re.compile(r"(?m)^(?P<indent>[ \t]*)- repository:\s*(?P<alias>[\w-]+)")
 
 
 def _azure_devops(project: Path, answers: Mapping[str, str]) -> None:
+    """Pipelines go to `.azure-pipelines/`. The pipelines reach the step library through a repository
+    resource (`template: jobs/x.yml@<alias>`): vendored, the library is copied to
+    `.azure-pipelines/templates/` and those references become relative paths (the resource is dropped);
+    pinned, the resource's `name` and `ref` are set from the answers."""
     pinned = answers["step_library"] == "pinned"
     pipelines = project / "pipelines" / "azure-devops"
     library = project / "templates" / "azure-devops"
     destination = project / AZURE_DEVOPS_DIR
-    # old repository-relative path -> new repository-relative path, for every moved file.
-    moved: dict[str, str] = {}
-    for source, target in ((pipelines, destination), (library, destination / "templates")):
-        if not source.is_dir() or (pinned and source == library):
-            continue
-        for path in sorted(p for p in source.rglob("*") if p.is_file()):
-            rel = path.relative_to(source)
-            moved[path.relative_to(project).as_posix()] = (target / rel).relative_to(project).as_posix()
-    pipeline_files = (
-        {p.relative_to(project).as_posix() for p in pipelines.rglob("*") if p.is_file()}
-        if pipelines.is_dir()
-        else set()
-    )
-    contents = {
-        old: (project / old).read_text(encoding="utf-8") for old in moved if old.endswith((".yml", ".yaml"))
-    }
-    ref = answers["step_library_ref"]
-    for old, text in contents.items():
-        uses_library = False
+    moved: dict[str, str] = {}  # old repository-relative path -> new one, for every moved file
+    sources = [(pipelines, destination)] + ([] if pinned else [(library, destination / "templates")])
+    for source, target in sources:
+        if source.is_dir():
+            for path in sorted(p for p in source.rglob("*") if p.is_file()):
+                new = (target / path.relative_to(source)).relative_to(project).as_posix()
+                moved[path.relative_to(project).as_posix()] = new
+    library_old = library.relative_to(project).as_posix()
+    contents = {old: (project / old).read_text(encoding="utf-8") for old in moved if old.endswith(_YAML)}
+    for old, original in contents.items():
+        aliases = {m["alias"] for m in _REPOSITORY_ENTRY.finditer(original)}
 
-        def rewrite(match: re.Match[str], old: str = old) -> str:
-            nonlocal uses_library
-            alias = match["alias"]
-            if alias not in (None, "@self"):
+        def rewrite(match: re.Match[str], old: str = old, aliases: set[str] = aliases) -> str:
+            alias = (match["alias"] or "")[1:]
+            if alias in aliases:  # the step library through a repository resource
+                if pinned:
+                    return match[0]
+                target_old = f"{library_old}/{match['path'].lstrip('/')}"
+            elif alias in ("", "self"):
+                target_old = _resolve(old, match["path"], alias)
+            else:
                 return match[0]
-            target_old = _resolve(old, match["path"], alias)
-            if pinned and target_old.startswith("templates/azure-devops/"):
-                uses_library = True
-                return f"{match['lead']}{target_old}@{STEP_LIBRARY_ALIAS}{match['rest']}"
-            target_new = moved.get(target_old)
+            # A file that stays (pipelines/config/...) is still referenced, now from the moved file's place.
+            target_new = moved.get(target_old) or (target_old if (project / target_old).is_file() else None)
             if target_new is None:
                 return match[0]
-            if match["path"].startswith("/") or alias == "@self":
-                new_ref = "/" + target_new if match["path"].startswith("/") else target_new
+            if match["path"].startswith("/") or alias == "self":
+                new_ref = ("/" if match["path"].startswith("/") else "") + target_new
+                suffix = match["alias"] if alias == "self" else ""
             else:
                 new_ref = os.path.relpath(target_new, os.path.dirname(moved[old])).replace(os.sep, "/")
-            return f"{match['lead']}{match['quote']}{new_ref}{alias or ''}{match['quote']}{match['rest']}"
+                suffix = ""
+            return f"{match['lead']}{match['quote']}{new_ref}{suffix}{match['quote']}{match['rest']}"
 
-        new_text = _TEMPLATE_REF.sub(rewrite, text)
-        if uses_library and old in pipeline_files:
-            new_text = _add_step_library_resource(new_text, answers["step_library_repository"], ref)
-        contents[old] = new_text
+        text = _TEMPLATE_REF.sub(rewrite, original)
+        for alias in aliases:
+            if pinned:
+                text = _set_repository(
+                    text, alias, answers["step_library_repository"], answers["step_library_ref"]
+                )
+            else:
+                text = _drop_repository(text, alias)
+        contents[old] = text
     for old, new in moved.items():
         _move(project / old, project / new)
         if old in contents:
@@ -266,42 +279,119 @@ def _azure_devops(project: Path, answers: Mapping[str, str]) -> None:
     _remove(project / "pipelines" / "github")
 
 
-def _resolve(referrer: str, path: str, alias: str | None) -> str:
+_YAML = (".yml", ".yaml")
+
+
+def _resolve(referrer: str, path: str, alias: str) -> str:
     """The repository-relative file a `template:` reference in `referrer` points at."""
-    if path.startswith("/") or alias == "@self":
+    if path.startswith("/") or alias == "self":
         return os.path.normpath(path.lstrip("/")).replace(os.sep, "/")
     return os.path.normpath(os.path.join(os.path.dirname(referrer), path)).replace(os.sep, "/")
 
 
-def _azure_devops_ref(ref: str) -> str:
+def azure_devops_ref(ref: str) -> str:
+    """refs/tags/<tag> for a tag, the SHA itself for a commit."""
     return ref if re.fullmatch(r"[0-9a-f]{40}", ref) or ref.startswith("refs/tags/") else f"refs/tags/{ref}"
 
 
-def _add_step_library_resource(text: str, repository: str, ref: str) -> str:
-    entry = [
-        f"    - repository: {STEP_LIBRARY_ALIAS}  # the shared step library, pinned (never a branch)",
-        "      type: github",
-        f"      name: {repository}",
-        f"      ref: {_azure_devops_ref(ref)}",
-        f"      endpoint: {STEP_LIBRARY_ENDPOINT}  # GitHub service connection allowed to read it",
-    ]
-    lines = text.splitlines()
+def _entry_span(lines: list[str], alias: str) -> tuple[int, int] | None:
+    """Line range of the `- repository: <alias>` list entry, including the comment lines just above it."""
     for index, line in enumerate(lines):
-        if re.fullmatch(r"resources:\s*(#.*)?", line):
-            for sub in range(index + 1, len(lines)):
-                if lines[sub] and not lines[sub].startswith((" ", "#")):
+        match = _REPOSITORY_ENTRY.fullmatch(line.rstrip()) or _REPOSITORY_ENTRY.match(line)
+        if match and match["alias"] == alias:
+            indent = len(match["indent"])
+            end = index + 1
+            while end < len(lines) and (
+                not lines[end].strip() or len(lines[end]) - len(lines[end].lstrip()) > indent
+            ):
+                if (
+                    lines[end].lstrip().startswith("- ")
+                    and len(lines[end]) - len(lines[end].lstrip()) <= indent
+                ):
                     break
-                if re.fullmatch(r"\s+repositories:\s*(#.*)?", lines[sub]):
-                    lines[sub + 1 : sub + 1] = entry
-                    return "\n".join(lines) + "\n"
-            lines[index + 1 : index + 1] = ["  repositories:", *entry]
-            return "\n".join(lines) + "\n"
-    block = ["resources:", "  repositories:", *entry, ""]
+                end += 1
+            while end > index + 1 and not lines[end - 1].strip():
+                end -= 1
+            start = index
+            while start > 0 and lines[start - 1].lstrip().startswith("#"):
+                start -= 1
+            return start, end
+    return None
+
+
+def _drop_repository(text: str, alias: str) -> str:
+    lines = text.splitlines()
+    span = _entry_span(lines, alias)
+    if span is None:
+        return text
+    del lines[span[0] : span[1]]
+    if 0 < span[0] < len(lines) and not lines[span[0]].strip() and not lines[span[0] - 1].strip():
+        del lines[span[0]]
+    # Drop `repositories:` / `resources:` keys left without content.
+    for key in ("repositories", "resources"):
+        for index, line in enumerate(lines):
+            if re.fullmatch(rf"\s*{key}:\s*", line):
+                indent = len(line) - len(line.lstrip())
+                following = next((ln for ln in lines[index + 1 :] if ln.strip()), "")
+                if len(following) - len(following.lstrip()) <= indent:
+                    del lines[index]
+                break
+    return "\n".join(lines) + "\n"
+
+
+def _set_repository(text: str, alias: str, name: str, ref: str) -> str:
+    lines = text.splitlines()
+    span = _entry_span(lines, alias)
+    if span is None:
+        return text
+    for index in range(*span):
+        lines[index] = re.sub(r"^(\s*(?:- )?name:\s*)\S+", rf"\g<1>{name}", lines[index])
+        lines[index] = re.sub(r"^(\s*(?:- )?ref:\s*)\S+", rf"\g<1>{azure_devops_ref(ref)}", lines[index])
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------- defaults
+def set_default(text: str, name: str, value: str) -> str:
+    """Set the `default:` of every parameter/input called `name`: Azure DevOps `- name: <name>` entries and
+    GitHub `<name>:` inputs alike."""
+    lines = text.splitlines()
+    head = re.compile(rf"(?P<indent>\s*)(?:- name:\s*{re.escape(name)}|{re.escape(name)}:)\s*(?:#.*)?")
     for index, line in enumerate(lines):
-        if re.match(r"(stages|jobs|steps|extends):", line):
-            lines[index:index] = block
-            return "\n".join(lines) + "\n"
-    return "\n".join([*lines, *block])
+        match = head.fullmatch(line)
+        if not match:
+            continue
+        indent = len(match["indent"])
+        for sub in range(index + 1, len(lines)):
+            body = lines[sub]
+            if body.strip() and len(body) - len(body.lstrip()) <= indent:
+                break
+            lines[sub] = re.sub(r"^(\s*default:\s*)[^#\n]*?(\s*(?:#.*)?)$", rf"\g<1>{value}\g<2>", body)
+    return "\n".join(lines) + ("\n" if text.endswith("\n") else "")
+
+
+def _ci_defaults(project: Path, answers: Mapping[str, str]) -> None:
+    """Make the pipelines default to the chosen infrastructure tool and deployment kinds."""
+    tool = answers["infrastructure"]
+    online = str(answers["deployment"] in ("online", "online-and-batch")).lower()
+    batch = str(answers["deployment"] in ("batch", "online-and-batch")).lower()
+    folders = [project / GITHUB_WORKFLOWS, project / GITHUB_ACTIONS, project / AZURE_DEVOPS_DIR]
+
+    def change(text: str) -> str:
+        text = re.sub(r"(?m)^(\s*default:\s*)(?:terraform|bicep)(\s*(?:#.*)?)$", rf"\g<1>{tool}\g<2>", text)
+        text = re.sub(r"\|\|\s*'(?:terraform|bicep)'", f"|| '{tool}'", text)
+        for name, value in (
+            ("deployOnline", online),
+            ("deployBatch", batch),
+            ("deploy-online", online),
+            ("deploy-batch", batch),
+        ):
+            text = set_default(text, name, value)
+        return text
+
+    for folder in folders:
+        if folder.is_dir():
+            for path in _yaml_files(folder):
+                _edit(path, change)
 
 
 # ---------------------------------------------------------------------------------------------- specs, task

@@ -1,0 +1,220 @@
+"""Every valid combination renders into exactly the chosen parts, with every `${{ }}` intact."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+Generate = Callable[..., Path]
+
+CI = ("github-actions", "azure-devops")
+INFRASTRUCTURE = ("terraform", "bicep")
+DEPLOYMENT = ("online", "batch", "online-and-batch")
+NETWORK = ("public", "private")
+COMBINATIONS = list(itertools.product(CI, INFRASTRUCTURE, DEPLOYMENT, NETWORK))
+
+COMMON_TOP_LEVEL = {
+    ".cookiecutter-answers.json",
+    ".gitignore",
+    "Makefile",
+    "README.md",
+    "data-science",
+    "infrastructure",
+    "pipelines",
+    "pyproject.toml",
+    "src",
+    "tests",
+    "uv.lock",
+}
+MARKERS = re.compile(r"\{\{\s*cookiecutter|\{%|\{#|cookiecutter\.project_slug")
+EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
+
+
+def _text_files(root: Path):
+    for path in sorted(root.rglob("*")):
+        if (
+            path.is_file()
+            and path.suffix not in {".parquet", ".lock"}
+            and "src/amlops" not in path.as_posix()
+        ):
+            try:
+                yield path, path.read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                continue
+
+
+def _expressions(files: list[Path]) -> list[str]:
+    found = []
+    for path in files:
+        # The infrastructure-tool fallback is the one expression the answers change on purpose.
+        found += [re.sub(r"terraform|bicep", "TOOL", e) for e in EXPRESSION.findall(path.read_text("utf-8"))]
+    return sorted(found)
+
+
+def _yaml_under(*folders: Path) -> list[Path]:
+    return [p for f in folders if f.is_dir() for p in sorted(f.rglob("*.y*ml"))]
+
+
+@pytest.mark.parametrize("combination", COMBINATIONS, ids="-".join)
+def test_combination_has_exactly_the_chosen_parts(
+    generate: Generate, template: Path, combination: tuple[str, str, str, str]
+) -> None:
+    ci, infrastructure, deployment, network = combination
+    project = generate(
+        ci_platform=ci, infrastructure=infrastructure, deployment=deployment, network_mode=network
+    )
+    ci_dir = ".github" if ci == "github-actions" else ".azure-pipelines"
+    expected = COMMON_TOP_LEVEL | {ci_dir}
+    assert {p.name for p in project.iterdir()} == expected
+    assert not (project / "templates").exists()
+    assert sorted(p.name for p in (project / "infrastructure").iterdir() if p.is_dir()) == [infrastructure]
+    assert not (project / "pipelines" / "github").exists()
+    assert not (project / "pipelines" / "azure-devops").exists()
+
+    azureml = project / "pipelines" / "azureml"
+    kinds = {"online": {"online"}, "batch": {"batch"}, "online-and-batch": {"online", "batch"}}[deployment]
+    source_specs = sorted((template / "pipelines" / "azureml").glob("*-*.yml"))
+    for spec in source_specs:
+        kind = spec.name.split("-")[0]
+        if kind in ("online", "batch"):
+            assert (azureml / spec.name).exists() == (kind in kinds), spec.name
+
+    record = json.loads((project / ".cookiecutter-answers.json").read_text(encoding="utf-8"))
+    assert record["answers"]["ci_platform"] == ci
+    assert record["answers"]["network_mode"] == network
+    assert record["template"]["version"]
+
+    for path, text in _text_files(project):
+        assert not MARKERS.search(text), f"template marker left in {path}"
+
+    for tfvars in (project / "infrastructure").rglob("*.tfvars"):
+        assert f"network_mode{' ' * 0}" in tfvars.read_text() or True
+        assert re.search(rf'(?m)^network_mode\s*=\s*"{network}"', tfvars.read_text()), tfvars
+
+
+@pytest.mark.parametrize("ci", CI)
+def test_every_ci_expression_survives(generate: Generate, template: Path, ci: str) -> None:
+    project = generate(ci_platform=ci)
+    if ci == "github-actions":
+        source = _yaml_under(template / "pipelines" / "github", template / "templates" / "github")
+        generated = _yaml_under(project / ".github")
+    else:
+        source = _yaml_under(template / "pipelines" / "azure-devops", template / "templates" / "azure-devops")
+        generated = _yaml_under(project / ".azure-pipelines")
+    assert source, "the step library has not landed"
+    assert len(generated) == len(source)
+    assert _expressions(generated) == _expressions(source)
+
+
+def test_shared_files_are_copied_byte_for_byte(generate: Generate, template: Path) -> None:
+    project = generate()
+    for folder in ("data-science/src", "infrastructure/terraform/modules", "templates/github/actions"):
+        source_root = template / folder
+        target_root = project / (".github/actions" if folder.startswith("templates") else folder)
+        for source in sorted(p for p in source_root.rglob("*") if p.is_file()):
+            target = target_root / source.relative_to(source_root)
+            if folder.startswith("templates"):
+                continue  # rewritten `uses:` paths; covered by test_local_references_resolve
+            assert target.read_bytes() == source.read_bytes(), target
+
+
+@pytest.mark.parametrize(("ci", "step_library"), list(itertools.product(CI, ("vendored", "pinned"))))
+def test_local_references_resolve(generate: Generate, ci: str, step_library: str) -> None:
+    """Every local `uses: ./x` and relative `template:` points at a file of the generated project."""
+    project = generate(ci_platform=ci, step_library=step_library, step_library_ref="v2.3.4")
+    files = _yaml_under(project / ".github", project / ".azure-pipelines")
+    assert files
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert "templates/github" not in text or step_library == "pinned", path
+        for local in re.findall(r"(?m)^\s*-?\s*uses:\s*['\"]?\./([^\s'\"]+)", text):
+            assert (project / local).exists(), f"{path}: uses ./{local}"
+        for ref in re.findall(r"(?m)^\s*-?\s*template:\s*['\"]?([^\s'\"#]+)", text):
+            if "${{" in ref or "@" in ref:
+                continue
+            target = project / ref.lstrip("/") if ref.startswith("/") else path.parent / ref
+            assert target.exists(), f"{path}: template {ref}"
+
+
+def test_pinned_github_uses_the_library_at_the_ref(generate: Generate) -> None:
+    project = generate(
+        ci_platform="github-actions",
+        step_library="pinned",
+        step_library_repository="contoso/steps",
+        step_library_ref="v2.3.4",
+    )
+    assert not (project / ".github" / "actions").exists()
+    uses = [
+        line.split("uses:")[1].strip()
+        for path in _yaml_under(project / ".github")
+        for line in path.read_text().splitlines()
+        if "uses:" in line and "templates/github/actions" in line
+    ]
+    assert uses
+    assert all(re.fullmatch(r"contoso/steps/templates/github/actions/[\w-]+@v2\.3\.4", u) for u in uses), uses
+
+
+def test_pinned_azure_devops_points_the_repository_resource_at_the_ref(generate: Generate) -> None:
+    sha = "0123456789abcdef0123456789abcdef01234567"
+    project = generate(
+        ci_platform="azure-devops",
+        step_library="pinned",
+        step_library_repository="contoso/steps",
+        step_library_ref=sha,
+    )
+    assert not (project / ".azure-pipelines" / "templates").exists()
+    pipelines = sorted((project / ".azure-pipelines").glob("*.yml"))
+    assert pipelines
+    for path in pipelines:
+        text = path.read_text()
+        if "@templates" in text:
+            assert "name: contoso/steps" in text, path
+            assert f"ref: {sha}" in text, path
+
+
+def test_vendored_azure_devops_drops_the_repository_resource(generate: Generate) -> None:
+    project = generate(ci_platform="azure-devops")
+    for path in sorted((project / ".azure-pipelines").glob("*.yml")):
+        text = path.read_text()
+        assert "- repository: templates" not in text, path
+        assert "@templates" not in text, path
+
+
+def test_independent_answers_reach_the_settings(generate: Generate) -> None:
+    project = generate(
+        project_name="Fraud Scoring",
+        location="swedencentral",
+        dev_environment="test",
+        prod_environment="live",
+        model_name="fraud.v1",
+        infrastructure="terraform",
+    )
+    assert project.name == "fraud-scoring"
+    dev = (project / "pipelines" / "config" / "dev.yml").read_text()
+    assert "environmentName: test" in dev
+    assert "modelName: fraud.v1" in dev
+    assert "onlineEndpoint: fraud-scoring-test-online" in dev
+    prod = (project / "pipelines" / "config" / "prod.yml").read_text()
+    assert "environmentName: live" in prod
+    tfvars = (project / "infrastructure" / "terraform" / "environments" / "prod.tfvars").read_text()
+    assert (
+        'location                             = "swedencentral"' in tfvars
+        or 'location = "swedencentral"' in tfvars
+    )
+    assert "Fraud Scoring" in (project / "README.md").read_text()
+
+
+@pytest.mark.parametrize("task", ["regression", "classification"])
+def test_task_selects_its_contract(generate: Generate, template: Path, task: str) -> None:
+    examples = template / "data-science" / "examples"
+    contracts = [template / "data-science" / "contract.yml", *sorted(examples.glob("*/contract.yml"))]
+    if not any(re.search(rf"(?m)^task:\s*{task}\b", c.read_text()) for c in contracts if c.exists()):
+        pytest.skip(f"no {task} contract in the template yet")
+    project = generate(task=task)
+    assert re.search(rf"(?m)^task:\s*{task}\b", (project / "data-science" / "contract.yml").read_text())
+    assert not (project / "data-science" / "examples").exists()
