@@ -62,6 +62,9 @@ def lineage_tags(run_tags: dict[str, str], metrics_doc: dict[str, Any], run_id: 
 
 
 def register_model(backend: Backend, *, run_id: str, model_name: str) -> dict[str, Any]:
+    run = backend.get_run(run_id)
+    if not run.succeeded:
+        raise RefusedError(f"pipeline run {run_id} did not complete ({run.status}); nothing to register")
     bundle = candidate_bundle(backend, run_id)
     _passed_decision(backend, run_id, model_name, bundle)
     existing = backend.find_model_version(model_name, pipeline_run_id=run_id)
@@ -73,7 +76,6 @@ def register_model(backend: Backend, *, run_id: str, model_name: str) -> dict[st
             "created": False,
             "aliases": list(existing.aliases),
         }
-    run = backend.get_run(run_id)
     metrics_doc = read_json_file(bundle / "metrics.json", "candidate metrics")
     tags = lineage_tags(dict(run.tags), metrics_doc, run_id)
     mv = backend.register_model_version(model_name, bundle_dir=bundle, pipeline_run_id=run_id, tags=tags)

@@ -1,0 +1,59 @@
+"""deploy-batch runs the project's batch component and checks its output; check-drift runs the drift one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from amlops.backends.local.events import EventLog
+
+
+def test_deploy_batch_scores_every_row(cli, trained, project: Path, tmp_path: Path) -> None:
+    run_id = trained("scale=2.0")
+    cli("gate", "--run-id", run_id, "--model-name", "m")
+    cli("register-model", "--run-id", run_id, "--model-name", "m")
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "a.csv").write_text("x\n1\n2\n")
+    (inputs / "b.csv").write_text("x\n3\n")
+    out = tmp_path / "out"
+    result = cli("deploy-batch", "--endpoint", "batch", "--model-name", "m", "--alias", "challenger",
+                 "--input", inputs, "--output", out)
+    assert result.code == 0, result.stderr
+    assert (result.result["rows"], result.result["deployment"]) == (3, "v1")
+    assert result.result["columns"] == ["row", "prediction"]
+    assert (out / "predictions.csv").read_text().splitlines()[1:] == ["0,2.0", "1,4.0", "2,6.0"]
+    status = cli("status").result["endpoints"]
+    assert [(e["name"], e["kind"]) for e in status] == [("batch", "batch")]
+
+
+def test_deploy_batch_without_rows_is_a_usage_error(cli, trained, tmp_path: Path) -> None:
+    run_id = trained()
+    cli("gate", "--run-id", run_id, "--model-name", "m")
+    cli("register-model", "--run-id", run_id, "--model-name", "m")
+    (tmp_path / "empty").mkdir()
+    result = cli("deploy-batch", "--endpoint", "b", "--model-name", "m", "--version", "1", "--input", tmp_path / "empty")
+    assert result.code == 2
+
+
+def test_check_drift(cli, project: Path, state_dir: Path) -> None:
+    cli("register-data", "--name", "d", "--path", project / "data/good.csv")
+    same = cli("check-drift", "--name", "d", "--current", project / "data/good.csv")
+    assert (same.code, same.result["drifted"]) == (0, False)
+    moved = cli("check-drift", "--name", "d", "--current", project / "data/drifted.csv", "--threshold", "1.0")
+    assert (moved.code, moved.result["drifted"], moved.result["reference"]) == (0, True, "azureml:d:1")
+    failing = cli("check-drift", "--name", "d", "--current", project / "data/drifted.csv", "--fail-on-drift")
+    assert failing.code == 1
+    events = EventLog(state_dir / "events.jsonl").read()
+    assert [e["type"] for e in events] == ["data-drift-detected", "data-drift-detected"]
+
+
+def test_status_lists_everything(cli, trained) -> None:
+    run_id = trained()
+    cli("gate", "--run-id", run_id, "--model-name", "m")
+    cli("register-model", "--run-id", run_id, "--model-name", "m")
+    result = cli("status")
+    assert result.code == 0
+    assert result.result["data_assets"][0]["name"] == "d"
+    assert result.result["runs"][0] == {"run_id": run_id, "status": "Completed", "failed_step": None}
+    assert result.result["models"] == [{"name": "m", "version": "1", "aliases": ["challenger"]}]
+    assert "Model versions" in result.stderr

@@ -1,0 +1,93 @@
+"""deploy-online / invoke / rollback / delete-endpoint against real inference-server processes."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from amlops.backends.local.endpoints import pid_alive
+
+pytestmark = pytest.mark.slow
+
+
+def register(cli, trained, *sets: str) -> str:
+    run_id = trained(*sets)
+    assert cli("gate", "--run-id", run_id, "--model-name", "m").result["passed"] is True
+    return cli("register-model", "--run-id", run_id, "--model-name", "m").result["version"]
+
+
+def champion(cli) -> str | None:
+    return next((m["version"] for m in cli("status").result["models"] if "champion" in m["aliases"]), None)
+
+
+def test_blue_green_malformed_requests_and_rollback(cli, trained, project: Path, tmp_path: Path) -> None:
+    v1 = register(cli, trained, "rmse=3.0", "scale=2.0")
+    first = cli("deploy-online", "--endpoint", "ep", "--model-name", "m", "--alias", "challenger")
+    assert first.code == 0, first.stderr
+    assert (first.result["deployment"], first.result["traffic"], first.result["smoke_passed"]) == (
+        "blue", {"blue": 100}, True)
+    assert first.result["scoring_uri"].startswith("http://127.0.0.1:")
+    assert champion(cli) == v1
+
+    good = project / "pipelines/azureml/smoke-request.json"
+    assert cli("invoke", "--endpoint", "ep", "--request", good).result["response"] == {"predictions": [2.0, 5.0]}
+
+    # A malformed request gets a 4xx JSON error naming the field; the server keeps serving.
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"data": [{"x": "not-a-number"}]}))
+    rejected = cli("invoke", "--endpoint", "ep", "--request", bad)
+    assert rejected.code == 1
+    assert rejected.result["status_code"] == 400
+    assert rejected.result["response"]["field"] == "x"
+    with urllib.request.urlopen(first.result["scoring_uri"].removesuffix("score")) as response:
+        assert response.status == 200
+    assert cli("invoke", "--endpoint", "ep", "--request", good).code == 0
+
+    # Same version again: nothing new.
+    again = cli("deploy-online", "--endpoint", "ep", "--model-name", "m", "--version", v1)
+    assert (again.code, again.result["created"], again.result["deployment"]) == (0, False, "blue")
+
+    # A better model goes to green; blue stays up at 0 % for rollback.
+    v2 = register(cli, trained, "rmse=2.0", "scale=3.0")
+    second = cli("deploy-online", "--endpoint", "ep", "--model-name", "m", "--alias", "challenger")
+    assert second.code == 0, second.stderr
+    assert (second.result["deployment"], second.result["traffic"]) == ("green", {"blue": 0, "green": 100})
+    assert champion(cli) == v2
+    assert cli("invoke", "--endpoint", "ep", "--request", good).result["response"]["predictions"] == [3.0, 7.5]
+    blue = cli("invoke", "--endpoint", "ep", "--request", good, "--deployment", "blue")
+    assert (blue.result["deployment"], blue.result["response"]["predictions"]) == ("blue", [2.0, 5.0])
+
+    back = cli("rollback", "--endpoint", "ep")
+    assert back.code == 0
+    assert (back.result["deployment"], back.result["version"], back.result["traffic"]) == (
+        "blue", v1, {"blue": 100, "green": 0})
+    assert champion(cli) == v1
+    assert cli("invoke", "--endpoint", "ep", "--request", good).result["response"]["predictions"] == [2.0, 5.0]
+    assert cli("rollback", "--endpoint", "ep").code == 3  # nothing earlier than the first deployment
+
+
+def test_failed_smoke_test_removes_the_new_deployment(cli, trained, tmp_path: Path, state_dir: Path) -> None:
+    v1 = register(cli, trained, "rmse=3.0")
+    assert cli("deploy-online", "--endpoint", "ep", "--model-name", "m", "--version", v1).code == 0
+    v2 = register(cli, trained, "rmse=2.0")
+    bad = tmp_path / "bad-smoke.json"
+    bad.write_text(json.dumps({"data": [{"x": None}]}))
+    failed = cli("deploy-online", "--endpoint", "ep", "--model-name", "m", "--version", v2, "--smoke-request", bad)
+    assert failed.code == 1
+    assert failed.result["smoke_passed"] is False
+    assert "HTTP 400" in failed.result["error"]
+    endpoint = cli("status").result["endpoints"][0]
+    assert endpoint["traffic"] == {"blue": 100}
+    assert set(endpoint["deployments"]) == {"blue"}
+    assert champion(cli) == v1
+
+    state = json.loads((state_dir / "endpoints" / "ep.json").read_text())
+    pid = state["deployments"]["blue"]["pid"]
+    assert pid_alive(pid)
+    deleted = cli("delete-endpoint", "--endpoint", "ep")
+    assert deleted.result == {"deleted": ["ep"]}
+    assert not pid_alive(pid)
+    assert cli("status").result["endpoints"] == []
