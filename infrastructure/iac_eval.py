@@ -95,7 +95,7 @@ class TerraformScope:
         if isinstance(value, list):
             return [self.evaluate(item) for item in value]
         if isinstance(value, dict):
-            return {key: self.evaluate(item) for key, item in value.items() if key != "__is_block__"}
+            return {key: self.evaluate(item) for key, item in value.items() if not key.startswith("__")}
         text = str(value)
         if text.startswith("${") and text.endswith("}") and _balanced(text[2:-1]):
             return self.expression(text[2:-1])
@@ -221,7 +221,7 @@ def load_tfvars(path: Path) -> dict[str, Any]:
     with path.open() as handle:
         raw = hcl2.load(handle)
     scope = TerraformScope(variables={})
-    return {key: scope.evaluate(value) for key, value in raw.items()}
+    return {key: scope.evaluate(value) for key, value in raw.items() if not key.startswith("__")}
 
 
 @dataclass
@@ -247,7 +247,7 @@ class TerraformModule:
                 for name, body in block.items():
                     module.variables[_unquote(name)] = body
             for block in document.get("locals", []):
-                module.locals.update({k: v for k, v in block.items() if k != "__is_block__"})
+                module.locals.update({k: v for k, v in block.items() if not k.startswith("__")})
             for block in document.get("resource", []):
                 for rtype, named in block.items():
                     for name, body in named.items():

@@ -241,7 +241,7 @@ class CheckovReport:
 
 def checkov_binary() -> Path:
     if not CHECKOV.exists():
-        raise CheckError(f"checkov is not installed at {CHECKOV.relative_to(REPOSITORY)}: run `make tools`.")
+        raise CheckError(f"checkov is not installed at {CHECKOV}: run `make tools`.")
     return CHECKOV
 
 

@@ -1,0 +1,35 @@
+"""Shared fixtures for the infrastructure checks: the two trees, parsed, and checkov reports cached per run."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+INFRASTRUCTURE = Path(__file__).resolve().parents[2] / "infrastructure"
+sys.path.insert(0, str(INFRASTRUCTURE))
+
+import offline_check  # noqa: E402
+
+COMBINATIONS = [
+    (tree, environment, mode)
+    for tree in offline_check.TREES
+    for environment in offline_check.ENVIRONMENTS
+    for mode in offline_check.NETWORK_MODES
+]
+
+
+@pytest.fixture(scope="session")
+def checkov_reports(tmp_path_factory: pytest.TempPathFactory):
+    """Runs checkov at most once per (tree, environment, network mode) in a test session."""
+    cache: dict[tuple[str, str, str], offline_check.CheckovReport] = {}
+
+    def report(tree: str, environment: str, mode: str) -> offline_check.CheckovReport:
+        key = (tree, environment, mode)
+        if key not in cache:
+            workdir = tmp_path_factory.mktemp(f"checkov-{tree}-{environment}-{mode}")
+            cache[key] = offline_check.run_checkov(tree, environment, mode, workdir)
+        return cache[key]
+
+    return report
