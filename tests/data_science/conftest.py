@@ -73,12 +73,33 @@ def _train(root: Path, contract: Path, data: Path, *, n_estimators: int) -> Trai
             ["--contract", str(contract), "--data", str(data), "--output", str(prepared), "--seed", "3"]
         ),
         "train": train.main(
-            ["--contract", str(contract), "--prepared", str(prepared), "--output", str(model)]
-            + ["--seed", "3", "--n-estimators", str(n_estimators), "--no-log-model"]
+            [
+                "--contract",
+                str(contract),
+                "--prepared",
+                str(prepared),
+                "--output",
+                str(model),
+                "--seed",
+                "3",
+                "--n-estimators",
+                str(n_estimators),
+                "--no-log-model",
+            ]
         ),
         "evaluate": evaluate.main(
-            ["--contract", str(contract), "--prepared", str(prepared), "--model", str(model)]
-            + ["--output", str(bundle), "--seed", "3"]
+            [
+                "--contract",
+                str(contract),
+                "--prepared",
+                str(prepared),
+                "--model",
+                str(model),
+                "--output",
+                str(bundle),
+                "--seed",
+                "3",
+            ]
         ),
     }
     return Trained(contract, data, prepared, model, bundle, codes)

@@ -2,7 +2,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from datascience.contract import ContractError, load_contract, parse_contract
 
 from .conftest import CONTRACT, DATA_SCIENCE
@@ -34,7 +33,8 @@ def test_taxi_contract_roles_and_model_inputs(contract):
 def test_iris_contract_is_classification(iris_contract):
     assert iris_contract.task == "classification"
     assert iris_contract.classes == ("setosa", "versicolor", "virginica")
-    assert iris_contract.id_column is None and iris_contract.timestamp_column is None
+    assert iris_contract.id_column is None
+    assert iris_contract.timestamp_column is None
 
 
 def _broken(mutate) -> dict:

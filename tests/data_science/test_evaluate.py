@@ -2,7 +2,6 @@ import json
 
 import onnx
 import pandas as pd
-
 from datascience.bundle import OnnxModel, find_bundle
 
 
@@ -24,7 +23,8 @@ def test_onnx_inputs_are_the_contract_model_inputs(taxi_trained, contract):
     model = onnx.load(str(taxi_trained.bundle / "model.onnx"))
     assert [i.name for i in model.graph.input] == [m.name for m in contract.model_inputs]
     kinds = {i.name: i.type.tensor_type.elem_type for i in model.graph.input}
-    assert kinds["trip_distance"] == onnx.TensorProto.FLOAT and kinds["vendor"] == onnx.TensorProto.STRING
+    assert kinds["trip_distance"] == onnx.TensorProto.FLOAT
+    assert kinds["vendor"] == onnx.TensorProto.STRING
 
 
 def test_classification_bundle(iris_trained, iris_contract):

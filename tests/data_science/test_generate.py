@@ -1,7 +1,6 @@
 import numpy as np
 import pandas as pd
 import pytest
-
 from datascience.generate import (
     UNKNOWN_CATEGORY,
     WRONG_TYPE_VALUE,
@@ -33,7 +32,8 @@ def test_values_follow_the_contract(contract):
             assert set(values) <= set(column.categories)
             assert len(set(values)) == len(column.categories)  # every category occurs in 3000 rows
         elif column.type in ("float", "int"):
-            assert values.min() >= column.min and values.max() <= column.max
+            assert values.min() >= column.min
+            assert values.max() <= column.max
     assert frame["passenger_count"].isna().any()  # nullable in the contract, so sometimes missing
     assert not frame.drop(columns="passenger_count").isna().any().any()
 
@@ -79,7 +79,8 @@ def test_generate_writes_csv_in_chunks(tmp_path, contract):
     path = tmp_path / "trips.csv"
     generate(contract, path, rows=2_500, seed=1, chunk_rows=1_000)
     frame = pd.read_csv(path)
-    assert len(frame) == 2_500 and frame["trip_id"].is_unique
+    assert len(frame) == 2_500
+    assert frame["trip_id"].is_unique
     again = tmp_path / "again.csv"
     generate(contract, again, rows=2_500, seed=1, chunk_rows=1_000)
     assert path.read_bytes() == again.read_bytes()

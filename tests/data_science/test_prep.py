@@ -2,7 +2,6 @@ import json
 
 import pandas as pd
 import pytest
-
 from datascience.prep import check_validation_report, main, prepare, split
 
 from .conftest import IRIS_CONTRACT, IRIS_DATA
@@ -16,7 +15,9 @@ def test_split_is_seeded_disjoint_and_sized():
     assert (len(first.train), len(first.validation), len(first.test)) == (700, 200, 100)
     assert first.test["x"].tolist() == again.test["x"].tolist() != other.test["x"].tolist()
     ids = [set(part["x"]) for part in (first.train, first.validation, first.test)]
-    assert not (ids[0] & ids[1] or ids[0] & ids[2] or ids[1] & ids[2])
+    assert not (ids[0] & ids[1])
+    assert not (ids[0] & ids[2])
+    assert not (ids[1] & ids[2])
     assert set.union(*ids) == set(range(1_000))
 
 
@@ -36,7 +37,8 @@ def test_prepare_keeps_contract_columns_and_drops_missing_targets(contract, taxi
     frame["extra"] = 1
     frame.loc[0, "fare_amount"] = None
     prepared = prepare(frame, contract)
-    assert list(prepared.columns) == list(contract.names) and len(prepared) == 9
+    assert list(prepared.columns) == list(contract.names)
+    assert len(prepared) == 9
     with pytest.raises(ValueError, match="lacks contract column"):
         prepare(frame.drop(columns="vendor"), contract)
 

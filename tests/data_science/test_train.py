@@ -1,8 +1,7 @@
 import numpy as np
 import pandas as pd
-from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor
-
 from datascience.train import HyperParameters, build_pipeline, fit, pip_requirements
+from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor
 
 
 def test_estimator_follows_the_task(contract, iris_contract):
@@ -11,7 +10,8 @@ def test_estimator_follows_the_task(contract, iris_contract):
     assert isinstance(build_pipeline(iris_contract, params, seed=1)[-1], GradientBoostingClassifier)
     columns = build_pipeline(contract, params, seed=1).steps[0][1].transformers
     assert [name for name, _, _ in columns] == ["numeric", "categorical"]
-    assert "pickup_datetime_hour" in columns[0][2] and "vendor" in columns[1][2]
+    assert "pickup_datetime_hour" in columns[0][2]
+    assert "vendor" in columns[1][2]
 
 
 def test_fit_is_seeded(contract, taxi_data):
@@ -41,7 +41,8 @@ def test_main_saves_an_mlflow_model(taxi_trained):
     model = taxi_trained.model
     assert (model / "MLmodel").is_file()
     requirements = (model / "requirements.txt").read_text()
-    assert "scikit-learn==" in requirements and "mlflow==" in requirements
+    assert "scikit-learn==" in requirements
+    assert "mlflow==" in requirements
     import mlflow.sklearn
 
     loaded = mlflow.sklearn.load_model(str(model))

@@ -2,7 +2,6 @@ import json
 
 import pandas as pd
 import pytest
-
 from datascience.features import as_read
 from datascience.generate import generate
 from datascience.validate import main, render_html, run_validation, summarise
@@ -16,7 +15,8 @@ def test_as_read_keeps_only_unreadable_values_as_text(contract):
     )
     view = as_read(frame, contract)
     assert view["trip_distance"].tolist()[:2] == [1.5, "oops"]
-    assert isinstance(view["pickup_datetime"][0], pd.Timestamp) and view["pickup_datetime"][1] == "nope"
+    assert isinstance(view["pickup_datetime"][0], pd.Timestamp)
+    assert view["pickup_datetime"][1] == "nope"
 
 
 def test_summary_and_html_name_columns_and_counts():
@@ -51,7 +51,9 @@ def test_summary_and_html_name_columns_and_counts():
     }
     assert "zone: expect_column_values_to_be_in_set: 3 unexpected value(s)" in summarise(report)
     page = render_html(report)
-    assert "FAILED" in page and "&lt;Mars&gt;" in page and "<Mars>" not in page
+    assert "FAILED" in page
+    assert "&lt;Mars&gt;" in page
+    assert "<Mars>" not in page
 
 
 @pytest.mark.slow
