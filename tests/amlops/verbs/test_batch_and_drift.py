@@ -16,8 +16,19 @@ def test_deploy_batch_scores_every_row(cli, trained, project: Path, tmp_path: Pa
     (inputs / "a.csv").write_text("x\n1\n2\n")
     (inputs / "b.csv").write_text("x\n3\n")
     out = tmp_path / "out"
-    result = cli("deploy-batch", "--endpoint", "batch", "--model-name", "m", "--alias", "challenger",
-                 "--input", inputs, "--output", out)
+    result = cli(
+        "deploy-batch",
+        "--endpoint",
+        "batch",
+        "--model-name",
+        "m",
+        "--alias",
+        "challenger",
+        "--input",
+        inputs,
+        "--output",
+        out,
+    )
     assert result.code == 0, result.stderr
     assert (result.result["rows"], result.result["deployment"]) == (3, "v1")
     assert result.result["columns"] == ["row", "prediction"]
@@ -31,7 +42,8 @@ def test_deploy_batch_without_rows_is_a_usage_error(cli, trained, tmp_path: Path
     cli("gate", "--run-id", run_id, "--model-name", "m")
     cli("register-model", "--run-id", run_id, "--model-name", "m")
     (tmp_path / "empty").mkdir()
-    result = cli("deploy-batch", "--endpoint", "b", "--model-name", "m", "--version", "1", "--input", tmp_path / "empty")
+    empty = tmp_path / "empty"
+    result = cli("deploy-batch", "--endpoint", "b", "--model-name", "m", "--version", "1", "--input", empty)
     assert result.code == 2
 
 

@@ -19,6 +19,10 @@ def register(cli, trained, *sets: str) -> str:
     return cli("register-model", "--run-id", run_id, "--model-name", "m").result["version"]
 
 
+def predictions(cli, request: Path, *extra: str) -> list[float]:
+    return cli("invoke", "--endpoint", "ep", "--request", request, *extra).result["response"]["predictions"]
+
+
 def champion(cli) -> str | None:
     return next((m["version"] for m in cli("status").result["models"] if "champion" in m["aliases"]), None)
 
@@ -28,12 +32,15 @@ def test_blue_green_malformed_requests_and_rollback(cli, trained, project: Path,
     first = cli("deploy-online", "--endpoint", "ep", "--model-name", "m", "--alias", "challenger")
     assert first.code == 0, first.stderr
     assert (first.result["deployment"], first.result["traffic"], first.result["smoke_passed"]) == (
-        "blue", {"blue": 100}, True)
+        "blue",
+        {"blue": 100},
+        True,
+    )
     assert first.result["scoring_uri"].startswith("http://127.0.0.1:")
     assert champion(cli) == v1
 
     good = project / "pipelines/azureml/smoke-request.json"
-    assert cli("invoke", "--endpoint", "ep", "--request", good).result["response"] == {"predictions": [2.0, 5.0]}
+    assert predictions(cli, good) == [2.0, 5.0]
 
     # A malformed request gets a 4xx JSON error naming the field; the server keeps serving.
     bad = tmp_path / "bad.json"
@@ -56,16 +63,19 @@ def test_blue_green_malformed_requests_and_rollback(cli, trained, project: Path,
     assert second.code == 0, second.stderr
     assert (second.result["deployment"], second.result["traffic"]) == ("green", {"blue": 0, "green": 100})
     assert champion(cli) == v2
-    assert cli("invoke", "--endpoint", "ep", "--request", good).result["response"]["predictions"] == [3.0, 7.5]
+    assert predictions(cli, good) == [3.0, 7.5]
     blue = cli("invoke", "--endpoint", "ep", "--request", good, "--deployment", "blue")
     assert (blue.result["deployment"], blue.result["response"]["predictions"]) == ("blue", [2.0, 5.0])
 
     back = cli("rollback", "--endpoint", "ep")
     assert back.code == 0
     assert (back.result["deployment"], back.result["version"], back.result["traffic"]) == (
-        "blue", v1, {"blue": 100, "green": 0})
+        "blue",
+        v1,
+        {"blue": 100, "green": 0},
+    )
     assert champion(cli) == v1
-    assert cli("invoke", "--endpoint", "ep", "--request", good).result["response"]["predictions"] == [2.0, 5.0]
+    assert predictions(cli, good) == [2.0, 5.0]
     assert cli("rollback", "--endpoint", "ep").code == 3  # nothing earlier than the first deployment
 
 
@@ -75,7 +85,9 @@ def test_failed_smoke_test_removes_the_new_deployment(cli, trained, tmp_path: Pa
     v2 = register(cli, trained, "rmse=2.0")
     bad = tmp_path / "bad-smoke.json"
     bad.write_text(json.dumps({"data": [{"x": None}]}))
-    failed = cli("deploy-online", "--endpoint", "ep", "--model-name", "m", "--version", v2, "--smoke-request", bad)
+    failed = cli(
+        "deploy-online", "--endpoint", "ep", "--model-name", "m", "--version", v2, "--smoke-request", bad
+    )
     assert failed.code == 1
     assert failed.result["smoke_passed"] is False
     assert "HTTP 400" in failed.result["error"]

@@ -126,7 +126,7 @@ def test_worse_candidate_is_rejected_and_champion_stays(cli, trained, state_dir:
     assert backend.get_model_version("m", alias="champion").version == "1"
 
 
-def test_decision_cannot_be_reused_for_another_model_or_a_changed_bundle(cli, trained, state_dir: Path) -> None:
+def test_decision_is_bound_to_model_name_and_bundle(cli, trained, state_dir: Path) -> None:
     run_id = trained()
     cli("gate", "--run-id", run_id, "--model-name", "m")
     assert cli("register-model", "--run-id", run_id, "--model-name", "other").code == 3

@@ -1,0 +1,40 @@
+"""The demo: the whole lifecycle in one command, twice in a row (the second gated against the first)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+STAGES = [
+    "generate data",
+    "register-data",
+    "validate-data",
+    "run-pipeline",
+    "gate",
+    "register-model",
+    "deploy-online",
+    "invoke (smoke)",
+]
+
+
+@pytest.mark.slow
+def test_demo_twice_on_the_miniature_project(cli, project: Path) -> None:
+    first = cli("demo", "--data", project / "data/good.csv", "--model-name", "m", "--endpoint", "ep")
+    assert first.code == 0, first.stderr
+    assert first.result["gate_passed"] is True
+    assert (first.result["registered_version"], first.result["served_version"]) == ("1", "1")
+    assert first.result["scoring_uri"].startswith("http://127.0.0.1:")
+    assert first.result["sample_prediction"] == 2.0
+    assert list(first.result["stage_seconds"]) == STAGES
+    assert "amlops delete-endpoint --endpoint ep" in first.stderr
+
+    second = cli("demo", "--data", project / "data/good.csv", "--model-name", "m", "--endpoint", "ep")
+    assert second.code == 0, second.stderr
+    assert second.result["gate_passed"] is False  # same metrics: not better than the champion
+    assert second.result["previous_champion"] == "1"
+    assert second.result["registered_version"] is None
+    assert second.result["served_version"] == "1"
+    assert second.result["scoring_uri"] == first.result["scoring_uri"]
+    assert "candidate rejected" in second.stderr
+    assert [m["version"] for m in cli("status").result["models"]] == ["1"]
