@@ -33,7 +33,7 @@ _TF_TOKEN = re.compile(
     r"""\s*(?:
       (?P<string>"(?:[^"\\]|\\.)*")
     | (?P<number>\d+(?:\.\d+)?)
-    | (?P<op>==|!=|&&|\|\||[!?:()])
+    | (?P<op>==|!=|&&|\|\||[!?:(){}=,])
     | (?P<ident>[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*)
     )""",
     re.VERBOSE,
@@ -204,15 +204,48 @@ class _TerraformParser:
             if self._take()[1] != ")":
                 raise _Unsupported(")")
             return value
+        if text == "{":
+            return self._object()
         if kind == "string":
             return self.scope._template(text[1:-1])
         if kind == "number":
             return float(text) if "." in text else int(text)
         if kind == "ident":
-            if self._peek() == "(":  # function call: not evaluated
-                raise _Unsupported(text)
+            if self._peek() == "(":
+                return self._call(text)
             return self.scope.resolve(text)
         raise _Unsupported(text)
+
+    def _object(self) -> Any:
+        result: dict[str, Any] = {}
+        while self._peek() != "}":
+            kind, key = self._take()
+            if kind not in {"ident", "string"}:
+                raise _Unsupported(key)
+            name = self.scope._template(key[1:-1]) if kind == "string" else key
+            if self._take()[1] != "=":
+                raise _Unsupported("=")
+            value = self.conditional()
+            if name is UNKNOWN:
+                return UNKNOWN
+            result[name] = value
+            if self._peek() == ",":
+                self._take()
+        self._take()
+        return result
+
+    def _call(self, name: str) -> Any:
+        """Only merge() is evaluated; other functions are parsed and yield UNKNOWN."""
+        self._take()
+        arguments = []
+        while self._peek() != ")":
+            arguments.append(self.conditional())
+            if self._peek() == ",":
+                self._take()
+        self._take()
+        if name == "merge" and all(isinstance(a, dict) for a in arguments):
+            return {key: value for argument in arguments for key, value in argument.items()}
+        return UNKNOWN
 
 
 def load_tfvars(path: Path) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Shared fixtures for the infrastructure checks: the two trees, parsed, and checkov reports cached per run."""
+"""Shared fixtures for the infrastructure checks: paths, and checkov reports cached per test session."""
 
 from __future__ import annotations
 

@@ -33,7 +33,8 @@ def test_main_targets_the_subscription_and_calls_every_module() -> None:
 def test_parameters_are_described(path) -> None:
     for name, body in iac_eval.BicepFile.load(path).parameters.items():
         descriptions = [d["argument"] for d in body["decorators"] if d["type"] == "description"]
-        assert descriptions and DESCRIPTION.match(descriptions[0]), f"{path.name}: param {name}"
+        assert descriptions, f"{path.name}: param {name} has no description"
+        assert DESCRIPTION.match(descriptions[0]), f"{path.name}: param {name}: {descriptions[0]!r}"
         required = body.get("default") is None
         assert descriptions[0].startswith("Required.") == required or descriptions[0].startswith(
             "Conditional."

@@ -28,7 +28,13 @@ REQUIRED_PRIVATE_MODE = {
 # checkov 3.3.30 implements these only for Terraform (measured with `checkov --list --framework bicep`, see
 # test_bicep_lacks_exactly_these_checks); for Bicep the same settings are held equal to Terraform's by
 # test_parity.py, where checkov does verify them.
-NOT_IMPLEMENTED_FOR_BICEP = {"CKV_AZURE_142", "CKV_AZURE_150", "CKV2_AZURE_40", "CKV2_AZURE_47", "CKV_AZURE_144"}
+NOT_IMPLEMENTED_FOR_BICEP = {
+    "CKV_AZURE_142",
+    "CKV_AZURE_150",
+    "CKV2_AZURE_40",
+    "CKV2_AZURE_47",
+    "CKV_AZURE_144",
+}
 
 
 def required_checks(tree: str, mode: str) -> set[str]:
@@ -51,8 +57,13 @@ def test_every_skip_has_a_reason(which: str) -> None:
 
 def test_load_skips_reports_entries_without_reason(tmp_path) -> None:
     config = tmp_path / "checkov.yaml"
-    config.write_text("skip-check:\n  - CKV_AZURE_1  # a reason long enough to count\n  - CKV_AZURE_2\nquiet: true\n")
-    assert offline_check.load_skips(config) == {"CKV_AZURE_1": "a reason long enough to count", "CKV_AZURE_2": ""}
+    config.write_text(
+        "skip-check:\n  - CKV_AZURE_1  # a reason long enough to count\n  - CKV_AZURE_2\nquiet: true\n"
+    )
+    assert offline_check.load_skips(config) == {
+        "CKV_AZURE_1": "a reason long enough to count",
+        "CKV_AZURE_2": "",
+    }
 
 
 def test_required_checks_are_never_skipped() -> None:

