@@ -218,3 +218,7 @@ def test_task_selects_its_contract(generate: Generate, template: Path, task: str
     project = generate(task=task)
     assert re.search(rf"(?m)^task:\s*{task}\b", (project / "data-science" / "contract.yml").read_text())
     assert not (project / "data-science" / "examples").exists()
+    config = (project / "pipelines" / "config" / "dev.yml").read_text()
+    data_path = re.search(r"(?m)^\s*dataPath:\s*(\S+)", config)
+    if data_path:
+        assert (project / data_path.group(1)).is_file()

@@ -113,8 +113,8 @@ def finalize(project: Path, answers: Mapping[str, str], template: Mapping[str, s
     _ci_defaults(project, answers)
     _keep_one(project / "infrastructure", answers["infrastructure"], ("terraform", "bicep"))
     _deployment_specs(project / "pipelines" / "azureml", answers["deployment"])
-    _task(project / "data-science", answers["task"])
-    apply_settings(project, answers)
+    sample = _task(project / "data-science", answers["task"])
+    apply_settings(project, answers, sample=sample)
     # The monorepo's ruff settings exclude the template folder, which a generated project does not have.
     if (project / "pyproject.toml").is_file():
         _edit(
@@ -413,20 +413,41 @@ def contract_task(contract: Path) -> str | None:
     return match.group(1) if match else None
 
 
-def _task(data_science: Path, task: str) -> None:
-    """Make `data-science/contract.yml` the chosen task's contract: the main one, or an example's."""
+DATA_SUFFIXES = (".csv", ".parquet")
+
+
+def _task(data_science: Path, task: str) -> str | None:
+    """Make `data-science/contract.yml` the chosen task's contract: the main one, or an example's.
+
+    An example's files replace the main ones at the same relative paths, except its data files (which
+    replace `data/`'s sample) and a `smoke-request.json` (which replaces the one in pipelines/azureml/).
+    Returns the new sample's repository-relative path when the sample changed.
+    """
     examples = data_science / "examples"
+    sample = None
     if contract_task(data_science / "contract.yml") != task:
         candidates = sorted(examples.glob("*/contract.yml")) if examples.is_dir() else []
         chosen = next((c.parent for c in candidates if contract_task(c) == task), None)
         if chosen is None:
             raise ValueError(f"task={task!r}: no contract for this task under {data_science}")
-        # The example's files replace the main ones at the same relative paths.
-        for path in sorted(p for p in chosen.rglob("*") if p.is_file()):
-            target = data_science / path.relative_to(chosen)
+        files = sorted(p for p in chosen.rglob("*") if p.is_file())
+        data = [p for p in files if p.parent == chosen and p.suffix in DATA_SUFFIXES]
+        if data:
+            for old in (data_science / "data").glob("*"):
+                if old.suffix in DATA_SUFFIXES:
+                    old.unlink()
+        for path in files:
+            if path in data:
+                target = data_science / "data" / path.name
+                sample = f"{data_science.name}/data/{path.name}"
+            elif path.name == "smoke-request.json":
+                target = data_science.parent / "pipelines" / "azureml" / path.name
+            else:
+                target = data_science / path.relative_to(chosen)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target)
     _remove(examples)
+    return sample
 
 
 # ---------------------------------------------------------------------------------------------- settings
@@ -447,11 +468,13 @@ def workload_name(slug: str) -> str:
     return re.sub(r"[^a-z0-9]", "", slug)[:10]
 
 
-def apply_settings(project: Path, answers: Mapping[str, str]) -> None:
+def apply_settings(project: Path, answers: Mapping[str, str], *, sample: str | None = None) -> None:
     """Write the answers into the configuration files that exist; keys a file lacks are left alone."""
     roles = {"dev": answers["dev_environment"], "prod": answers["prod_environment"]}
+    data = {"dataPath": sample, "batchInput": sample} if sample else {}
     for role, env in roles.items():
         yaml_values = {
+            **data,
             "environmentName": env,
             "modelName": answers["model_name"],
             **resource_names(answers, env),
