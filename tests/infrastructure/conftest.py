@@ -12,13 +12,6 @@ sys.path.insert(0, str(INFRASTRUCTURE))
 
 import offline_check  # noqa: E402
 
-COMBINATIONS = [
-    (tree, environment, mode)
-    for tree in offline_check.TREES
-    for environment in offline_check.ENVIRONMENTS
-    for mode in offline_check.NETWORK_MODES
-]
-
 
 @pytest.fixture(scope="session")
 def checkov_reports(tmp_path_factory: pytest.TempPathFactory):

@@ -7,7 +7,8 @@ import re
 import iac_eval
 import offline_check
 import pytest
-from conftest import INFRASTRUCTURE
+
+INFRASTRUCTURE = offline_check.INFRASTRUCTURE
 
 TREE = INFRASTRUCTURE / "bicep"
 FILES = sorted(TREE.rglob("*.bicep"))

@@ -8,7 +8,8 @@ import subprocess
 
 import offline_check
 import pytest
-from conftest import COMBINATIONS, INFRASTRUCTURE
+
+INFRASTRUCTURE = offline_check.INFRASTRUCTURE
 
 REQUIRED_EVERY_MODE = {
     "CKV_AZURE_110",  # Key Vault purge protection
@@ -35,6 +36,13 @@ NOT_IMPLEMENTED_FOR_BICEP = {
     "CKV2_AZURE_47",
     "CKV_AZURE_144",
 }
+
+COMBINATIONS = [
+    (tree, environment, mode)
+    for tree in offline_check.TREES
+    for environment in offline_check.ENVIRONMENTS
+    for mode in offline_check.NETWORK_MODES
+]
 
 
 def required_checks(tree: str, mode: str) -> set[str]:

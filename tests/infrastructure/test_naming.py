@@ -9,8 +9,10 @@ import string
 from functools import cache
 
 import iac_eval
+import offline_check
 import pytest
-from conftest import INFRASTRUCTURE
+
+INFRASTRUCTURE = offline_check.INFRASTRUCTURE
 
 TF = INFRASTRUCTURE / "terraform"
 BICEP = INFRASTRUCTURE / "bicep"

@@ -13,7 +13,8 @@ from typing import Any
 import iac_eval
 import offline_check
 import pytest
-from conftest import INFRASTRUCTURE
+
+INFRASTRUCTURE = offline_check.INFRASTRUCTURE
 
 TF = INFRASTRUCTURE / "terraform"
 BICEP = INFRASTRUCTURE / "bicep"
