@@ -45,7 +45,9 @@ REPOSITORY = INFRASTRUCTURE.parent
 TREES = ("terraform", "bicep")
 ENVIRONMENTS = ("dev", "prod")
 NETWORK_MODES = ("public", "private")
-CHECKOV = REPOSITORY / "tools" / "checkov" / ".venv" / "bin" / "checkov"
+# CHECKOV_BIN overrides where checkov is (e.g. `amlops run` of a GitHub workflow: act runs each job in a copy
+# of the working tree without ignored folders such as tools/checkov/.venv).
+CHECKOV = Path(os.environ.get("CHECKOV_BIN") or REPOSITORY / "tools/checkov/.venv/bin/checkov")
 SKIP_FILES = {
     "all": INFRASTRUCTURE / ".checkov.yaml",
     "public": INFRASTRUCTURE / ".checkov.public.yaml",
