@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,26 @@ def repo_paths(values: Sequence[str] | None) -> dict[str, Path]:
     return {k: Path(v) for k, v in pairs(values, "--repo").items()}
 
 
+def project_repos(root: Path) -> dict[str, Path]:
+    """Repository aliases mapped to local folders by the project's `pyproject.toml`:
+
+        [tool.amlops.repositories]
+        templates = "templates/azure-devops"   # relative to the project root
+
+    `--repo ALIAS=PATH` overrides an entry. No file or no table means no mapping."""
+    file = root / "pyproject.toml"
+    if not file.is_file():
+        return {}
+    try:
+        document = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"{file}: {exc}") from None
+    table = document.get("tool", {}).get("amlops", {}).get("repositories", {})
+    if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+        raise UsageError(f"{file}: [tool.amlops.repositories] must map each alias to a folder (a string)")
+    return {str(alias): (root / folder).resolve() for alias, folder in table.items()}
+
+
 def repo_root_for(path: Path, settings: Any) -> Path:
     """The project folder if the file lies inside it, else the file's own folder."""
     if settings is not None:
@@ -73,7 +94,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--repo",
         action="append",
         metavar="ALIAS=PATH",
-        help="local folder of a resources.repositories alias (for file.yml@alias)",
+        help="local folder of a resources.repositories alias (for file.yml@alias); default: "
+        "[tool.amlops.repositories] of the project's pyproject.toml",
     )
 
 
@@ -85,7 +107,7 @@ def execute(args: argparse.Namespace) -> int:
     document = expand_pipeline(
         path,
         repo_root=root,
-        repos=repo_paths(args.repo),
+        repos={**project_repos(root), **repo_paths(args.repo)},
         parameters=parameter_values(args.param),
         variables=pairs(args.var, "--var"),
     )

@@ -2,22 +2,37 @@
 
 The dialect is detected from the file: GitHub Actions workflows have top-level `on:` and `jobs:` whose jobs
 have `runs-on:`; anything else is Azure Pipelines. Without FILE, the pipelines whose triggers match
-`--event` run one after another. Prints a per-job/step summary; exits 1 if anything failed, 3 if a
-deployment waits for an approval (`--approve` grants it).
+`--event` (with `--ref` and `--changed` for branch and path filters) run one after another, in lifecycle
+order. Prints each run's log and a per-job/step summary; exits 1 if anything failed, 3 if a deployment waits
+for an approval (`--approve` grants it).
+
+`--event model-registered` without `--payload` uses the newest `model-registered` record of
+`<state>/events.jsonl` (written by `amlops register-model`): Azure DevOps pipelines get it as the webhook
+parameter `modelRegistered` (`${{ parameters.modelRegistered.version }}`), GitHub workflows as
+`github.event.client_payload`.
+
+Repository aliases (`template: x.yml@templates`) map to local folders with `--repo ALIAS=PATH`, or by
+default from the project's `pyproject.toml`:
+
+    [tool.amlops.repositories]
+    templates = "templates/azure-devops"
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
+import json
 import os
-from collections.abc import Mapping
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import yaml
 
-from amlops.ci.commands_expand import pairs, parameter_values, repo_paths, repo_root_for
+from amlops.ci.commands_expand import pairs, parameter_values, project_repos, repo_root_for
 from amlops.ci.errors import PipelineError
 from amlops.ci.execute import RunOptions, run_file
 from amlops.errors import UsageError
@@ -31,7 +46,11 @@ EVENTS = (
     "model-registered",
     "manual",
 )
+MODEL_REGISTERED = "model-registered"
+MODEL_REGISTERED_WEBHOOK = "modelRegistered"
 DEFAULT_VAR_GROUPS = Path("pipelines/azure-devops/variable-groups.yml")
+DIALECTS = ("github", "azure-devops")
+OK, FAILED, WAITING = 0, 1, 3
 
 
 def dialect(path: Path) -> str:
@@ -67,6 +86,151 @@ def load_var_groups(path: Path | None, root: Path) -> dict[str, dict[str, Any]]:
     return {str(k): dict(v) for k, v in data.items()}
 
 
+def newest_event(state_dir: Path, event_type: str = MODEL_REGISTERED) -> dict[str, Any] | None:
+    """The last record of `<state>/events.jsonl` with this `type` (torn or foreign lines are skipped)."""
+    log = state_dir / "events.jsonl"
+    if not log.is_file():
+        return None
+    found = None
+    for line in log.read_text(encoding="utf-8").splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and record.get("type") == event_type:
+            found = record
+    return found
+
+
+def runner_environment(state_dir: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """What the local runner adds to every step's environment (not the host environment itself).
+
+    - `AMLOPS_STATE_DIR`: the run's state folder, absolute, so every step (and every act job copy) shares it.
+    - When amlops runs from a virtual environment and `UV_PROJECT_ENVIRONMENT` is not set: uv's own
+      `UV_PROJECT_ENVIRONMENT` (that environment) and `UV_NO_SYNC=1`, so `uv run --frozen amlops` in a step
+      uses this installation as it is, from the working copy or from act's per-job copy, and never
+      re-syncs or re-points it (the install step honours `UV_NO_SYNC`).
+    """
+    base = os.environ if base is None else base
+    env = {"AMLOPS_STATE_DIR": str(state_dir.resolve())}
+    if sys.prefix != sys.base_prefix and not base.get("UV_PROJECT_ENVIRONMENT"):
+        env["UV_PROJECT_ENVIRONMENT"] = sys.prefix
+        env["UV_NO_SYNC"] = "1"
+    return env
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One pipeline run: `code` 0 ok, 1 failed, 3 waiting for an approval; `result` is the runner's own."""
+
+    path: Path
+    dialect: str
+    event: str
+    code: int
+    seconds: float
+    run_dir: Path | None
+    result: Any
+
+    @property
+    def status(self) -> str:
+        return {OK: "succeeded", WAITING: "waiting-for-approval"}.get(self.code, "failed")
+
+
+def _github_run_dir(state_dir: Path) -> Path:
+    runs = state_dir / "ci-runs" / "github"
+    runs.mkdir(parents=True, exist_ok=True)
+    number = 1 + max((int(p.name) for p in runs.iterdir() if p.name.isdigit()), default=0)
+    while True:
+        try:
+            (runs / str(number)).mkdir()
+            return runs / str(number)
+        except FileExistsError:
+            number += 1
+
+
+def run_pipeline(
+    path: Path,
+    *,
+    repo_root: Path,
+    state_dir: Path,
+    event: str = "manual",
+    parameters: Mapping[str, Any] | None = None,
+    variables: Mapping[str, str] | None = None,
+    inputs: Mapping[str, str] | None = None,
+    repos: Mapping[str, Path] | None = None,
+    var_groups: Mapping[str, Mapping[str, Any]] | None = None,
+    approve: bool = False,
+    payload: Mapping[str, Any] | None = None,
+    ref: str = "refs/heads/main",
+    env: Mapping[str, str] | None = None,
+    out: TextIO | None = None,
+) -> Outcome:
+    """Run one pipeline file of either dialect with the local runner and report how it went.
+
+    `payload` is the event's record: for `model-registered`, the registry event (GitHub `client_payload`,
+    Azure DevOps webhook parameter `modelRegistered`). `env` is added to every step's environment on top
+    of the host's and `runner_environment(state_dir)`.
+    """
+    out = out if out is not None else sys.stdout
+    repo_root = repo_root.resolve()
+    state_dir = state_dir.resolve()
+    extra = {**runner_environment(state_dir), **(env or {})}
+    started = time.monotonic()
+    kind = dialect(path)
+    if kind == "github":
+        from amlops.ci.github import run_workflow  # act is only needed for GitHub workflows
+
+        run_dir = _github_run_dir(state_dir)
+        print(f"Run of {path.name} (GitHub Actions, {event}) in {run_dir}", file=out, flush=True)
+        result = run_workflow(
+            path,
+            event=event,
+            inputs=inputs,
+            repo_root=repo_root,
+            env=extra,
+            payload=payload,
+            approve=approve,
+            ref=ref,
+            run_dir=run_dir,
+        )
+        print(result.log, file=out, flush=True)
+        _github_summary(result, out)
+        code = WAITING if result.pending_approvals and result.ok else (OK if result.ok else FAILED)
+        return Outcome(path, kind, event, code, time.monotonic() - started, run_dir, result)
+    webhooks = {}
+    if event == MODEL_REGISTERED and payload is not None:
+        webhooks[MODEL_REGISTERED_WEBHOOK] = dict(payload)
+    options = RunOptions(
+        repo_root=repo_root,
+        state_dir=state_dir,
+        parameters=dict(parameters or {}),
+        variables=dict(variables or {}),
+        repos={**project_repos(repo_root), **(repos or {})},
+        var_groups=dict(var_groups or {}),
+        approve=approve,
+        event=event,
+        env={**os.environ, **extra},
+        out=out,
+        webhooks=webhooks,
+    )
+    result = run_file(path, options)
+    code = WAITING if result.waiting_for is not None else (OK if result.ok else FAILED)
+    return Outcome(path, kind, event, code, time.monotonic() - started, result.run_dir, result)
+
+
+def _github_summary(result: Any, out: TextIO) -> None:
+    print("", file=out)
+    print("Summary", file=out)
+    for name, job in result.jobs.items():
+        print(f"  {job.status:<20} job  {name}" + (f" ({job.message})" if job.message else ""), file=out)
+        for step in job.steps:
+            print(f"    {step.status:<18} step {step.name or step.id}", file=out)
+    shown = "success" if result.ok else "failure"
+    if result.pending_approvals and result.ok:
+        shown = f"waiting for approval ({', '.join(result.pending_approvals)})"
+    print(f"Result: {shown}", file=out, flush=True)
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "file", type=Path, nargs="?", help="the pipeline file; omit to run what --event triggers"
@@ -76,7 +240,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--var", action="append", metavar="NAME=VALUE", help="an Azure DevOps variable")
     parser.add_argument("--input", action="append", metavar="NAME=VALUE", help="a GitHub workflow input")
     parser.add_argument(
-        "--repo", action="append", metavar="ALIAS=PATH", help="local folder of a resources.repositories alias"
+        "--repo",
+        action="append",
+        metavar="ALIAS=PATH",
+        help="local folder of a resources.repositories alias (default: [tool.amlops.repositories] "
+        "of the project's pyproject.toml)",
     )
     parser.add_argument(
         "--var-groups",
@@ -89,6 +257,25 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="approve deployments to environments that need approval (names with a 'prod' part)",
     )
+    parser.add_argument(
+        "--payload",
+        default=None,
+        metavar="JSON",
+        help="the event's payload as JSON (default for model-registered: the newest record of "
+        "<state>/events.jsonl)",
+    )
+    parser.add_argument(
+        "--ref", default="refs/heads/main", help="branch or tag of the event (default refs/heads/main)"
+    )
+    parser.add_argument(
+        "--changed",
+        action="append",
+        metavar="PATH",
+        help="a changed file for path filters (repeatable; default: unknown, path filters not applied)",
+    )
+    parser.add_argument(
+        "--dialect", choices=DIALECTS, default=None, help="without FILE: only pipelines of this dialect"
+    )
 
 
 def _state_dir(args: argparse.Namespace, root: Path) -> Path:
@@ -98,34 +285,64 @@ def _state_dir(args: argparse.Namespace, root: Path) -> Path:
     return Path(os.environ.get("AMLOPS_STATE_DIR") or root / ".amlops")
 
 
+def _payload(args: argparse.Namespace, event: str, state_dir: Path) -> dict[str, Any] | None:
+    if args.payload is not None:
+        try:
+            value = json.loads(args.payload)
+        except ValueError as exc:
+            raise UsageError(f"--payload: not valid JSON: {exc}") from None
+        if not isinstance(value, dict):
+            raise UsageError("--payload: expected a JSON object")
+        return value
+    if event == MODEL_REGISTERED:
+        record = newest_event(state_dir)
+        if record is None:
+            raise UsageError(
+                f"--event {MODEL_REGISTERED}: {state_dir / 'events.jsonl'} holds no model-registered event "
+                "(register a model first, or pass --payload)"
+            )
+        return record
+    return None
+
+
 def run_one(path: Path, args: argparse.Namespace, event: str) -> int:
     root = repo_root_for(path, getattr(args, "settings", None))
-    if dialect(path) == "github":
-        try:
-            github = importlib.import_module("amlops.ci.github")
-        except ModuleNotFoundError:
-            raise UsageError(
-                f"{path} is a GitHub Actions workflow, but the GitHub runner (amlops.ci.github) "
-                "is not part of this installation yet"
-            ) from None
-        result = github.run_workflow(
-            path, event=event, inputs=pairs(args.input, "--input"), repo_root=root, env=dict(os.environ)
-        )
-        return 0 if result.ok else 1
-    options = RunOptions(
+    state_dir = _state_dir(args, root)
+    outcome = run_pipeline(
+        path,
         repo_root=root,
-        state_dir=_state_dir(args, root),
+        state_dir=state_dir,
+        event=event,
         parameters=parameter_values(args.param),
         variables=pairs(args.var, "--var"),
-        repos=repo_paths(args.repo),
+        inputs=pairs(args.input, "--input"),
+        repos={k: Path(v) for k, v in pairs(args.repo, "--repo").items()},
         var_groups=load_var_groups(args.var_groups, root),
         approve=bool(args.approve),
-        event=event,
+        payload=_payload(args, event, state_dir),
+        ref=args.ref,
     )
-    result = run_file(path, options)
-    if result.waiting_for is not None:
-        return 3
-    return 0 if result.ok else 1
+    return outcome.code
+
+
+def select_pipelines(
+    root: Path,
+    event: str,
+    *,
+    dialect_only: str | None = None,
+    ref: str = "refs/heads/main",
+    changed_paths: Sequence[str] | None = None,
+    payload: Mapping[str, Any] | None = None,
+) -> list[Path]:
+    """The pipelines `event` starts (see `amlops.ci.triggers.select`), optionally of one dialect only."""
+    from amlops.ci import triggers
+
+    folders: dict[str, Any] = {}
+    if dialect_only == "github":
+        folders["azure_devops_folders"] = ()
+    elif dialect_only == "azure-devops":
+        folders["github_folders"] = ()
+    return triggers.select(root, event, ref=ref, changed_paths=changed_paths, payload=payload, **folders)
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -136,26 +353,28 @@ def execute(args: argparse.Namespace) -> int:
         return run_one(args.file, args, event)
     settings = getattr(args, "settings", None)
     root = Path(settings.project.root) if settings is not None else Path.cwd()
-    try:
-        triggers = importlib.import_module("amlops.ci.triggers")
-    except ModuleNotFoundError:
-        raise UsageError(
-            "amlops run without FILE needs the trigger selection (amlops.ci.triggers), "
-            "which is not part of this installation yet; pass a pipeline file"
-        ) from None
-    selected = triggers.select(root, event)
+    payload = _payload(args, event, _state_dir(args, root))
+    selected = select_pipelines(
+        root,
+        event,
+        dialect_only=args.dialect,
+        ref=args.ref,
+        changed_paths=args.changed,
+        payload=payload,
+    )
     if not selected:
         print(f"No pipeline is triggered by the event '{event}'.")
         return 0
-    worst = 0
+    worst = OK
+    rank = {OK: 0, WAITING: 1, FAILED: 2, 2: 3}  # a failure outranks a pending approval
     for path in selected:
-        print(f"=== {path} ({event})")
+        print(f"=== {path} ({event})", flush=True)
         try:
             code = run_one(Path(path), args, event)
         except PipelineError as exc:
             print(f"error: {exc}")
             code = 2
-        worst = max(worst, code)
-        if code == 3:
+        worst = max(worst, code, key=lambda c: rank.get(c, 3))
+        if code == WAITING:
             break
     return worst

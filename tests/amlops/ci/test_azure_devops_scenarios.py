@@ -6,7 +6,7 @@ Each folder holds `pipeline.yml` (and its templates) plus one expected outcome:
 - `expected-run.yml`: the run's outcome: `result`, `stages`, `jobs` (`stage/job`, or `job` for pipelines
   without stages), `steps` (`job/step`), `outputs` (`job/step.var`), `printed` / `not_printed` lines.
 An optional `case.yml` sets `params`, `vars`, `repos` (alias: folder in the case), `var_groups`,
-`approve`, `event`, `limits` and `mode: run` (for errors that only a run finds).
+`approve`, `event`, `limits`, `webhooks` (alias: payload) and `mode: run` (for errors that only a run finds).
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ def _expand(root: Path, opts: dict[str, Any]) -> Any:
         parameters=opts.get("params") or {},
         variables={k: str(v) for k, v in (opts.get("vars") or {}).items()},
         limits=Limits(**opts["limits"]) if opts.get("limits") else None,
+        webhooks=opts.get("webhooks") or {},
     )
 
 
@@ -58,6 +59,7 @@ def _run(root: Path, opts: dict[str, Any], state: Path):
             approve=bool(opts.get("approve")),
             event=opts.get("event", "manual"),
             out=out,
+            webhooks=opts.get("webhooks") or {},
         ),
     )
     return result, out.getvalue()

@@ -92,22 +92,119 @@ def test_dialect_detection(tmp_path: Path) -> None:
     assert commands_run.dialect(ado) == "azure-devops"
 
 
-def test_github_files_go_to_the_github_runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "pipeline.yml").write_text(
-        "on: push\njobs:\n  b:\n    runs-on: ubuntu-latest\n    steps: []\n"
-    )
-    calls = []
+def _fake_github(monkeypatch: pytest.MonkeyPatch, calls: list, *, ok: bool, pending: tuple = ()) -> None:
     fake = types.ModuleType("amlops.ci.github")
 
-    def run_workflow(path, *, event, inputs, repo_root, env):
-        calls.append((path, event, dict(inputs), repo_root))
-        return types.SimpleNamespace(ok=False)
+    def run_workflow(path, *, event, inputs, repo_root, env, payload, approve, ref, run_dir):
+        calls.append(
+            {
+                "path": path,
+                "event": event,
+                "inputs": dict(inputs),
+                "root": repo_root,
+                "env": env,
+                "payload": payload,
+                "approve": approve,
+                "ref": ref,
+                "run_dir": run_dir,
+            }
+        )
+        return types.SimpleNamespace(ok=ok, pending_approvals=pending, log="act log line", jobs={})
 
     fake.run_workflow = run_workflow
     monkeypatch.setitem(sys.modules, "amlops.ci.github", fake)
-    args = _run_args(tmp_path, "--event", "push", "--input", "a=1")
+
+
+def test_github_files_go_to_the_github_runner(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "pipeline.yml").write_text(
+        "on: push\njobs:\n  b:\n    runs-on: ubuntu-latest\n    steps: []\n"
+    )
+    calls: list = []
+    _fake_github(monkeypatch, calls, ok=False)
+    args = _run_args(tmp_path, "--event", "push", "--input", "a=1", "--approve", "--ref", "refs/heads/dev")
     assert commands_run.execute(args) == 1
-    assert calls == [(tmp_path / "pipeline.yml", "push", {"a": "1"}, tmp_path.resolve())]
+    [call] = calls
+    assert (call["path"], call["event"], call["inputs"], call["root"]) == (
+        tmp_path / "pipeline.yml",
+        "push",
+        {"a": "1"},
+        tmp_path.resolve(),
+    )
+    assert call["approve"] is True
+    assert call["ref"] == "refs/heads/dev"
+    assert call["run_dir"].is_dir()
+    assert call["run_dir"].is_relative_to((tmp_path / ".st").resolve())
+    # only the runner's additions, never the whole host environment
+    assert call["env"]["AMLOPS_STATE_DIR"] == str((tmp_path / ".st").resolve())
+    assert "PATH" not in call["env"]
+    assert "act log line" in capsys.readouterr().out
+
+
+def test_github_pending_approvals_exit_3(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "pipeline.yml").write_text(
+        "on: push\njobs:\n  b:\n    runs-on: ubuntu-latest\n    steps: []\n"
+    )
+    calls: list = []
+    _fake_github(monkeypatch, calls, ok=True, pending=("prod",))
+    assert commands_run.execute(_run_args(tmp_path, "--event", "push")) == 3
+
+
+def test_model_registered_passes_the_newest_event(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "pipeline.yml").write_text(
+        "on:\n  repository_dispatch:\n    types: [model-registered]\n"
+        "jobs:\n  b:\n    runs-on: ubuntu-latest\n    steps: []\n"
+    )
+    (tmp_path / ".st").mkdir()
+    (tmp_path / ".st" / "events.jsonl").write_text(
+        '{"type": "model-registered", "model": "m", "version": 1}\n'
+        '{"type": "data-drift-detected"}\n'
+        '{"type": "model-registered", "model": "m", "version": 2}\n'
+        "{torn\n"
+    )
+    calls: list = []
+    _fake_github(monkeypatch, calls, ok=True)
+    assert commands_run.execute(_run_args(tmp_path, "--event", "model-registered")) == 0
+    assert calls[0]["payload"] == {"type": "model-registered", "model": "m", "version": 2}
+
+
+def test_model_registered_without_an_event_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "pipeline.yml").write_text("steps:\n- script: echo\n")
+    with pytest.raises(UsageError, match="no model-registered event"):
+        commands_run.execute(_run_args(tmp_path, "--event", "model-registered"))
+
+
+def test_webhook_payload_reaches_azure_devops_parameters(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "pipeline.yml").write_text(
+        "resources:\n  webhooks:\n  - webhook: modelRegistered\n    connection: c\n"
+        "steps:\n- script: echo \"version=${{ coalesce(parameters.modelRegistered.version, 'none') }}\"\n"
+    )
+    args = _run_args(tmp_path, "--event", "model-registered", "--payload", '{"model": "m", "version": 7}')
+    assert commands_run.execute(args) == 0
+    assert "version=7" in capsys.readouterr().out
+    assert commands_run.execute(_run_args(tmp_path)) == 0  # a manual run: the webhook parameter is {}
+    assert "version=none" in capsys.readouterr().out
+
+
+def test_repository_aliases_default_from_pyproject(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.amlops.repositories]\nlib = "library"\n')
+    (tmp_path / "library").mkdir()
+    (tmp_path / "library" / "t.yml").write_text("steps:\n- script: echo from-the-library\n")
+    (tmp_path / "pipeline.yml").write_text(
+        "resources:\n  repositories:\n  - repository: lib\n    type: git\n    name: x/lib\n"
+        "steps:\n- template: t.yml@lib\n"
+    )
+    assert commands_run.execute(_run_args(tmp_path)) == 0
+    assert "from-the-library" in capsys.readouterr().out
+    args = _args(commands_expand, [str(tmp_path / "pipeline.yml")])
+    args.settings = types.SimpleNamespace(project=types.SimpleNamespace(root=tmp_path))
+    assert commands_expand.execute(args) == 0
+    assert "echo from-the-library" in capsys.readouterr().out
 
 
 def test_more_than_100_template_files_is_an_error(tmp_path: Path) -> None:

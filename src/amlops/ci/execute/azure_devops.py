@@ -80,6 +80,8 @@ class RunOptions:
     env: Mapping[str, str] | None = None
     out: TextIO | None = None
     limits: Limits | None = None
+    webhooks: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """`resources.webhooks` alias -> payload of the event that started the run."""
 
 
 @dataclass
@@ -320,6 +322,7 @@ class Runner:
             parameters=options.parameters,
             variables=compile_vars,
             limits=options.limits,
+            webhooks=options.webhooks,
         )
         plan = plan_pipeline(parse_pipeline(doc, self.path.stem))
         self.load_counters()

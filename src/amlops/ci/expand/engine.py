@@ -4,6 +4,9 @@
 templates are inserted at stage, job, step and variable level (and through `extends`); files from
 `resources.repositories` come from local folders (`--repo alias=PATH`). Whole-value expressions keep their
 type (a list or mapping is inserted), expressions inside a longer string are interpolated as text.
+Each `resources.webhooks` alias is a parameter holding the triggering event's JSON payload, as on Azure
+(`${{ parameters.<alias>.<field> }}`): the payload passed in `webhooks[alias]`, or an empty object when the
+run was not started by that webhook.
 Every error names the file, the line and the chain of template call sites that led there.
 """
 
@@ -82,8 +85,10 @@ class Expander:
         parameters: Mapping[str, Any] | None = None,
         variables: Mapping[str, Any] | None = None,
         limits: Limits | None = None,
+        webhooks: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         self.repo_root = repo_root.resolve()
+        self.webhooks = {k: dict(v) for k, v in (webhooks or {}).items()}
         self.repos = {k: Path(v).resolve() for k, v in (repos or {}).items()}
         self.parameters = dict(parameters or {})
         self.variables = dict(variables or {})
@@ -589,12 +594,37 @@ class Expander:
         frame.named["parameters"] = bind(
             params, args, {}, template=shown, call_site=None, call_text="the command line"
         )
+        self.bind_webhooks(doc, frame, shown)
         body = YMap({k: v for k, v in doc.items() if k not in ("parameters", "extends")}, loc=doc.loc)
         body.locs.update({k: v for k, v in doc.locs.items() if k in body})
         out = self.expand_map(body, frame, {})
         if "extends" in doc:
             out = self.extend(doc, out, frame)
         return out
+
+    def bind_webhooks(self, doc: Mapping[str, Any], frame: _Frame, shown: str) -> None:
+        """Each `resources.webhooks` alias becomes a parameter: the payload it was triggered with, or {}."""
+        resources = doc.get("resources")
+        hooks = resources.get("webhooks") if isinstance(resources, Mapping) else None
+        aliases = [
+            str(h["webhook"]) for h in hooks or [] if isinstance(h, Mapping) and h.get("webhook") is not None
+        ]
+        for alias in self.webhooks:
+            if alias.lower() not in {a.lower() for a in aliases}:
+                raise PipelineError(
+                    f"{shown} declares no webhook resource '{alias}' "
+                    f"(declared: {', '.join(aliases) or 'none'})",
+                    Loc(shown, 1),
+                )
+        declared = {name.lower() for name in frame.named["parameters"]}
+        given = {k.lower(): v for k, v in self.webhooks.items()}
+        for alias in aliases:
+            if alias.lower() in declared:
+                raise PipelineError(
+                    f"webhook resource '{alias}' has the name of a pipeline parameter; rename one of them",
+                    loc_of(hooks) or Loc(shown, 1),
+                )
+            frame.named["parameters"][alias] = _plain_payload(given.get(alias.lower(), {}))
 
     def extend(self, doc: Mapping[str, Any], out: YMap, frame: _Frame) -> YMap:
         ext = doc["extends"]
@@ -620,6 +650,15 @@ class Expander:
                 out[key] = value
                 out.locs[key] = expanded.locs.get(key)
         return out
+
+
+def _plain_payload(value: Any) -> Any:
+    """A JSON payload as the evaluator's values: mappings and lists copied, scalars kept."""
+    if isinstance(value, Mapping):
+        return YMap({str(k): _plain_payload(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return YSeq(_plain_payload(v) for v in value)
+    return value
 
 
 def _yaml_value(value: Any) -> Any:
@@ -670,9 +709,17 @@ def expand_pipeline(
     parameters: Mapping[str, Any] | None = None,
     variables: Mapping[str, Any] | None = None,
     limits: Limits | None = None,
+    webhooks: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> YMap:
-    """Expand the pipeline file at `path`; raise `PipelineError` naming file, line and template chain."""
+    """Expand the pipeline file at `path`; raise `PipelineError` naming file, line and template chain.
+
+    `webhooks` maps a `resources.webhooks` alias to the payload of the event that started the run."""
     root = (repo_root or path.parent).resolve()
     return Expander(
-        repo_root=root, repos=repos, parameters=parameters, variables=variables, limits=limits
+        repo_root=root,
+        repos=repos,
+        parameters=parameters,
+        variables=variables,
+        limits=limits,
+        webhooks=webhooks,
     ).expand_file(path)
