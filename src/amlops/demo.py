@@ -136,7 +136,7 @@ def run_demo(
                 st.detail = f"version {registered['version']}"
             else:
                 st.outcome, st.detail = "skipped", "gate rejected the candidate: nothing registered"
-                say(f"[yellow]candidate rejected:[/] {decision['summary']}")
+                say(f"[yellow]candidate rejected:[/] {decision['summary'].removeprefix('rejected: ')}")
         with stages.stage("deploy-online") as st:
             if registered is not None:
                 target = registered["version"]
@@ -178,7 +178,13 @@ def _show_summary(summary: dict[str, Any], stages: Stages) -> None:
     show(
         table(
             "Metrics: candidate vs champion",
-            ["metric", "candidate", f"champion (v{summary.get('previous_champion')})"],
+            [
+                "metric",
+                "candidate",
+                f"champion (v{summary['previous_champion']})"
+                if summary.get("previous_champion")
+                else "champion (none)",
+            ],
             [
                 (
                     n,

@@ -29,10 +29,10 @@ def _field(event: Any, *names: str) -> Any:
 
 def describe_event(event: Any) -> str:
     """A short human line for one executor event (a mapping or an object with similar attributes)."""
-    kind = _field(event, "type", "kind", "event")
     step = _field(event, "step", "step_name", "name")
-    status = _field(event, "status", "state")
-    parts = [str(p) for p in (step, kind, status) if p not in (None, "")]
+    kind = _field(event, "kind", "type", "status", "state")
+    message = _field(event, "message")
+    parts = [str(p) for p in (step, message or kind) if p not in (None, "")]
     return " ".join(parts) or str(event)
 
 
@@ -58,7 +58,7 @@ class StepProgress:
 
     def on_event(self, event: Any) -> None:
         line = describe_event(event)
-        status = str(_field(event, "status", "state") or "").lower()
+        status = str(_field(event, "status", "state", "kind") or "").lower()
         if status in {"completed", "failed", "skipped", "cached", "reused"}:
             colour = {"completed": "green", "failed": "red"}.get(status, "yellow")
             console().print(f"  [{colour}]{line}[/]")

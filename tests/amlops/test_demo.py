@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from amlops.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
 STAGES = [
     "generate data",
     "register-data",
@@ -38,3 +41,22 @@ def test_demo_twice_on_the_miniature_project(cli, project: Path) -> None:
     assert second.result["scoring_uri"] == first.result["scoring_uri"]
     assert "candidate rejected" in second.stderr
     assert [m["version"] for m in cli("status").result["models"]] == ["1"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not (REPO / "pipelines/azureml/train-pipeline.yml").is_file(),
+    reason="the project's pipeline is not there yet",
+)
+def test_demo_end_to_end_on_the_real_project(
+    tmp_path: Path, state_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    argv = ["--project-dir", str(REPO), "--state-dir", str(state_dir), "demo", "--rows", "5000"]
+    assert main(argv) == 0, capsys.readouterr().err
+    result = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert result["gate_passed"] is True
+    assert result["served_version"] == "1"
+    assert isinstance(result["sample_prediction"], float)
+    assert list(result["stage_seconds"]) == STAGES
