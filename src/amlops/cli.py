@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "check-drift": "amlops.verbs.check_drift",
     "status": "amlops.verbs.status",
     "demo": "amlops.demo",
+    "new": "amlops.render.command",
 }
 # Commands provided by other packages; registered only if their module is importable.
 OPTIONAL_COMMANDS: dict[str, str] = {
