@@ -50,6 +50,7 @@ MODEL_REGISTERED = "model-registered"
 MODEL_REGISTERED_WEBHOOK = "modelRegistered"
 DEFAULT_VAR_GROUPS = Path("pipelines/azure-devops/variable-groups.yml")
 DIALECTS = ("github", "azure-devops")
+CHECKOV = Path("tools/checkov/.venv/bin/checkov")
 OK, FAILED, WAITING = 0, 1, 3
 
 
@@ -102,7 +103,9 @@ def newest_event(state_dir: Path, event_type: str = MODEL_REGISTERED) -> dict[st
     return found
 
 
-def runner_environment(state_dir: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
+def runner_environment(
+    state_dir: Path, base: Mapping[str, str] | None = None, repo_root: Path | None = None
+) -> dict[str, str]:
     """What the local runner adds to every step's environment (not the host environment itself).
 
     - `AMLOPS_STATE_DIR`: the run's state folder, absolute, so every step (and every act job copy) shares it.
@@ -110,12 +113,17 @@ def runner_environment(state_dir: Path, base: Mapping[str, str] | None = None) -
       `UV_PROJECT_ENVIRONMENT` (that environment) and `UV_NO_SYNC=1`, so `uv run --frozen amlops` in a step
       uses this installation as it is, from the working copy or from act's per-job copy, and never
       re-syncs or re-points it (the install step honours `UV_NO_SYNC`).
+    - `CHECKOV_BIN`: the project's checkov (`tools/checkov/.venv`, installed apart by `make tools`), which
+      act's per-job copies of the working tree lack (ignored folders are not copied).
     """
     base = os.environ if base is None else base
     env = {"AMLOPS_STATE_DIR": str(state_dir.resolve())}
     if sys.prefix != sys.base_prefix and not base.get("UV_PROJECT_ENVIRONMENT"):
         env["UV_PROJECT_ENVIRONMENT"] = sys.prefix
         env["UV_NO_SYNC"] = "1"
+    checkov = (repo_root / CHECKOV) if repo_root is not None else None
+    if checkov is not None and checkov.exists() and not base.get("CHECKOV_BIN"):
+        env["CHECKOV_BIN"] = str(checkov.resolve())
     return env
 
 
@@ -174,7 +182,7 @@ def run_pipeline(
     out = out if out is not None else sys.stdout
     repo_root = repo_root.resolve()
     state_dir = state_dir.resolve()
-    extra = {**runner_environment(state_dir), **(env or {})}
+    extra = {**runner_environment(state_dir, repo_root=repo_root), **(env or {})}
     started = time.monotonic()
     kind = dialect(path)
     if kind == "github":
