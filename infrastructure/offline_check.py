@@ -14,6 +14,11 @@ How each network mode reaches checkov:
 - Bicep: checkov scans each file on its own with parameter defaults, and neither follows modules nor reads
   parameter files. So the tree is copied to a scratch folder and every module parameter whose value
   main.bicep passes evaluates (for the environment and mode) to a literal gets that literal as its default.
+
+Each module also ships example deployments, `defaults` and `waf-aligned` (Terraform
+`modules/<m>/examples/<kind>/`, Bicep `modules/<m>/tests/e2e/<kind>/main.test.bicep`). The scans above leave
+them out; `run_checkov_examples` scans the `waf-aligned` ones on their own
+(tests/infrastructure/test_examples.py).
 """
 
 from __future__ import annotations
@@ -53,6 +58,9 @@ SKIP_FILES = {
     "public": INFRASTRUCTURE / ".checkov.public.yaml",
 }
 SAMPLE_NAME_SUFFIX = "a1b2c"
+EXAMPLE_KINDS = ("defaults", "waf-aligned")
+# The examples are deployments of their own: the scans of a tree as deployed must not include them.
+TERRAFORM_EXAMPLES_SKIP_PATH = r"modules/[^/]+/examples/"
 NOT_DEPLOYED = "Nothing was deployed: these checks ran offline and did not contact Azure."
 
 
@@ -131,6 +139,26 @@ def bicep_parse_errors(tree: Path) -> list[str]:
     return errors
 
 
+# --------------------------------------------------------------------------------------------- examples
+
+
+def terraform_examples(tree: Path) -> dict[tuple[str, str], Path]:
+    """(module, kind) -> example folder, for every `modules/<m>/examples/<kind>/` present."""
+    return {
+        (folder.parent.parent.name, folder.name): folder
+        for folder in sorted((tree / "modules").glob("*/examples/*"))
+        if folder.is_dir()
+    }
+
+
+def bicep_examples(tree: Path) -> dict[tuple[str, str], Path]:
+    """(module, kind) -> example file, for every `modules/<m>/tests/e2e/<kind>/main.test.bicep` present."""
+    return {
+        (path.parents[3].name, path.parent.name): path
+        for path in sorted((tree / "modules").glob("*/tests/e2e/*/main.test.bicep"))
+    }
+
+
 # ---------------------------------------------------------------------------------- bicep mode binding
 
 
@@ -148,15 +176,22 @@ def bicep_module_bindings(tree: Path, environment: str, network_mode: str) -> di
     A parameter is bound only when every call of the module (every loop item) passes the same literal.
     """
     main, scope = bicep_main_scope(tree, environment, network_mode)
+    return _literal_bindings(main, scope)
+
+
+def _literal_bindings(caller: BicepFile, scope: Any) -> dict[Path, dict[str, Any]]:
+    """Module file -> {parameter: literal} that `caller` passes to it, evaluated in `scope`."""
     per_file: dict[Path, dict[str, list[Any]]] = {}
-    for declaration in main.modules.values():
+    for declaration in caller.modules.values():
         _, loop, params = module_call(declaration)
-        path = (tree / declaration["detail"]["path"]).resolve()
+        path = (caller.path.parent / declaration["detail"]["path"]).resolve()
         scopes = [scope]
         if loop is not None:
             items = scope.resolve(str(loop["detail"]["array_name"]))
             item_name = str(loop["detail"]["item_name"])
-            scopes = [] if items is UNKNOWN else [main.scope(scope.parameters, {item_name: i}) for i in items]
+            scopes = (
+                [] if items is UNKNOWN else [caller.scope(scope.parameters, {item_name: i}) for i in items]
+            )
         for call_scope in scopes:
             for name, value in params.items():
                 per_file.setdefault(path, {}).setdefault(name, []).append(call_scope.evaluate(value))
@@ -201,22 +236,50 @@ def render_bicep(tree: Path, environment: str, network_mode: str, destination: P
     across *all* scanned files, so two modules' `name` or `skuName` would otherwise read each other's values.
     """
     bindings = bicep_module_bindings(tree, environment, network_mode)
-    shutil.copytree(tree, destination)
-    for source in sorted((tree / "modules").rglob("*.bicep")):
-        params = bindings.get(source.resolve(), {})
+    # The module examples (modules/<m>/tests/) are deployments of their own: not part of this scan.
+    shutil.copytree(tree, destination, ignore=_ignore_bicep_examples)
+    for source in sorted((tree / "modules").glob("*/main.bicep")):
         target = destination / source.relative_to(tree)
-        module_slug = source.relative_to(tree / "modules").parts[0].replace("-", "_")
-        lines = target.read_text().splitlines()
-        declared = []
-        for index, line in enumerate(lines):
-            match = re.match(r"^param\s+(\w+)\s+(\w+)\b", line)
-            if match:
-                declared.append(match[1])
-                if match[1] in params:
-                    lines[index] = f"param {match[1]} {match[2]} = {_bicep_literal(params[match[1]])}"
-        for name in declared:
-            lines = _rename_identifier(lines, name, f"{name}_{module_slug}")
-        target.write_text("\n".join(lines) + "\n")
+        _bind_module(source, target, bindings.get(source.resolve(), {}))
+    return destination
+
+
+def _ignore_bicep_examples(folder: str, names: list[str]) -> set[str]:
+    return {"tests"} & set(names) if Path(folder).parent.name == "modules" else set()
+
+
+def _bind_module(source: Path, target: Path, params: dict[str, Any]) -> None:
+    """Write `source` to `target` with `params` as parameter defaults and every parameter renamed."""
+    module_slug = source.parent.name.replace("-", "_")
+    lines = source.read_text().splitlines()
+    declared = []
+    for index, line in enumerate(lines):
+        match = re.match(r"^param\s+(\w+)\s+(\w+)\b", line)
+        if match:
+            declared.append(match[1])
+            if match[1] in params:
+                lines[index] = f"param {match[1]} {match[2]} = {_bicep_literal(params[match[1]])}"
+    for name in declared:
+        lines = _rename_identifier(lines, name, f"{name}_{module_slug}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("\n".join(lines) + "\n")
+
+
+def render_bicep_examples(tree: Path, kind: str, destination: Path) -> Path:
+    """Each module as its `kind` example deploys it, for checkov: `<destination>/<module>/main.bicep`.
+
+    Like render_bicep, but the literals come from the example's call of the module under test
+    (`module testDeployment '../../../main.bicep'`); the example's own parameters keep their defaults and
+    its name suffix is the sample one.
+    """
+    for (module, example_kind), path in bicep_examples(tree).items():
+        if example_kind != kind:
+            continue
+        example = BicepFile.load(path)
+        scope = example.scope({}, {"nameSuffix": SAMPLE_NAME_SUFFIX})
+        source = tree / "modules" / module / "main.bicep"
+        params = _literal_bindings(example, scope).get(source.resolve(), {})
+        _bind_module(source, destination / module / "main.bicep", params)
     return destination
 
 
@@ -228,6 +291,7 @@ class Finding:
     check_id: str
     resource: str
     file: str
+    caller: str = ""  # Terraform: the file that calls the module the resource is in, if any
 
 
 @dataclass(frozen=True)
@@ -256,14 +320,44 @@ def checkov_input(
         mode_file = workdir / f"network-mode-{network_mode}.tfvars"
         mode_file.write_text(f'network_mode = "{network_mode}"\n')
         env_file = tree / "environments" / f"{environment}.tfvars"
-        return tree, ["--var-file", str(env_file), "--var-file", str(mode_file)]
+        return tree, [
+            "--var-file",
+            str(env_file),
+            "--var-file",
+            str(mode_file),
+            "--skip-path",
+            TERRAFORM_EXAMPLES_SKIP_PATH,
+        ]
     rendered = render_bicep(tree, environment, network_mode, workdir / f"bicep-{environment}-{network_mode}")
     return rendered, []
 
 
 def run_checkov(tree_name: str, environment: str, network_mode: str, workdir: Path) -> CheckovReport:
-    binary = checkov_binary()
     folder, extra = checkov_input(tree_name, environment, network_mode, workdir)
+    return _checkov(tree_name, folder, network_mode, extra, workdir)
+
+
+def run_checkov_examples(tree_name: str, workdir: Path, kind: str = "waf-aligned") -> CheckovReport:
+    """checkov over every module's `kind` example at once, with the skip lists of the private mode.
+
+    Terraform: the modules folder with every other kind of example skipped; checkov follows each example's
+    `source = "../.."` with the example's inputs and names the example in a finding's `caller`. Bicep: the
+    modules rendered by render_bicep_examples.
+    """
+    tree = INFRASTRUCTURE / tree_name
+    if tree_name == "terraform":
+        extra = [
+            arg for other in EXAMPLE_KINDS if other != kind for arg in ("--skip-path", f"examples/{other}/")
+        ]
+        return _checkov(tree_name, tree / "modules", "private", extra, workdir)
+    folder = render_bicep_examples(tree, kind, workdir / f"bicep-examples-{kind}")
+    return _checkov(tree_name, folder, "private", [], workdir)
+
+
+def _checkov(
+    tree_name: str, folder: Path, network_mode: str, extra: list[str], workdir: Path
+) -> CheckovReport:
+    binary = checkov_binary()
     command = [
         str(binary),
         "--directory",
@@ -289,7 +383,14 @@ def run_checkov(tree_name: str, environment: str, network_mode: str, workdir: Pa
     for document in documents:
         for kind, findings in found.items():
             for item in document.get("results", {}).get(kind, []):
-                findings.add(Finding(item["check_id"], item["resource"], item.get("file_path", "")))
+                findings.add(
+                    Finding(
+                        item["check_id"],
+                        item["resource"],
+                        item.get("file_path", ""),
+                        item.get("caller_file_path") or "",
+                    )
+                )
     return CheckovReport(
         passed=frozenset(found["passed_checks"]),
         failed=frozenset(found["failed_checks"]),

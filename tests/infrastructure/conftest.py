@@ -26,3 +26,17 @@ def checkov_reports(tmp_path_factory: pytest.TempPathFactory):
         return cache[key]
 
     return report
+
+
+@pytest.fixture(scope="session")
+def checkov_example_reports(tmp_path_factory: pytest.TempPathFactory):
+    """Runs checkov at most once per tree over all the modules' `waf-aligned` examples in a test session."""
+    cache: dict[str, offline_check.CheckovReport] = {}
+
+    def report(tree: str) -> offline_check.CheckovReport:
+        if tree not in cache:
+            workdir = tmp_path_factory.mktemp(f"checkov-examples-{tree}")
+            cache[tree] = offline_check.run_checkov_examples(tree, workdir)
+        return cache[tree]
+
+    return report
