@@ -8,6 +8,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from datascience import score
@@ -167,3 +168,21 @@ def test_real_inference_server(taxi_trained, tmp_path):
         os.killpg(process.pid, 15)
         process.wait(timeout=30)
         log.close()
+
+
+def test_request_path_predicts_exactly_what_the_dataframe_path_does(taxi_trained):
+    """The online path (records_feed, no pandas) and the batch/evaluate path (model_frame) agree."""
+    model = OnnxModel.from_bundle(taxi_trained.bundle)
+    records = _records(taxi_trained, rows=200)
+    records[0]["pickup_datetime"] = records[0]["pickup_datetime"] + "+02:00"  # wall time is what counts
+    frame = pd.DataFrame.from_records(records)
+    np.testing.assert_array_equal(model.predict_records(records).values, model.predict(frame).values)
+
+
+def test_request_path_agrees_for_classification(iris_trained):
+    model = OnnxModel.from_bundle(iris_trained.bundle)
+    records = pd.read_csv(iris_trained.data).drop(columns="species").to_dict(orient="records")
+    by_records = model.predict_records(records)
+    by_frame = model.predict(pd.DataFrame.from_records(records))
+    np.testing.assert_array_equal(by_records.values, by_frame.values)
+    np.testing.assert_array_equal(by_records.probabilities, by_frame.probabilities)

@@ -8,6 +8,7 @@ categoricals). Regression output `variable` is [rows, 1]; classification outputs
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from datascience.contract import Contract, load_contract
-from datascience.features import model_frame, onnx_feed
+from datascience.features import model_frame, onnx_feed, records_feed
 
 MODEL_FILE = "model.onnx"
 CONTRACT_FILE = "contract.yml"
@@ -84,7 +85,13 @@ class OnnxModel:
         return cls(folder / MODEL_FILE, load_contract(folder / CONTRACT_FILE))
 
     def predict_model_frame(self, frame: pd.DataFrame) -> Predictions:
-        outputs = self.session.run(None, onnx_feed(frame, self.contract))
+        return self._predictions(self.session.run(None, onnx_feed(frame, self.contract)))
+
+    def predict_records(self, records: Sequence[Mapping[str, Any]]) -> Predictions:
+        """Predictions for scoring records already checked against the contract (the online path)."""
+        return self._predictions(self.session.run(None, records_feed(records, self.contract)))
+
+    def _predictions(self, outputs: list[Any]) -> Predictions:
         if self.contract.task == "classification":
             return Predictions(np.asarray(outputs[0]).ravel(), np.asarray(outputs[1]), self.classes)
         return Predictions(np.asarray(outputs[0], dtype="float64").ravel())

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -56,7 +56,7 @@ def as_read(frame: pd.DataFrame, contract: Contract) -> pd.DataFrame:
             continue
         values = out[column.name]
         if column.type == "datetime":
-            parsed = pd.to_datetime(values, errors="coerce", format="mixed")
+            parsed = to_datetimes(values)
         elif column.type in ("float", "int"):
             parsed = pd.to_numeric(values, errors="coerce")
         else:
@@ -72,11 +72,28 @@ def coerce_column(values: pd.Series, column: Column) -> pd.Series:
         mapped = values.map(_to_bool, na_action="ignore")
         return mapped.astype("float64")
     if column.type == "datetime":
-        parsed = pd.to_datetime(values, errors="coerce", format="mixed")
+        parsed = to_datetimes(values)
         if getattr(parsed.dt, "tz", None) is not None:
             parsed = parsed.dt.tz_localize(None)
         return parsed
     return values.astype(object).map(str, na_action="ignore").where(values.notna(), None)
+
+
+def to_datetimes(values: pd.Series) -> pd.Series:
+    """Parse date-times; unparseable values become NaT. Where UTC offsets differ between rows (pandas
+    refuses to mix them), each row keeps its own wall-clock time, as a single-row request would."""
+    try:
+        return pd.to_datetime(values, errors="coerce", format="mixed")
+    except ValueError:
+        return pd.to_datetime(values.map(_wall_time, na_action="ignore"), errors="coerce")
+
+
+def _wall_time(value: Any) -> pd.Timestamp | None:
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        return None
+    return stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
 
 
 def _to_bool(value: Any) -> float:
@@ -131,6 +148,37 @@ def onnx_feed(frame: pd.DataFrame, contract: Contract) -> dict[str, np.ndarray]:
         else:
             feed[spec.name] = column.astype(str).to_numpy(dtype=object).reshape(-1, 1)
     return feed
+
+
+def records_feed(records: Sequence[Mapping[str, Any]], contract: Contract) -> dict[str, np.ndarray]:
+    """onnxruntime inputs straight from scoring records that passed `record_problems`.
+
+    The same values as `onnx_feed(model_frame(...))`, built without pandas: a one-row request spends
+    microseconds here instead of the milliseconds a DataFrame round trip costs.
+    """
+    columns = {c.name: c for c in contract.columns}
+    feed = {}
+    for spec in contract.model_inputs:
+        column = columns[spec.source]
+        values = [record.get(spec.source) for record in records]
+        if spec.derived:
+            numbers_ = [_derived_value(v, spec.derived) for v in values]
+            feed[spec.name] = np.asarray(numbers_, dtype=np.float32).reshape(-1, 1)
+        elif spec.kind == "numeric":
+            convert = _to_bool if column.type == "bool" else float
+            numbers_ = [math.nan if _is_missing(v) else convert(v) for v in values]
+            feed[spec.name] = np.asarray(numbers_, dtype=np.float32).reshape(-1, 1)
+        else:
+            texts = [MISSING_CATEGORY if _is_missing(v) else str(v) for v in values]
+            feed[spec.name] = np.asarray(texts, dtype=object).reshape(-1, 1)
+    return feed
+
+
+def _derived_value(value: Any, part: str) -> float:
+    if _is_missing(value):
+        return math.nan
+    stamp = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return float({"hour": stamp.hour, "weekday": stamp.weekday(), "month": stamp.month}[part])
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,6 @@ _CODE_ROOT = str(Path(__file__).resolve().parents[1])
 if _CODE_ROOT not in sys.path:
     sys.path.insert(0, _CODE_ROOT)
 
-import pandas as pd  # noqa: E402
-
 from datascience.bundle import OnnxModel  # noqa: E402
 from datascience.features import record_problems  # noqa: E402
 
@@ -102,7 +100,7 @@ def predict(model: OnnxModel, raw_data: Any) -> dict[str, Any]:
         first = problems[0]
         listed = [{"row": p.row, "field": p.field, "message": p.message} for p in problems[:MAX_PROBLEMS]]
         raise RequestError(str(first), field=first.field, row=first.row, problems=listed)
-    result = model.predict(pd.DataFrame.from_records(records))
+    result = model.predict_records(records)
     if model.contract.task == "classification":
         probabilities = [
             {str(c): float(p) for c, p in zip(result.classes, row, strict=True)}
