@@ -46,7 +46,6 @@ def per_call_us(function: Callable[[], object], calls: int) -> float:
 
 def build_bundle(folder: Path) -> tuple[object, object, object]:
     import pandas as pd
-
     from datascience.bundle import CONTRACT_FILE, MODEL_FILE, OnnxModel, to_onnx
     from datascience.contract import load_contract
     from datascience.features import model_frame
@@ -99,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         pipeline, onnx_model, (row, row_model_frame) = build_bundle(work / "bundle")
         os.environ["AZUREML_MODEL_DIR"] = str(work / "bundle")
-        import datascience.score as score
+        from datascience import score
 
         score.init()
         records = json.loads(row.to_json(orient="records", date_format="iso"))
