@@ -1,0 +1,158 @@
+"""End to end, per dialect: the real pipelines of pipelines/<dialect>/ run by the local runner.
+
+One lifecycle per dialect (PR CI -> train-model on a push -> the registry event -> deploy-model, prod
+approved) feeds every test of that dialect: the served endpoints, the champion alias, a second training
+gated against that champion, and a failing training that registers and deploys nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+import yaml
+
+from amlops import cli
+from amlops.ci.commands_run import MODEL_REGISTERED, newest_event, run_pipeline, select_pipelines
+from amlops.ci.lifecycle import LifecycleResult, run_lifecycle
+
+pytestmark = pytest.mark.slow
+DIALECTS = ("azure-devops", "github")
+PIPELINE_FILE = {"azure-devops": "pipelines/azure-devops/{}.yml", "github": "pipelines/github/{}.yml"}
+
+
+def amlops(state: Path, project: Path, *argv: str, capsys: pytest.CaptureFixture[str] | None = None) -> Any:
+    """Run an amlops verb in-process; its result is the last line of stdout."""
+    code = cli.main(["--state-dir", str(state), "--project-dir", str(project), *argv])
+    if capsys is None:
+        return code
+    out = capsys.readouterr().out
+    return code, json.loads(out.strip().splitlines()[-1])
+
+
+def settings(project: Path, environment: str) -> dict[str, Any]:
+    return yaml.safe_load((project / "pipelines" / "config" / f"{environment}.yml").read_text())["variables"]
+
+
+class Lifecycle:
+    def __init__(self, dialect: str, project: Path, state: Path, result: LifecycleResult, log: str) -> None:
+        self.dialect, self.project, self.state, self.result, self.log = dialect, project, state, result, log
+
+
+@pytest.fixture(scope="module", params=DIALECTS)
+def lifecycle(
+    request: pytest.FixtureRequest, project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Lifecycle]:
+    dialect = request.param
+    state = tmp_path_factory.mktemp(f"state-{dialect}")
+    out = io.StringIO()
+    try:
+        result = run_lifecycle(project, dialect=dialect, state_dir=state, approve=True, out=out)
+        print(result.table())
+        yield Lifecycle(dialect, project, state, result, out.getvalue())
+    finally:
+        for environment in ("dev", "prod"):
+            amlops(
+                state,
+                project,
+                "delete-endpoint",
+                "--endpoint",
+                settings(project, environment)["onlineEndpoint"],
+            )
+
+
+def test_lifecycle_ends_with_a_served_champion(
+    lifecycle: Lifecycle, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = lifecycle.result
+    stages = [(p.stage, p.path.name if p.path else None, p.status) for p in result.pipelines]
+    assert result.ok, f"{stages}\n{lifecycle.log[-6000:]}"
+    assert stages == [
+        ("pr-ci", "pr-ci.yml", "succeeded"),
+        ("train", "train-model.yml", "succeeded"),
+        ("deploy", "deploy-model.yml", "succeeded"),
+    ]
+    assert result.registered is not None
+    model, version = result.model, result.version
+    assert model == settings(lifecycle.project, "dev")["modelName"]
+    _, status = amlops(lifecycle.state, lifecycle.project, "status", capsys=capsys)
+    [registered] = [m for m in status["models"] if m["name"] == model and str(m["version"]) == version]
+    assert "champion" in registered["aliases"]
+    request = lifecycle.project / settings(lifecycle.project, "prod")["smokeRequest"]
+    for environment in ("dev", "prod"):
+        endpoint = settings(lifecycle.project, environment)["onlineEndpoint"]
+        [served] = [e for e in status["endpoints"] if e["name"] == endpoint]
+        live = max(served["traffic"], key=served["traffic"].get)
+        assert served["deployments"][live]["model"] == f"{model}:{version}"  # the same version promoted
+        code, answer = amlops(
+            lifecycle.state,
+            lifecycle.project,
+            "invoke",
+            "--endpoint",
+            endpoint,
+            "--request",
+            str(request),
+            capsys=capsys,
+        )
+        assert code == 0
+        predictions = answer["response"]["predictions"]
+        rows = json.loads(request.read_text())
+        assert len(predictions) == len(rows.get("data", rows.get("input_data", predictions)))
+        assert all(isinstance(p, (int, float)) for p in predictions)
+
+
+def test_second_training_is_gated_against_the_champion(lifecycle: Lifecycle) -> None:
+    before = newest_event(lifecycle.state, MODEL_REGISTERED)
+    [train] = select_pipelines(
+        lifecycle.project, "push", dialect_only=lifecycle.dialect, changed_paths=["data-science/contract.yml"]
+    )
+    out = io.StringIO()
+    outcome = run_pipeline(
+        train, repo_root=lifecycle.project, state_dir=lifecycle.state, event="push", out=out
+    )
+    log = out.getvalue()
+    assert outcome.code == 0, log[-6000:]
+    decisions = sorted((lifecycle.state / "runs").glob("*/decision.json"), key=lambda p: p.stat().st_mtime)
+    decision = json.loads(decisions[-1].read_text())
+    assert decision["champion_compared"] is True, decision
+    assert str(decision["champion"]["version"]) == lifecycle.result.version
+    after = newest_event(lifecycle.state, MODEL_REGISTERED)
+    if decision["passed"]:
+        assert after is not None
+    else:
+        assert after == before  # rejected: nothing registered, so nothing to deploy
+
+
+def test_failing_training_registers_and_deploys_nothing(
+    lifecycle: Lifecycle, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = lifecycle.project / "bad-data" / f"{lifecycle.dialect}.parquet"
+    bad.parent.mkdir(exist_ok=True)
+    frame = pd.read_parquet(lifecycle.project / "data-science" / "data" / "sample.parquet").head(500)
+    frame["trip_distance"] = -5.0  # outside the contract's range
+    frame.to_parquet(bad)
+    _, status = amlops(lifecycle.state, lifecycle.project, "status", capsys=capsys)
+    versions_before = {(m["name"], str(m["version"])) for m in status["models"]}
+    event_before = newest_event(lifecycle.state, MODEL_REGISTERED)
+    path = lifecycle.project / PIPELINE_FILE[lifecycle.dialect].format("train-model")
+    relative = bad.relative_to(lifecycle.project).as_posix()
+    selection = (
+        {"inputs": {"data-path": relative}}
+        if lifecycle.dialect == "github"
+        else {"parameters": {"dataPath": relative}}
+    )
+    out = io.StringIO()
+    outcome = run_pipeline(
+        path, repo_root=lifecycle.project, state_dir=lifecycle.state, event="manual", out=out, **selection
+    )
+    log = out.getvalue()
+    assert outcome.code == 1, log[-6000:]
+    assert "trip_distance" in log  # the validation failure names the column
+    _, status = amlops(lifecycle.state, lifecycle.project, "status", capsys=capsys)
+    assert {(m["name"], str(m["version"])) for m in status["models"]} == versions_before
+    assert newest_event(lifecycle.state, MODEL_REGISTERED) == event_before  # no registry event: no deploy
