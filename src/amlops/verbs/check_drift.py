@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _as_folder(path: Path, settings: Settings, role: str) -> Path:
+    """The drift component's data inputs are `uri_folder` (as on Azure ML): a file is linked into a folder."""
+    if not path.is_file():
+        return path
+    folder = settings.state_dir / "drift-inputs" / f"{role}-{uuid.uuid4().hex[:12]}"
+    folder.mkdir(parents=True)
+    (folder / path.name).symlink_to(path.resolve())
+    return folder
+
+
 def check_drift(
     backend: Backend,
     settings: Settings,
@@ -50,8 +61,8 @@ def check_drift(
     reference = backend.get_data(name, reference_version)
     inputs: dict[str, Any] = {
         "contract": (contract or settings.project.contract).resolve(),
-        "reference": reference.path,
-        "current": current.resolve(),
+        "reference": _as_folder(Path(reference.path), settings, "reference"),
+        "current": _as_folder(current.resolve(), settings, "current"),
     }
     if threshold is not None:
         inputs["threshold"] = threshold
