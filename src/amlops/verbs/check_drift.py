@@ -13,6 +13,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from amlops.backends.base import Backend
 from amlops.config import Settings
 from amlops.errors import FailedError
@@ -37,9 +39,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _as_folder(path: Path, settings: Settings, role: str) -> Path:
-    """The drift component's data inputs are `uri_folder` (as on Azure ML): a file is linked into a folder."""
-    if not path.is_file():
+def _input_types(component: Path) -> dict[str, str]:
+    document = yaml.safe_load(component.read_text(encoding="utf-8")) or {}
+    inputs = document.get("inputs") or {}
+    return {str(k): str(v.get("type", "")) for k, v in inputs.items() if isinstance(v, dict)}
+
+
+def _as_folder(path: Path, settings: Settings, role: str, kind: str) -> Path:
+    """A `uri_folder` input gets a folder (as on Azure ML): a single data file is linked into one."""
+    if kind != "uri_folder" or not path.is_file():
         return path
     folder = settings.state_dir / "drift-inputs" / f"{role}-{uuid.uuid4().hex[:12]}"
     folder.mkdir(parents=True)
@@ -59,10 +67,11 @@ def check_drift(
     fail_on_drift: bool = False,
 ) -> dict[str, Any]:
     reference = backend.get_data(name, reference_version)
+    kinds = _input_types(settings.project.component("drift"))
     inputs: dict[str, Any] = {
         "contract": (contract or settings.project.contract).resolve(),
-        "reference": _as_folder(Path(reference.path), settings, "reference"),
-        "current": _as_folder(current.resolve(), settings, "current"),
+        "reference": _as_folder(Path(reference.path), settings, "reference", kinds.get("reference", "")),
+        "current": _as_folder(current.resolve(), settings, "current", kinds.get("current", "")),
     }
     if threshold is not None:
         inputs["threshold"] = threshold
