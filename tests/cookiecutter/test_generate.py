@@ -93,8 +93,13 @@ def test_combination_has_exactly_the_chosen_parts(
         assert not MARKERS.search(text), f"template marker left in {path}"
 
     for tfvars in (project / "infrastructure").rglob("*.tfvars"):
-        assert f"network_mode{' ' * 0}" in tfvars.read_text() or True
         assert re.search(rf'(?m)^network_mode\s*=\s*"{network}"', tfvars.read_text()), tfvars
+    parameter_files = sorted((project / "infrastructure").rglob("environments/*.parameters.json"))
+    assert bool(parameter_files) == (infrastructure == "bicep")
+    for path in parameter_files:
+        parameters = json.loads(path.read_text(encoding="utf-8"))["parameters"]
+        assert parameters["networkMode"]["value"] == network, path
+        assert parameters["workloadName"]["value"] == "mymlopspro", path
 
 
 @pytest.mark.parametrize("ci", CI)

@@ -505,6 +505,8 @@ def apply_settings(project: Path, answers: Mapping[str, str], *, sample: str | N
         }
         for path in sorted((project / "infrastructure").glob(f"*/**/{role}.bicepparam")):
             _edit(path, lambda text, values=bicep_values: set_bicep_params(text, values))
+        for path in sorted((project / "infrastructure").glob(f"*/**/{role}.parameters.json")):
+            _edit(path, lambda text, values=bicep_values: set_parameters_json(text, values))
 
 
 def set_yaml_scalars(text: str, values: Mapping[str, str]) -> str:
@@ -530,3 +532,11 @@ def set_bicep_params(text: str, values: Mapping[str, str]) -> str:
     keys = "|".join(re.escape(k) for k in values)
     pattern = re.compile(rf"(?m)^(?P<lead>\s*param\s+(?P<key>{keys})\s*=\s*)'[^'\n]*'")
     return pattern.sub(lambda m: f"{m['lead']}'{values[m['key']]}'", text)
+
+
+def set_parameters_json(text: str, values: Mapping[str, str]) -> str:
+    """Set `"key": { "value": "..." }` string parameters in an ARM/Bicep `.parameters.json`, keeping the
+    file's layout."""
+    keys = "|".join(re.escape(k) for k in values)
+    pattern = re.compile(rf'(?P<lead>"(?P<key>{keys})"\s*:\s*\{{\s*"value"\s*:\s*)"[^"\n]*"')
+    return pattern.sub(lambda m: f"{m['lead']}{json.dumps(values[m['key']])}", text)

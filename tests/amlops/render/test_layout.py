@@ -35,6 +35,16 @@ def test_set_hcl_and_bicep_values():
     )
 
 
+def test_set_parameters_json_keeps_the_layout():
+    text = (
+        '{\n  "parameters": {\n    "location": { "value": "westeurope" },\n'
+        '    "days": { "value": 7 }\n  }\n}\n'
+    )
+    assert layout.set_parameters_json(text, {"location": "eastus", "days": "9"}) == text.replace(
+        "westeurope", "eastus"
+    )
+
+
 PIPELINE = """trigger: none
 
 resources:
