@@ -107,7 +107,7 @@ def test_every_ci_expression_survives(generate: Generate, template: Path, ci: st
     project = generate(ci_platform=ci)
     if ci == "github-actions":
         source = _yaml_under(template / "pipelines" / "github", template / "templates" / "github")
-        generated = _yaml_under(project / ".github")
+        generated = _yaml_under(project / ".github" / "workflows", project / ".github" / "actions")
     else:
         source = _yaml_under(template / "pipelines" / "azure-devops", template / "templates" / "azure-devops")
         generated = _yaml_under(project / ".azure-pipelines")

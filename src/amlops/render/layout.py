@@ -277,6 +277,7 @@ def _azure_devops(project: Path, answers: Mapping[str, str]) -> None:
             (project / new).write_text(contents[old], encoding="utf-8")
     _remove(pipelines)
     _remove(project / "pipelines" / "github")
+    _remove(project / ".github")  # the skeleton's GitHub-only settings (zizmor)
 
 
 _YAML = (".yml", ".yaml")
