@@ -31,7 +31,8 @@ PARTS: tuple[tuple[str, str], ...] = (
     ("pipelines", "pipelines"),
     ("infrastructure", "infrastructure"),
     ("data-science", "data-science"),
-    ("tests/data_science", "tests/data_science"),
+    # Not tests/data_science: those test this repository's example datasets. A project has its own tests
+    # (project/tests/), driven by its contract, so they survive swapping in the team's own data.
     # The tool itself, with the lock file: the pipelines run `uv run --frozen amlops` in the project root.
     ("src/amlops", "src/amlops"),
     ("pyproject.toml", "pyproject.toml"),

