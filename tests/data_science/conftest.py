@@ -43,16 +43,25 @@ def iris_contract():
 
 @pytest.fixture(scope="session")
 def mlflow_tracking(tmp_path_factory):
-    """An SQLite MLflow store for the session; no run leaks into the repository."""
-    uri = f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlflow.db'}"
-    previous = os.environ.get("MLFLOW_TRACKING_URI")
+    """An SQLite MLflow store for the session, artifacts included; no run leaks into the repository
+    (with an SQLite store and no experiment artifact location, MLflow writes artifacts to ./mlruns)."""
+    import mlflow
+
+    folder = tmp_path_factory.mktemp("mlflow")
+    uri = f"sqlite:///{folder / 'mlflow.db'}"
+    names = ("MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_DISABLE_TELEMETRY")
+    previous = {name: os.environ.get(name) for name in names}
     os.environ["MLFLOW_TRACKING_URI"] = uri
     os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
+    mlflow.set_tracking_uri(uri)
+    mlflow.create_experiment("data-science-tests", artifact_location=(folder / "artifacts").as_uri())
+    os.environ["MLFLOW_EXPERIMENT_NAME"] = "data-science-tests"
     yield uri
-    if previous is None:
-        os.environ.pop("MLFLOW_TRACKING_URI", None)
-    else:
-        os.environ["MLFLOW_TRACKING_URI"] = previous
+    for name, value in previous.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="session")
