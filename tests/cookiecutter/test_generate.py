@@ -227,3 +227,8 @@ def test_task_selects_its_contract(generate: Generate, template: Path, task: str
     data_path = re.search(r"(?m)^\s*dataPath:\s*(\S+)", config)
     if data_path:
         assert (project / data_path.group(1)).is_file()
+        # every pipeline default and Azure ML spec names the project's sample, not the template's
+        files = [p for p in project.rglob("*") if p.is_file() and p.suffix in {".yml", ".json"}]
+        for path in files:
+            for ref in re.findall(r"data-science/data/[\w.-]*\w", path.read_text(encoding="utf-8")):
+                assert ref == data_path.group(1), f"{path}: {ref}"

@@ -207,20 +207,24 @@ def test_infrastructure_parses_is_formatted_and_carries_the_answers(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("tool", "network"), [("terraform", "private"), ("bicep", "public")])
-def test_checkov_passes_on_the_generated_infrastructure(generate: Generate, tool: str, network: str) -> None:
-    """The full offline check (parse, fmt, checkov) once per tool, as the project's pipelines run it."""
+@pytest.mark.parametrize(
+    ("tool", "network", "environment"), [("terraform", "private", "prod"), ("bicep", "public", "dev")]
+)
+def test_checkov_passes_on_the_generated_infrastructure(
+    generate: Generate, tool: str, network: str, environment: str
+) -> None:
+    """The full offline check (parse, fmt, checkov) once per tool, as the project's pipelines run it (the
+    monorepo's tests/infrastructure run checkov over every tree, environment and mode)."""
     if not CHECKOV.is_file():
         pytest.fail("checkov is not installed: run `make tools`")
     project = generate(ci_platform="azure-devops", infrastructure=tool, network_mode=network)
     env = {**os.environ, "CHECKOV_BIN": str(CHECKOV)}
-    for environment in ("dev", "prod"):
-        result = _run(
-            sys.executable, "infrastructure/offline_check.py", tool, "--environment", environment,
-            cwd=project, env=env,
-        )  # fmt: skip
-        assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
-        assert f"({environment}, {network})" in result.stdout
+    result = _run(
+        sys.executable, "infrastructure/offline_check.py", tool, "--environment", environment,
+        cwd=project, env=env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    assert f"({environment}, {network})" in result.stdout
 
 
 # ---------------------------------------------------------------------------------------------- shared env
@@ -299,7 +303,7 @@ LIFECYCLE = textwrap.dedent(
     log = io.StringIO()
     result = run_lifecycle(
         Path.cwd(), dialect=sys.argv[1], state_dir=Path(sys.argv[2]), approve=True,
-        test_paths="tests/test_project.py", out=log,
+        test_paths="tests/test_project.py", changed_paths=[sys.argv[3]], out=log,
     )
     sys.stderr.write(log.getvalue()[-20000:] + result.table() + "\\n")
     stages = [[p.stage, p.path.name if p.path else None, p.status] for p in result.pipelines]
@@ -332,7 +336,8 @@ def test_generated_project_lifecycle_ends_with_a_served_smoke_tested_endpoint(
     }
     python = Path(env["UV_PROJECT_ENVIRONMENT"]) / "bin" / "python"
     try:
-        run = _run(python, "-c", LIFECYCLE, DIALECT[ci], state, cwd=project, env=env, timeout=1200)
+        sample = settings["dev"]["dataPath"]  # the push that starts training: a change of the data
+        run = _run(python, "-c", LIFECYCLE, DIALECT[ci], state, sample, cwd=project, env=env, timeout=1200)
         assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-8000:]
         outcome = json.loads(run.stdout.strip().splitlines()[-1])
         assert outcome["ok"], f"{outcome['stages']}\n{run.stderr[-8000:]}"

@@ -427,6 +427,7 @@ def _task(data_science: Path, task: str) -> str | None:
     """
     examples = data_science / "examples"
     sample = None
+    replaced: list[str] = []
     if contract_task(data_science / "contract.yml") != task:
         candidates = sorted(examples.glob("*/contract.yml")) if examples.is_dir() else []
         chosen = next((c.parent for c in candidates if contract_task(c) == task), None)
@@ -435,8 +436,9 @@ def _task(data_science: Path, task: str) -> str | None:
         files = sorted(p for p in chosen.rglob("*") if p.is_file())
         data = [p for p in files if p.parent == chosen and p.suffix in DATA_SUFFIXES]
         if data:
-            for old in (data_science / "data").glob("*"):
+            for old in sorted((data_science / "data").glob("*")):
                 if old.suffix in DATA_SUFFIXES:
+                    replaced.append(f"{data_science.name}/data/{old.name}")
                     old.unlink()
         for path in files:
             if path in data:
@@ -449,7 +451,29 @@ def _task(data_science: Path, task: str) -> str | None:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target)
     _remove(examples)
+    if sample is not None:
+        _replace_sample_references(data_science.parent, replaced, sample)
     return sample
+
+
+SAMPLE_REFERENCES = (GITHUB_WORKFLOWS, GITHUB_ACTIONS, AZURE_DEVOPS_DIR, "pipelines")
+
+
+def _replace_sample_references(project: Path, old: list[str], new: str) -> None:
+    """Point the pipelines' defaults and the Azure ML specs at the new sample (`../../data-science/...`
+    in the specs, `data-science/...` in the pipelines)."""
+    for folder in SAMPLE_REFERENCES:
+        root = project / folder
+        for path in sorted(root.rglob("*")) if root.is_dir() else ():
+            if path.is_file() and path.suffix in (".yml", ".yaml", ".json", ".md"):
+
+                def change(text: str) -> str:
+                    for name in old:
+                        text = re.sub(rf"(?<![\w/.-]){re.escape(name)}(?![\w-]|\.\w)", new, text)
+                        text = text.replace(f"../../{name}", f"../../{new}")
+                    return text
+
+                _edit(path, change)
 
 
 # ---------------------------------------------------------------------------------------------- settings
