@@ -37,6 +37,19 @@ def test_deploy_batch_scores_every_row(cli, trained, project: Path, tmp_path: Pa
     assert [(e["name"], e["kind"]) for e in status] == [("batch", "batch")]
 
 
+def test_deploy_batch_takes_a_single_file(cli, trained, tmp_path: Path) -> None:
+    """The component takes a folder (uri_folder); a file (e.g. the committed sample) is staged into one."""
+    run_id = trained("scale=2.0")
+    cli("gate", "--run-id", run_id, "--model-name", "m")
+    cli("register-model", "--run-id", run_id, "--model-name", "m")
+    sample = tmp_path / "sample.csv"
+    sample.write_text("x\n1\n2\n")
+    argv = ("--endpoint", "batch", "--model-name", "m", "--alias", "challenger", "--input", sample)
+    result = cli("deploy-batch", *argv)
+    assert result.code == 0, result.stderr
+    assert result.result["rows"] == 2
+
+
 def test_deploy_batch_without_rows_is_a_usage_error(cli, trained, tmp_path: Path) -> None:
     run_id = trained()
     cli("gate", "--run-id", run_id, "--model-name", "m")

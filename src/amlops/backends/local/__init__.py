@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
@@ -187,9 +188,17 @@ class LocalBackend:
         name = state["default"]
         record = state["deployments"][name]
         outputs = {"output": Path(output_dir)} if output_dir else None
+        input_path = Path(input_path).resolve()
+        if input_path.is_file():
+            # The batch component's input is a folder (uri_folder), as on Azure ML: stage a single file.
+            folder = self.state_dir / "batch-inputs" / endpoint
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            shutil.copy2(input_path, folder / input_path.name)
+            input_path = folder
         run = self.run_component(
             Path(record["component"]),
-            inputs={"model": Path(record["model_dir"]), "input": Path(input_path).resolve()},
+            inputs={"model": Path(record["model_dir"]), "input": input_path},
             outputs=outputs,
             label=f"batch-{endpoint}",
         )
