@@ -1,0 +1,122 @@
+"""End to end: the deploy-infra and monitor pipelines of both dialects, chosen by their triggers and run
+by the local runner (the lifecycle pipelines are covered in test_lifecycle.py).
+
+- deploy-infra: a push under infrastructure/ selects it; locally its plan/apply steps run the offline
+  checks (parse, fmt, checkov) and say that nothing was deployed. Without approval the run stops before
+  prod (exit 3); with approval both environments pass.
+- monitor: the schedule selects it; current data like the training snapshot does not drift and training
+  does not run; drifted data (the generator's `--drift`) is detected and the retrain job runs.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from amlops import cli
+from amlops.ci.commands_run import run_pipeline, select_pipelines
+
+from .test_lifecycle import settings
+
+pytestmark = pytest.mark.slow
+NOTHING_DEPLOYED = "Nothing was deployed"
+
+
+def _run(path: Path, project: Path, state: Path, event: str, **options: object) -> tuple[int, str]:
+    out = io.StringIO()
+    outcome = run_pipeline(path, repo_root=project, state_dir=state, event=event, out=out, **options)
+    return outcome.code, out.getvalue()
+
+
+@pytest.mark.parametrize(("dialect", "approve"), [("azure-devops", False), ("github", True)])
+def test_deploy_infra_runs_the_offline_checks_dev_then_prod_behind_approval(
+    project: Path, tmp_path: Path, dialect: str, approve: bool
+) -> None:
+    [path] = select_pipelines(
+        project, "push", dialect_only=dialect, changed_paths=["infrastructure/terraform/main.tf"]
+    )
+    assert path.stem == "deploy-infra"
+    code, log = _run(path, project, tmp_path / "state", "push", approve=approve)
+    if approve:
+        assert code == 0, log[-6000:]
+        assert log.count(NOTHING_DEPLOYED) >= 2, log[-6000:]  # dev and prod, both offline
+    else:
+        assert code == 3, log[-6000:]  # dev done, prod waits for its approval
+        assert NOTHING_DEPLOYED in log
+        assert "approv" in log.lower()
+
+
+def _register_training_snapshot(project: Path, state: Path) -> None:
+    variables = settings(project, "prod")
+    code = cli.main(
+        [
+            "--state-dir",
+            str(state),
+            "--project-dir",
+            str(project),
+            "register-data",
+            "--name",
+            variables["dataName"],
+            "--path",
+            str(project / variables["dataPath"]),
+        ]
+    )
+    assert code == 0
+
+
+def _drifted_data(project: Path, target: Path) -> Path:
+    source = project / "data-science" / "src"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "datascience.generate",
+            "--contract",
+            str(project / "data-science" / "contract.yml"),
+            "--output",
+            str(target),
+            "--rows",
+            "3000",
+            "--seed",
+            "11",
+            "--drift",
+            "1.0",
+        ],
+        cwd=source,
+        check=True,
+        capture_output=True,
+    )
+    return target
+
+
+def test_monitor_without_drift_does_not_retrain(project: Path, tmp_path: Path) -> None:
+    selected = select_pipelines(project, "schedule", dialect_only="azure-devops")
+    assert "monitor" in [p.stem for p in selected]  # the weekly training schedule is selected too
+    [path] = [p for p in selected if p.stem == "monitor"]
+    state = tmp_path / "state"
+    _register_training_snapshot(project, state)
+    code, log = _run(path, project, state, "schedule")
+    assert code == 0, log[-6000:]
+    assert '"drifted": false' in log, log[-6000:]
+    assert not (state / "runs").is_dir() or not any((state / "runs").glob("*/decision.json"))
+
+
+def test_monitor_with_drift_retrains(project: Path, tmp_path: Path) -> None:
+    [path] = [p for p in select_pipelines(project, "schedule", dialect_only="github") if p.stem == "monitor"]
+    state = tmp_path / "state"
+    _register_training_snapshot(project, state)
+    drifted = _drifted_data(project, project / "drifted" / "current.parquet")
+    code, log = _run(
+        path,
+        project,
+        state,
+        "workflow_dispatch",
+        inputs={"current-data": drifted.relative_to(project).as_posix()},
+    )
+    assert code == 0, log[-6000:]
+    assert '"drifted": true' in log, log[-6000:]
+    assert any((state / "runs").glob("*/decision.json")), "the retrain job did not run the training pipeline"
