@@ -18,6 +18,8 @@ Where we guard act (each measured with act 0.2.89, see docs/FACTS):
 - act copies the working tree into a folder per job, so files written by one job are not seen by another:
   artifacts go through `$AMLOPS_ARTIFACT_DIR` (the upload/download stand-ins), and `AMLOPS_STATE_DIR`
   defaults to the absolute `<repo_root>/.amlops` so every job shares the local backend's state.
+- act's per-job copies (and our committed copy of a plain folder) go to a scratch folder removed after the
+  run, on tmpfs when there is one (`scratch_parent`): on a disk file system the copy dominated the run.
 """
 
 from __future__ import annotations
@@ -174,6 +176,32 @@ def prepare_repo(repo_root: Path, run_dir: Path) -> Path:
     return copy
 
 
+_TMPFS_CANDIDATES = (Path("/dev/shm"),)
+_TMPFS_MIN_FREE = 1 << 30
+
+
+def scratch_parent() -> Path | None:
+    """A memory-backed folder for act's per-job workspaces, or None (then the system temporary folder).
+
+    act copies the whole working tree (`.git` included) into a fresh folder per job and deletes it after
+    the job; on a disk file system creating those thousands of inodes costs seconds per job (measured:
+    3,200 files took 4.5 s on ext4, 0.45 s on tmpfs). `AMLOPS_ACT_SCRATCH` names another folder ("" turns
+    this off); otherwise /dev/shm is used when it is a writable folder with at least 1 GiB free.
+    """
+    chosen = os.environ.get("AMLOPS_ACT_SCRATCH")
+    if chosen is not None:
+        return Path(chosen) if chosen else None
+    for candidate in _TMPFS_CANDIDATES:
+        try:
+            if candidate.is_dir() and os.access(candidate, os.W_OK | os.X_OK):
+                stats = os.statvfs(candidate)
+                if stats.f_bavail * stats.f_frsize >= _TMPFS_MIN_FREE:
+                    return candidate
+        except OSError:
+            continue
+    return None
+
+
 def needs_approval(environment: str, approval_environments: Collection[str] = APPROVAL_ENVIRONMENTS) -> bool:
     """The Azure DevOps runner's rule: some part of the name (split at `-`, `_`, `.`, spaces) is in the set,
     case-insensitively (`prod`, `ml-prod`, `Production-EU`). A name still holding an expression amlops could
@@ -305,7 +333,7 @@ def run_workflow(
     `client_payload` is `payload`). `payload` overrides keys of the event file; `inputs` are the
     workflow_dispatch inputs; `secrets` reach the workflow as `secrets.<NAME>`; `env` is added to the
     environment of every step. Jobs whose environment is in `approval_environments` (case-insensitive)
-    only run with `approve=True`. `run_dir` keeps the artifacts, the act cache and the event file (a
+    only run with `approve=True`. `run_dir` keeps the artifacts, HOME and the event file (a
     temporary folder, removed afterwards, when not given).
 
     Raises `PipelineError` (with file and line) before anything runs when the workflow cannot run here.
@@ -366,6 +394,15 @@ class _Request:
 
 
 def _run(request: _Request, run_dir: Path) -> RunResult:
+    parent = scratch_parent()
+    if parent is not None:
+        parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="amlops-act-", dir=parent) as scratch:
+        return _run_in(request, run_dir, Path(scratch))
+
+
+def _run_in(request: _Request, run_dir: Path, scratch: Path) -> RunResult:
+    """`_run` with `scratch`: a folder removed after the run, for the prepared copy and act's workspaces."""
     found, repo_root, held, inputs, secrets = (
         request.found,
         request.repo_root,
@@ -373,7 +410,7 @@ def _run(request: _Request, run_dir: Path) -> RunResult:
         request.inputs,
         request.secrets,
     )
-    work = prepare_repo(repo_root, run_dir)
+    work = prepare_repo(repo_root, scratch)
     workflow = found.path.resolve()
     if work != repo_root:
         with contextlib.suppress(ValueError):
@@ -409,7 +446,7 @@ def _run(request: _Request, run_dir: Path) -> RunResult:
         "--json",
     ]
     command += ["--no-cache-server", "--defaultbranch", "main"]
-    command += ["--action-cache-path", str(run_dir / "home" / ".cache" / "act")]
+    command += ["--action-cache-path", str(scratch / "act")]
     for option in ("--env-file", "--secret-file", "--var-file", "--input-file"):
         command += [option, str(empty)]
     for label in sorted(found.labels | set(DEFAULT_LABELS)):

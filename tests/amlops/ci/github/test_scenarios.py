@@ -115,3 +115,23 @@ def test_scenario(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 def test_corpus_is_large_enough() -> None:
     assert len(CASES) >= 60
+
+
+def test_act_workspaces_go_to_the_scratch_folder_and_are_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """act's per-job copies of the working tree (and a prepared copy of a plain folder) live in a scratch
+    folder (`AMLOPS_ACT_SCRATCH`, by default a memory-backed one) that is empty again after the run."""
+    scratch = tmp_path / "scratch"
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("AMLOPS_ACT_SCRATCH", str(scratch))
+    for name, git in (("standin-checkout-setup-python-uv", True), ("not-a-git-repo", False)):
+        case = TESTDATA / name
+        spec = yaml.safe_load((case / "expected.yml").read_text(encoding="utf-8"))
+        repo = make_repo(case, tmp_path / name / "repo", git=git)
+        run_dir = tmp_path / f"run-{name}"
+        workflow = repo / ".github" / "workflows" / spec.get("workflow", "main.yml")
+        result = run_workflow(workflow, event=spec["event"], repo_root=repo, run_dir=run_dir, timeout=90)
+        check(result, spec["expect"], run_dir)
+        assert list(scratch.iterdir()) == []
+        assert not (run_dir / "repo").exists()
