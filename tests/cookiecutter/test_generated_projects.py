@@ -361,4 +361,25 @@ def test_generated_project_lifecycle_ends_with_a_served_smoke_tested_endpoint(
     finally:
         _amlops(env, project, state, "delete-endpoint", "--all")
     code, status = _amlops(env, project, state, "status")
-    assert not [e for e in status.get("endpoints", []) if e.get("traffic")], status
+    assert not [e for e in status.get("endpoints", []) if e.get("kind") == "online"], status
+
+
+# ---------------------------------------------------------------------------------------------- clean clone
+@pytest.mark.slow
+def test_amlops_new_works_from_a_clean_clone(isolated: Path, tmp_path: Path) -> None:
+    """CI runs in a fresh clone: generation must need nothing untracked (committed state, HEAD)."""
+    from amlops import cli
+
+    clone = tmp_path / "clone"
+    done = _run("git", "clone", "-q", "--no-hardlinks", REPO, clone)
+    assert done.returncode == 0, done.stderr
+    assert not (clone / ".venv").exists()
+    out = tmp_path / "out"
+    argv = ["new", "--template", str(clone), "--output-dir", str(out), "--no-input"]
+    assert cli.main([*argv, "project_name=Clean Clone", "ci_platform=azure-devops", "deployment=batch"]) == 0
+    project = out / "clean-clone"
+    assert (project / ".azure-pipelines" / "train-model.yml").is_file()
+    assert (project / "tests" / "test_data_science.py").is_file()
+    record = json.loads((project / ".cookiecutter-answers.json").read_text(encoding="utf-8"))
+    head = _run("git", "-C", REPO, "rev-parse", "HEAD").stdout.strip()
+    assert record["template"]["commit"].startswith(head)
