@@ -381,5 +381,5 @@ def test_amlops_new_works_from_a_clean_clone(isolated: Path, tmp_path: Path) -> 
     assert (project / ".azure-pipelines" / "train-model.yml").is_file()
     assert (project / "tests" / "test_data_science.py").is_file()
     record = json.loads((project / ".cookiecutter-answers.json").read_text(encoding="utf-8"))
-    head = _run("git", "-C", REPO, "rev-parse", "HEAD").stdout.strip()
+    head = _run("git", "-C", clone, "rev-parse", "HEAD").stdout.strip()
     assert record["template"]["commit"].startswith(head)
