@@ -166,11 +166,14 @@ def prepare_repo(repo_root: Path, run_dir: Path) -> Path:
         "GIT_CONFIG_GLOBAL": os.devnull,
     }
     name = repo_root.resolve().name or "project"
+    # act copies `.git` too, once per job: no sample hooks, and one pack instead of a loose object per file
     for args in (
-        ["init", "-q", "-b", "main"],
+        ["init", "-q", "-b", "main", "--template="],
         ["remote", "add", "origin", f"https://github.com/local/{name}.git"],
         ["add", "-A"],
         ["-c", "commit.gpgsign=false", "commit", "-q", "--allow-empty", "-m", "amlops local run"],
+        ["repack", "-a", "-d", "-q"],
+        ["prune-packed", "-q"],
     ):
         subprocess.run(["git", "-C", str(copy), *args], env=env, check=True, capture_output=True)
     return copy

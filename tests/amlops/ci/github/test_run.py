@@ -147,6 +147,14 @@ def test_prepare_repo_copies_a_plain_folder_into_a_git_repo_with_origin(tmp_path
     )
     assert origin.stdout.strip() == "https://github.com/local/project.git"
     assert not (source / ".git").exists()
+    tracked = subprocess.run(
+        ["git", "-C", str(work), "ls-files"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert tracked == ["a.txt"]
+    counted = subprocess.run(
+        ["git", "-C", str(work), "count-objects", "-v"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "count: 0\n" in counted, "objects are packed (act copies .git once per job)"
 
 
 @pytest.mark.parametrize(
