@@ -384,3 +384,146 @@ def test_amlops_new_works_from_a_clean_clone(isolated: Path, tmp_path: Path) -> 
     record = json.loads((project / ".cookiecutter-answers.json").read_text(encoding="utf-8"))
     head = _run("git", "-C", clone, "rev-parse", "HEAD").stdout.strip()
     assert record["template"]["commit"].startswith(head)
+
+
+# ------------------------------------------------------------------------------------ CI x deployment
+# The two lifecycles (`amlops demo`: github-actions + online; the test above: azure-devops + online-and-batch)
+# leave four CI x deployment cells. Each cell's project runs its own deploy-model pipeline, selected by the
+# model-registered trigger with the registry event as payload. The event comes from ONE train-model run (the
+# first project's, on a push of its data; training dominates a lifecycle's time, and the deployment answer
+# changes deploy-model only): every project has the same slug and model name, and the event is the same record
+# for both CI platforms. Batch-only projects deploy first: they must create no online endpoint.
+MISSING_CELLS = (
+    ("azure-devops", "batch"),
+    ("github-actions", "batch"),
+    ("github-actions", "online-and-batch"),
+    ("azure-devops", "online"),
+)
+
+TRAIN = textwrap.dedent(
+    """
+    import io, json, sys
+    from pathlib import Path
+    from amlops.ci.commands_run import MODEL_REGISTERED, newest_event, run_pipeline, select_pipelines
+
+    dialect, state, sample = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
+    log, runs = io.StringIO(), []
+    for path in select_pipelines(Path.cwd(), "push", dialect_only=dialect, changed_paths=[sample]):
+        outcome = run_pipeline(path, repo_root=Path.cwd(), state_dir=state, event="push", out=log)
+        runs.append([path.name, outcome.status, round(outcome.seconds, 1)])
+    sys.stderr.write(log.getvalue()[-20000:])
+    print(json.dumps({"runs": runs, "event": newest_event(state, MODEL_REGISTERED)}))
+    """
+)
+
+DEPLOY = textwrap.dedent(
+    """
+    import io, json, sys
+    from pathlib import Path
+    from amlops.ci.commands_run import MODEL_REGISTERED, run_pipeline, select_pipelines
+
+    dialect, state, event = sys.argv[1], Path(sys.argv[2]), json.loads(sys.argv[3])
+    log, runs = io.StringIO(), []
+    for path in select_pipelines(Path.cwd(), MODEL_REGISTERED, dialect_only=dialect, payload=event):
+        outcome = run_pipeline(
+            path, repo_root=Path.cwd(), state_dir=state, event=MODEL_REGISTERED, payload=event, approve=True,
+            out=log,
+        )
+        runs.append([path.name, outcome.status, round(outcome.seconds, 1)])
+    sys.stderr.write(log.getvalue()[-20000:])
+    batches = []  # the deploy-batch verb's one-line JSON results, as the pipeline printed them
+    for line in log.getvalue().splitlines():
+        start = line.find('{"endpoint"')
+        if start >= 0 and '"rows"' in line:
+            try:
+                batches.append(json.loads(line[start:]))
+            except ValueError:
+                pass
+    smoke = [line for line in log.getvalue().splitlines() if "smoke batch ok:" in line]
+    print(json.dumps({"runs": runs, "batches": batches, "smoke": smoke}))
+    """
+)
+
+
+def _script(env: Mapping[str, str], project: Path, script: str, *argv: str | Path) -> dict[str, Any]:
+    python = Path(env["UV_PROJECT_ENVIRONMENT"]) / "bin" / "python"
+    run = _run(python, "-c", script, *argv, cwd=project, env=env, timeout=900)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-8000:]
+    result: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
+    assert all(status == "succeeded" for _, status, _ in result["runs"]), f"{result}\n{run.stderr[-8000:]}"
+    print(f"{project.name}: {result['runs']}")
+    return result
+
+
+def _settings(project: Path) -> dict[str, dict[str, Any]]:
+    return {
+        role: yaml.safe_load((project / "pipelines" / "config" / f"{role}.yml").read_text())["variables"]
+        for role in ("dev", "prod")
+    }
+
+
+@pytest.mark.slow
+def test_every_ci_platform_and_deployment_answer_deploys_the_registered_model(
+    generate: Generate, shared_env: dict[str, str], tmp_path: Path
+) -> None:
+    """train-model once, then each missing cell's own deploy-model (dev, then prod approved): online
+    endpoints serve the registered version and answer the smoke request; batch endpoints exist and the
+    pipeline asserted the smoke batch's row count and columns; a batch-only project creates no online
+    endpoint."""
+    import pandas as pd
+
+    projects = {
+        (ci, d): _git_repository(generate(ci_platform=ci, deployment=d), tmp_path / f"{ci}-{d}")
+        for ci, d in MISSING_CELLS
+    }
+    state = tmp_path / "state"
+    env = {**shared_env, "TMPDIR": str(tmp_path)}
+    (ci, _), first = next(iter(projects.items()))
+    try:
+        trained = _script(env, first, TRAIN, DIALECT[ci], state, _settings(first)["dev"]["dataPath"])
+        assert [name for name, _, _ in trained["runs"]] == ["train-model.yml"], trained
+        event = trained["event"]
+        assert event is not None, trained
+        model = f"{event['model']}:{event['version']}"
+        for (ci, deployment), project in projects.items():
+            settings = _settings(project)
+            assert event["model"] == settings["dev"]["modelName"] == settings["prod"]["modelName"]
+            deployed = _script(env, project, DEPLOY, DIALECT[ci], state, json.dumps(event))
+            assert [name for name, _, _ in deployed["runs"]] == ["deploy-model.yml"], deployed
+            code, status = _amlops(env, project, state, "status")
+            assert code == 0, status
+            endpoints = {e["name"]: e for e in status["endpoints"]}
+            for role in ("dev", "prod"):
+                online, batch = settings[role]["onlineEndpoint"], settings[role]["batchEndpoint"]
+                if deployment in ("batch", "online-and-batch"):
+                    # the same result may be printed twice (the step's output and act's echo of it)
+                    [smoke] = {
+                        json.dumps(b): b for b in deployed["batches"] if b["endpoint"] == batch
+                    }.values()
+                    assert smoke["rows"] == len(pd.read_parquet(project / settings[role]["batchInput"])), (
+                        smoke
+                    )
+                    assert smoke["model"] == event["model"], smoke
+                    assert str(smoke["version"]) == str(event["version"]), smoke
+                    assert any(c.startswith("prediction") for c in smoke["columns"]), smoke
+                    assert endpoints[batch]["kind"] == "batch", endpoints[batch]
+                if deployment == "batch":
+                    assert not [e for e in endpoints.values() if e.get("kind") == "online"], sorted(endpoints)
+                if deployment in ("online", "online-and-batch"):
+                    served = endpoints[online]
+                    live = max(served["traffic"], key=served["traffic"].get)
+                    assert served["deployments"][live]["model"] == model  # the same version in both
+                    request = project / settings[role]["smokeRequest"]
+                    code, answer = _amlops(
+                        env, project, state, "invoke", "--endpoint", online, "--request", str(request)
+                    )
+                    assert code == 0, answer
+                    assert len(answer["response"]["predictions"]) == len(
+                        json.loads(request.read_text())["data"]
+                    )
+            # the pipeline's own assertion of the smoke batch (row count, columns), once per environment
+            assert len(deployed["smoke"]) == (2 if "batch" in deployment else 0), deployed
+    finally:
+        _amlops(env, first, state, "delete-endpoint", "--all")
+    code, status = _amlops(env, first, state, "status")
+    assert not [e for e in status.get("endpoints", []) if e.get("kind") == "online"], status
