@@ -1,7 +1,11 @@
-"""The operations a verb needs from where the work runs, as a `Protocol`, plus the records they return.
+"""The operations a verb needs from where the work runs, as small `Protocol`s, plus the records they return.
 
 Verbs hold a `Backend` and never know whether it is the embedded local one or Azure Machine Learning.
-Records are frozen dataclasses; paths are local paths (the azure backend downloads before returning).
+`Backend` is the union of six sub-protocols (data, jobs, registry, online, batch, events); each backend
+implements them in its own modules. Records are frozen dataclasses free of local-only ideas (no process
+ids, ports or server logs: those stay inside the local backend); paths are local paths (the azure backend
+downloads before returning). Logic both backends need (alias moves through `set_alias`, batch-input
+staging, idempotent model registration) lives in the verbs, written once.
 """
 
 from __future__ import annotations
@@ -41,7 +45,8 @@ class DataAsset(_Record):
     name: str
     version: str
     hash: str
-    path: Path
+    path: Path | None  # a local copy of the bytes (local backend); None where they live in the cloud
+    uri: str = ""  # where the bytes are: a local path, or the asset's azureml:// datastore URI
     created_at: str = ""
     source: str = ""
     created: bool = False  # True only on the call that registered it
@@ -122,12 +127,9 @@ class Deployment(_Record):
     endpoint: str
     model_name: str
     model_version: str
-    state: str  # "running" | "stopped" | "failed"
+    state: str  # "running" | "stopped" | "failed" | "ready" (batch)
     scoring_uri: str = ""
     traffic: int = 0
-    pid: int | None = None
-    port: int | None = None
-    log_path: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -177,17 +179,16 @@ Event = Mapping[str, Any]
 EventCallback = Callable[[Mapping[str, Any]], None]
 
 
-class Backend(Protocol):
-    """What verbs need. Every method raises `amlops.errors` types; none prints."""
+class DataAssets(Protocol):
+    def register_data(self, name: str, path: Path) -> DataAsset:
+        """A new version, or the existing one whose content hash (`amlops.hashing`) is the same."""
+        ...
 
-    name: str
-
-    # data assets
-    def register_data(self, name: str, path: Path) -> DataAsset: ...
     def get_data(self, name: str, version: str | None = None) -> DataAsset: ...
     def list_data(self) -> list[DataAsset]: ...
 
-    # components and pipeline jobs
+
+class Jobs(Protocol):
     def run_component(
         self,
         component_file: Path,
@@ -195,6 +196,7 @@ class Backend(Protocol):
         inputs: Mapping[str, Any],
         outputs: Mapping[str, Path] | None = None,
         label: str = "",
+        on_event: EventCallback | None = None,
     ) -> ComponentRun: ...
     def run_pipeline(
         self,
@@ -209,7 +211,8 @@ class Backend(Protocol):
     def write_run_file(self, run_id: str, name: str, content: str) -> Path: ...
     def read_run_file(self, run_id: str, name: str) -> str | None: ...
 
-    # model registry
+
+class Registry(Protocol):
     def get_model_version(
         self, name: str, *, version: str | None = None, alias: str | None = None
     ) -> ModelVersion: ...
@@ -218,33 +221,54 @@ class Backend(Protocol):
     def register_model_version(
         self, name: str, *, bundle_dir: Path, pipeline_run_id: str, tags: Mapping[str, str]
     ) -> ModelVersion: ...
-    def set_alias(self, name: str, alias: str, version: str) -> None: ...
+    def set_alias(self, name: str, alias: str, version: str) -> None:
+        """Move `alias` to `version`: a reader sees the old holder until the move is complete."""
+        ...
+
     def download_model(self, name: str, version: str) -> Path: ...
 
-    # online endpoints
+
+class OnlineEndpoints(Protocol):
     def get_endpoint(self, name: str) -> Endpoint | None: ...
     def list_endpoints(self) -> list[Endpoint]: ...
     def create_online_deployment(
         self, endpoint: str, deployment: str, model: ModelVersion, *, deployment_spec: Path
     ) -> Deployment: ...
     def set_traffic(
-        self, endpoint: str, traffic: Mapping[str, int], *, record: Mapping[str, Any] | None = None
-    ) -> Endpoint: ...
-    def start_deployment(self, endpoint: str, deployment: str) -> Deployment: ...
-    def stop_deployment(self, endpoint: str, deployment: str) -> None: ...
+        self,
+        endpoint: str,
+        traffic: Mapping[str, int],
+        *,
+        history: tuple[Mapping[str, Any], ...] | None = None,
+    ) -> Endpoint:
+        """Set the traffic map (and, when given, replace the endpoint's rollback history) in one write;
+        every deployment given traffic serves afterwards."""
+        ...
+
     def delete_deployment(self, endpoint: str, deployment: str) -> None: ...
     def delete_endpoint(self, endpoint: str) -> None: ...
-    def pop_history(self, endpoint: str) -> Mapping[str, Any] | None: ...
     def invoke(self, endpoint: str, body: bytes, *, deployment: str | None = None) -> InvokeResponse: ...
 
-    # batch endpoints
+
+class BatchEndpoints(Protocol):
     def deploy_batch(
         self, endpoint: str, deployment: str, model: ModelVersion, *, component_file: Path
     ) -> Deployment: ...
-    def run_batch(self, endpoint: str, *, input_path: Path, output_dir: Path | None = None) -> BatchJob: ...
+    def run_batch(self, endpoint: str, *, input_dir: Path, output_dir: Path | None = None) -> BatchJob:
+        """Score the folder `input_dir` with the endpoint's default deployment; raises FailedError."""
+        ...
 
-    # events (registry changes; `amlops run --event` listens to them)
+
+class Events(Protocol):
+    """Registry changes (`amlops run --event` listens to them)."""
+
     def append_event(self, event: Mapping[str, Any]) -> None: ...
     def read_events(self) -> list[dict[str, Any]]: ...
+
+
+class Backend(DataAssets, Jobs, Registry, OnlineEndpoints, BatchEndpoints, Events, Protocol):
+    """What verbs need. Every method raises `amlops.errors` types; none prints."""
+
+    name: str
 
     def close(self) -> None: ...

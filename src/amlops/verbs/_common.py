@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
+import os
+import shutil
+import uuid
 from pathlib import Path
 from typing import Any
 
 from amlops.backends import get_backend
 from amlops.backends.base import Backend, ModelVersion
 from amlops.errors import UsageError
+from amlops.hashing import content_hash
 
 
 def backend_for(args: argparse.Namespace) -> Backend:
@@ -39,12 +42,7 @@ def read_json_file(path: Path, what: str) -> Any:
 
 def bundle_digest(bundle: Path) -> str:
     """sha256 over the bundle's files (names and bytes): ties a gate decision to exactly what it judged."""
-    digest = hashlib.sha256()
-    for file in sorted(p for p in bundle.rglob("*") if p.is_file()):
-        digest.update(file.relative_to(bundle).as_posix().encode() + b"\0")
-        digest.update(file.read_bytes())
-        digest.update(b"\0")
-    return "sha256:" + digest.hexdigest()
+    return content_hash(bundle)
 
 
 def key_value(text: str) -> tuple[str, str]:
@@ -52,3 +50,18 @@ def key_value(text: str) -> tuple[str, str]:
     if not sep or not key:
         raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
     return key, value
+
+
+def as_folder(path: Path, scratch: Path, role: str) -> Path:
+    """A folder holding `path`: itself when it is one, else a new folder under `scratch` with the file
+    linked (or copied) in. Azure ML's `uri_folder` inputs take folders; both backends stage the same way."""
+    path = Path(path).resolve()
+    if not path.is_file():
+        return path
+    folder = scratch / f"{role}-{uuid.uuid4().hex[:12]}"
+    folder.mkdir(parents=True)
+    try:
+        os.link(path, folder / path.name)
+    except OSError:  # another file system, or links not allowed
+        shutil.copy2(path, folder / path.name)
+    return folder

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from amlops.config import Settings
 from amlops.errors import FailedError
 from amlops.output import emit_result, say
 from amlops.progress import StepProgress
-from amlops.verbs._common import backend_for
+from amlops.verbs._common import as_folder, backend_for
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -45,14 +44,9 @@ def _input_types(component: Path) -> dict[str, str]:
     return {str(k): str(v.get("type", "")) for k, v in inputs.items() if isinstance(v, dict)}
 
 
-def _as_folder(path: Path, settings: Settings, role: str, kind: str) -> Path:
-    """A `uri_folder` input gets a folder (as on Azure ML): a single data file is linked into one."""
-    if kind != "uri_folder" or not path.is_file():
-        return path
-    folder = settings.state_dir / "drift-inputs" / f"{role}-{uuid.uuid4().hex[:12]}"
-    folder.mkdir(parents=True)
-    (folder / path.name).symlink_to(path.resolve())
-    return folder
+def _staged(path: Path, settings: Settings, role: str, kind: str) -> Path:
+    """A `uri_folder` input gets a folder (as on Azure ML): a single data file is staged into one."""
+    return as_folder(path, settings.state_dir / "drift-inputs", role) if kind == "uri_folder" else path
 
 
 def check_drift(
@@ -70,8 +64,8 @@ def check_drift(
     kinds = _input_types(settings.project.component("drift"))
     inputs: dict[str, Any] = {
         "contract": (contract or settings.project.contract).resolve(),
-        "reference": _as_folder(Path(reference.path), settings, "reference", kinds.get("reference", "")),
-        "current": _as_folder(current.resolve(), settings, "current", kinds.get("current", "")),
+        "reference": _staged(Path(reference.path), settings, "reference", kinds.get("reference", "")),
+        "current": _staged(current.resolve(), settings, "current", kinds.get("current", "")),
     }
     if threshold is not None:
         inputs["threshold"] = threshold

@@ -16,7 +16,7 @@ from amlops.config import Settings
 from amlops.errors import FailedError, UsageError
 from amlops.output import emit_result, say
 from amlops.progress import StepProgress
-from amlops.verbs._common import add_model_reference, backend_for, resolve_model
+from amlops.verbs._common import add_model_reference, as_folder, backend_for, resolve_model
 
 TABLE_SUFFIXES = (".csv", ".parquet")
 
@@ -101,7 +101,9 @@ def deploy_batch(
     backend.deploy_batch(endpoint, name, model, component_file=component)
     with StepProgress(f"deploy-batch {endpoint}/{name} over {expected} row(s)"):
         job = backend.run_batch(
-            endpoint, input_path=input_path, output_dir=output.resolve() if output else None
+            endpoint,
+            input_dir=as_folder(input_path, settings.state_dir / "batch-inputs", endpoint),
+            output_dir=output.resolve() if output else None,
         )
     rows, columns = check_predictions(job.output_dir, expected)
     say(f"[green]batch {endpoint}/{name}: {rows} prediction(s) in {job.output_dir}[/]")

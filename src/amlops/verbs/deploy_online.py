@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from amlops.progress import StepProgress
 from amlops.verbs._common import add_model_reference, backend_for, read_json_file, resolve_model
 
 COLOURS = ("blue", "green")
+HISTORY_KEPT = 5  # promotions remembered for rollback (Azure keeps them in one endpoint tag)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -120,8 +122,10 @@ def deploy_online(
     current = backend.get_endpoint(endpoint)
     live = current.live if current else None
     if live is not None and live.model_name == model.name and live.model_version == model.version:
-        backend.start_deployment(endpoint, live.name)
-        current = backend.get_endpoint(endpoint)
+        if _champion_version(backend, model.name) != model.version:
+            backend.set_alias(
+                model.name, CHAMPION, model.version
+            )  # finish a move an earlier run left half-way
         say(f"endpoint {endpoint} already serves {model.name}:{model.version} from deployment {live.name}")
         return _result(current, live.name, model.name, model.version, created=False)
     name = deployment or next_deployment_name(current)
@@ -156,10 +160,12 @@ def deploy_online(
         "model_name": model.name,
         "champion_version": previous_champion,
         "promoted": name,
+        "time": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+    history = (*(before.history if before else ())[-(HISTORY_KEPT - 1) :], record)
     traffic = {d.name: 0 for d in before.deployments} if before else {}
     traffic[name] = 100
-    backend.set_traffic(endpoint, traffic, record=record)
+    backend.set_traffic(endpoint, traffic, history=history)
     backend.set_alias(model.name, CHAMPION, model.version)
     backend.append_event(
         {

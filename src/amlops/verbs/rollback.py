@@ -1,6 +1,7 @@
 """Roll an online endpoint back: traffic to the previous deployment, `champion` alias to its version.
 
-Undoes the latest deploy-online promotion (restarting the previous deployment if it stopped). Refuses
+Undoes the latest deploy-online promotion (the previous deployment serves again; locally it is restarted
+if it stopped). Refuses
 (exit 3) when there is nothing to roll back to. Prints {"endpoint", "deployment", "model", "version"}.
 """
 
@@ -33,10 +34,8 @@ def rollback(backend: Backend, *, endpoint: str) -> dict[str, Any]:
             f"endpoint {endpoint!r}: the deployment that took traffic before is gone; nothing to roll back to"
         )
     target = max(traffic, key=lambda k: traffic[k])
-    backend.start_deployment(endpoint, target)  # restart it if it stopped
-    backend.pop_history(endpoint)
     full = {d.name: traffic.get(d.name, 0) for d in current.deployments}
-    after = backend.set_traffic(endpoint, full)
+    after = backend.set_traffic(endpoint, full, history=tuple(history[:-1]))
     deployment = after.deployment(target)
     model_name = previous.get("model_name") or (deployment.model_name if deployment else "")
     champion = previous.get("champion_version") or (deployment.model_version if deployment else None)

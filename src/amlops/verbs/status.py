@@ -27,7 +27,7 @@ def status(backend: Backend, *, runs: int = 10) -> dict[str, Any]:
         table(
             "Data assets",
             ["name", "version", "hash", "path"],
-            [(a.name, a.version, a.hash[:19], a.path) for a in data],
+            [(a.name, a.version, a.hash[:19], a.uri) for a in data],
         )
     )
     show(

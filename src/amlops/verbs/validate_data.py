@@ -49,7 +49,7 @@ def validate_data(
     with StepProgress(f"validate-data {asset.name}:{asset.version}") as progress:
         run = backend.run_component(
             component,
-            inputs={"contract": (contract or settings.project.contract).resolve(), "data": asset.path},
+            inputs={"contract": (contract or settings.project.contract).resolve(), "data": asset.reference},
             outputs={"report": report_dir.resolve()} if report_dir else None,
             label=f"validate-{asset.name}-{asset.version}",
             on_event=progress.on_event,

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import shutil
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
@@ -152,24 +151,19 @@ class LocalBackend:
         )
 
     def set_traffic(
-        self, endpoint: str, traffic: Mapping[str, int], *, record: Mapping[str, Any] | None = None
+        self,
+        endpoint: str,
+        traffic: Mapping[str, int],
+        *,
+        history: tuple[Mapping[str, Any], ...] | None = None,
     ) -> Endpoint:
-        return self.online.set_traffic(endpoint, traffic, record=record)
-
-    def start_deployment(self, endpoint: str, deployment: str) -> Deployment:
-        return self.online.start(endpoint, deployment)
-
-    def stop_deployment(self, endpoint: str, deployment: str) -> None:
-        self.online.stop(endpoint, deployment)
+        return self.online.set_traffic(endpoint, traffic, history=history)
 
     def delete_deployment(self, endpoint: str, deployment: str) -> None:
         self.online.delete_deployment(endpoint, deployment)
 
     def delete_endpoint(self, endpoint: str) -> None:
         self.online.delete(endpoint)
-
-    def pop_history(self, endpoint: str) -> Mapping[str, Any] | None:
-        return self.online.pop_history(endpoint)
 
     def invoke(self, endpoint: str, body: bytes, *, deployment: str | None = None) -> InvokeResponse:
         return self.online.invoke(endpoint, body, deployment=deployment)
@@ -183,22 +177,14 @@ class LocalBackend:
             endpoint, deployment, model, model_dir=model_dir, component_file=component_file
         )
 
-    def run_batch(self, endpoint: str, *, input_path: Path, output_dir: Path | None = None) -> BatchJob:
+    def run_batch(self, endpoint: str, *, input_dir: Path, output_dir: Path | None = None) -> BatchJob:
         state = self.batch.get(endpoint)
         name = state["default"]
         record = state["deployments"][name]
         outputs = {"output": Path(output_dir)} if output_dir else None
-        input_path = Path(input_path).resolve()
-        if input_path.is_file():
-            # The batch component's input is a folder (uri_folder), as on Azure ML: stage a single file.
-            folder = self.state_dir / "batch-inputs" / endpoint
-            shutil.rmtree(folder, ignore_errors=True)
-            folder.mkdir(parents=True)
-            shutil.copy2(input_path, folder / input_path.name)
-            input_path = folder
         run = self.run_component(
             Path(record["component"]),
-            inputs={"model": Path(record["model_dir"]), "input": input_path},
+            inputs={"model": Path(record["model_dir"]), "input": Path(input_dir).resolve()},
             outputs=outputs,
             label=f"batch-{endpoint}",
         )

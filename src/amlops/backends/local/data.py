@@ -7,7 +7,6 @@ Registering content whose hash equals an existing version of the same name retur
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import re
 import shutil
 from pathlib import Path
@@ -15,23 +14,11 @@ from pathlib import Path
 from amlops.backends.base import DataAsset
 from amlops.backends.local._files import now_iso, read_json, write_json
 from amlops.errors import NotFoundError, UsageError
+from amlops.hashing import content_hash
+
+__all__ = ["DataStore", "content_hash"]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$")
-_CHUNK = 1 << 20
-
-
-def content_hash(path: Path) -> str:
-    """sha256 over the relative names and bytes of every file (a single file: its name and bytes)."""
-    digest = hashlib.sha256()
-    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
-    for file in files:
-        relative = file.name if path.is_file() else file.relative_to(path).as_posix()
-        digest.update(relative.encode() + b"\0")
-        with file.open("rb") as handle:
-            while chunk := handle.read(_CHUNK):
-                digest.update(chunk)
-        digest.update(b"\0")
-    return "sha256:" + digest.hexdigest()
 
 
 class DataStore:
@@ -40,11 +27,13 @@ class DataStore:
 
     def _asset(self, name: str, version_dir: Path) -> DataAsset:
         meta = read_json(version_dir / "asset.json")
+        path = version_dir / "data" / meta["file"] if meta.get("file") else version_dir / "data"
         return DataAsset(
             name=name,
             version=str(meta["version"]),
             hash=meta["hash"],
-            path=version_dir / "data" / meta["file"] if meta.get("file") else version_dir / "data",
+            path=path,
+            uri=str(path),
             created_at=meta.get("created_at", ""),
             source=meta.get("source", ""),
         )

@@ -90,6 +90,59 @@ def scoring_code(deployment_spec: Path) -> tuple[Path, Path]:
     return code, script
 
 
+def launch_inference_server(
+    code: Path, script: Path, model_dir: Path, log: Path, *, label: str
+) -> tuple[subprocess.Popen[bytes], int]:
+    """Start the Azure ML inference server for `script` with `model_dir` on a free loopback port, detached
+    (its own session, so it outlives the command), and wait until `GET /` answers 200."""
+    port = free_port()
+    log.parent.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(p for p in (str(code), os.environ.get("PYTHONPATH", "")) if p),
+        "AML_APP_ROOT": str(code),
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "PYTHONUNBUFFERED": "1",
+    }
+    argv = [
+        sys.executable,
+        "-c",
+        _LAUNCHER,
+        "--entry_script",
+        str(script),
+        "--model_dir",
+        str(model_dir),
+        "--port",
+        str(port),
+        "--worker_count",
+        "1",
+    ]
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            argv,
+            cwd=code,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # own process group: survives this command, stopped as a group
+        )
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise FailedError(
+                f"deployment {label} exited with code {process.returncode} before it was ready; "
+                f"log {log}:\n{tail(log)}"
+            )
+        if http_get(f"http://127.0.0.1:{port}/") == 200:
+            return process, port
+        time.sleep(0.25)
+    OnlineEndpoints._kill(process.pid)
+    raise FailedError(
+        f"deployment {label} was not ready within {READY_TIMEOUT_S:.0f}s; log {log}:\n{tail(log)}"
+    )
+
+
 class OnlineEndpoints:
     def __init__(self, state_dir: Path) -> None:
         self.root = state_dir / "endpoints"
@@ -124,9 +177,6 @@ class OnlineEndpoints:
             state="running" if alive else "stopped",
             scoring_uri=f"http://127.0.0.1:{d['port']}/score" if alive and d.get("port") else "",
             traffic=int(state.get("traffic", {}).get(name, 0)),
-            pid=d.get("pid") if alive else None,
-            port=d.get("port"),
-            log_path=Path(d["log"]) if d.get("log") else None,
         )
 
     def _endpoint(self, state: Mapping[str, Any]) -> Endpoint:
@@ -139,8 +189,7 @@ class OnlineEndpoints:
             history=tuple(state.get("history", ())),
         )
         live = endpoint.live
-        uri = f"http://127.0.0.1:{live.port}/score" if live and live.port else ""
-        return dataclasses.replace(endpoint, scoring_uri=uri)
+        return dataclasses.replace(endpoint, scoring_uri=live.scoring_uri if live else "")
 
     def get(self, name: str) -> Endpoint | None:
         state = self._load(name)
@@ -153,56 +202,15 @@ class OnlineEndpoints:
 
     # --- processes --------------------------------------------------------------------------------------
     def _start(self, endpoint: str, name: str, record: dict[str, Any]) -> dict[str, Any]:
-        code, script, model_dir = Path(record["code"]), Path(record["script"]), Path(record["model_dir"])
-        port = free_port()
         log = self.root / endpoint / f"{name}.log"
-        log.parent.mkdir(parents=True, exist_ok=True)
-        env = {
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join(p for p in (str(code), os.environ.get("PYTHONPATH", "")) if p),
-            "AML_APP_ROOT": str(code),
-            "MLFLOW_DISABLE_TELEMETRY": "true",
-            "PYTHONUNBUFFERED": "1",
-        }
-        argv = [
-            sys.executable,
-            "-c",
-            _LAUNCHER,
-            "--entry_script",
-            str(script),
-            "--model_dir",
-            str(model_dir),
-            "--port",
-            str(port),
-            "--worker_count",
-            "1",
-        ]
-        with log.open("ab") as out:
-            process = subprocess.Popen(
-                argv,
-                cwd=code,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # own process group: survives this command, stopped as a group
-            )
-        record = {**record, "pid": process.pid, "port": port, "log": str(log), "started_at": now_iso()}
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise FailedError(
-                    f"deployment {endpoint}/{name} exited with code {process.returncode} "
-                    f"before it was ready; log {log}:\n{tail(log)}"
-                )
-            if http_get(f"http://127.0.0.1:{port}/") == 200:
-                return record
-            time.sleep(0.25)
-        self._kill(process.pid)
-        raise FailedError(
-            f"deployment {endpoint}/{name} was not ready within {READY_TIMEOUT_S:.0f}s; "
-            f"log {log}:\n{tail(log)}"
+        process, port = launch_inference_server(
+            Path(record["code"]),
+            Path(record["script"]),
+            Path(record["model_dir"]),
+            log,
+            label=f"{endpoint}/{name}",
         )
+        return {**record, "pid": process.pid, "port": port, "log": str(log), "started_at": now_iso()}
 
     @staticmethod
     def _kill(pid: int | None, timeout: float = 10.0) -> None:
@@ -284,7 +292,11 @@ class OnlineEndpoints:
         self._path(endpoint).unlink(missing_ok=True)
 
     def set_traffic(
-        self, endpoint: str, traffic: Mapping[str, int], *, record: Mapping[str, Any] | None = None
+        self,
+        endpoint: str,
+        traffic: Mapping[str, int],
+        *,
+        history: tuple[Mapping[str, Any], ...] | None = None,
     ) -> Endpoint:
         state = self._require(endpoint)
         unknown = set(traffic) - set(state["deployments"])
@@ -292,20 +304,14 @@ class OnlineEndpoints:
             raise UsageError(f"endpoint {endpoint!r} has no deployment(s) {sorted(unknown)}")
         if any(int(v) < 0 for v in traffic.values()) or sum(int(v) for v in traffic.values()) not in (0, 100):
             raise UsageError(f"traffic weights must be >= 0 and sum to 100, got {dict(traffic)}")
-        if record is not None:
-            state.setdefault("history", []).append({**record, "time": now_iso()})
+        if history is not None:
+            state["history"] = [dict(entry) for entry in history]
         state["traffic"] = {name: int(traffic.get(name, 0)) for name in state["deployments"]}
         self._save(state)
-        return self._endpoint(state)
-
-    def pop_history(self, endpoint: str) -> Mapping[str, Any] | None:
-        state = self._require(endpoint)
-        history = state.get("history") or []
-        if not history:
-            return None
-        entry = history.pop()
-        self._save(state)
-        return entry
+        for name, weight in state["traffic"].items():
+            if weight > 0:
+                self.start(endpoint, name)  # a deployment taking traffic serves (restarted if it died)
+        return self._endpoint(self._require(endpoint))
 
     def invoke(self, endpoint: str, body: bytes, *, deployment: str | None = None) -> InvokeResponse:
         state = self._require(endpoint)
