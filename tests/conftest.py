@@ -4,3 +4,16 @@ import os
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("ACT_DISABLE_VERSION_CHECK", "1")
+
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def azureml_service(tmp_path_factory: pytest.TempPathFactory):
+    """The emulated Azure ML service (with Azurite), started once per test run, stopped at its end."""
+    from azureml_emulator import AzureMLEmulator
+
+    emulator = AzureMLEmulator(tmp_path_factory.mktemp("azureml-service")).start()
+    yield emulator
+    emulator.stop()

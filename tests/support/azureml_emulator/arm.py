@@ -72,7 +72,9 @@ class Arm:
         self.routes: list[tuple[str, re.Pattern[str], Handler]] = []
         self.faults: list[Fault] = []
         self.api_versions: dict[str, set[str]] = {}  # route kind -> api-versions seen
-        self.known_api_versions: set[str] = set()
+        # The api-versions azure-ai-ml (pinned in uv.lock) sends; anything else is refused and recorded,
+        # so an SDK upgrade that moves an api-version fails the tests until the emulator learns it.
+        self.known_api_versions: set[str] = set(KNOWN_API_VERSIONS)
         self.unknown_api_versions: list[str] = []
         self._lock = threading.Lock()
 
@@ -143,6 +145,16 @@ class Arm:
             return Response(200 if self.store.delete(path) else 204)
         return arm_error(405, "MethodNotAllowed", f"{request.method} {path}")
 
+
+KNOWN_API_VERSIONS = {
+    "2022-02-01-preview",
+    "2023-04-01",
+    "2023-04-01-preview",
+    "2023-08-01-preview",
+    "2024-01-01-preview",
+    "2024-10-01-preview",
+    "2025-01-01-preview",
+}
 
 COLLECTIONS = {
     "datastores",

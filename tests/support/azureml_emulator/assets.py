@@ -104,7 +104,7 @@ class Assets:
     def list_versions(self, request: Request, match: re.Match[str]) -> Response:
         digest = request.query.get("hash")
         if digest and match["collection"].lower() == "codes":
-            # The content-hash lookup searches the whole workspace, not one name (azure-ai-ml dedupes code so).
+            # The content-hash lookup searches the whole workspace, not one name (how code is deduped).
             found = []
             for container in self.emulator.store.children(self.emulator.path("codes")):
                 for version in self.emulator.store.children(container["id"] + "/versions"):

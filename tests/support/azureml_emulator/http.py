@@ -163,6 +163,7 @@ class HttpsProxy:
         self.ca = ca
         self.apps: dict[str, App] = {}
         self.refused: list[str] = []
+        self.refused_at: list[int] = []  # index into `log` when each refusal happened
         self.log: list[tuple[str, str, str, int]] = []  # (method, host, target, status)
         self._lock = threading.Lock()
         self._server = _ProxyServer(("127.0.0.1", 0), _ProxyHandler)
@@ -195,6 +196,7 @@ class HttpsProxy:
     def refuse(self, what: str) -> None:
         with self._lock:
             self.refused.append(what)
+            self.refused_at.append(len(self.log))
 
     def handle(self, request: Request) -> Response:
         app = self.app_for(request.host)

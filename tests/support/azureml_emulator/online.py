@@ -16,6 +16,7 @@ for `https://ml.azure.com` (aad_token endpoints), and routes by `azureml-model-d
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import secrets
@@ -31,6 +32,14 @@ from .arm import arm_error, not_found
 from .http import Request, Response
 
 OPERATION_API = "2023-04-01-preview"
+PROXY_VARIABLES = {
+    "https_proxy",
+    "http_proxy",
+    "no_proxy",
+    "requests_ca_bundle",
+    "ssl_cert_file",
+    "curl_ca_bundle",
+}
 
 
 class Operations:
@@ -258,7 +267,11 @@ class Online:
         if not script.is_file():
             raise RuntimeError(f"scoring script {config['scoringScript']} is not in the code snapshot")
         self._stop(key)
-        process, port = launch_inference_server(code, script, model_dir, folder / "server.log", label=key)
+        # The scoring container runs on Azure's side: it does not inherit the client's proxy settings.
+        environ = {k: v for k, v in os.environ.items() if k.lower() not in PROXY_VARIABLES}
+        process, port = launch_inference_server(
+            code, script, model_dir, folder / "server.log", label=key, environ=environ
+        )
         self.servers[key] = {"process": process, "port": port, "log": folder / "server.log"}
 
     def _stop(self, key: str) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from amlops.backends.azure.credentials import CredentialChoice, build_credential, choose_credential
 from amlops.backends.azure.workspace import Workspace, resolve_workspace
+from amlops.errors import UsageError
 
 
 class Connection:
@@ -16,8 +17,17 @@ class Connection:
     client, the credential object and the workspace's details come on first use."""
 
     def __init__(self, environ: Mapping[str, str], project_root: Path, cache_dir: Path) -> None:
-        self.workspace: Workspace = resolve_workspace(environ, project_root)
-        self.choice: CredentialChoice = choose_credential(environ)
+        problems = []
+        try:
+            self.workspace: Workspace = resolve_workspace(environ, project_root)
+        except UsageError as exc:
+            problems.append(exc.message)
+        try:
+            self.choice: CredentialChoice = choose_credential(environ)
+        except UsageError as exc:
+            problems.append(exc.message)
+        if problems:
+            raise UsageError("; ".join(problems))
         self.cache_dir = cache_dir
 
     @cached_property
@@ -34,6 +44,7 @@ class Connection:
             resource_group_name=self.workspace.resource_group,
             workspace_name=self.workspace.name,
             show_progress=False,
+            enable_telemetry=False,
         )
 
     def asset_id(self, collection: str, name: str, version: str) -> str:

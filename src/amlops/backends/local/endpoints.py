@@ -91,15 +91,22 @@ def scoring_code(deployment_spec: Path) -> tuple[Path, Path]:
 
 
 def launch_inference_server(
-    code: Path, script: Path, model_dir: Path, log: Path, *, label: str
+    code: Path,
+    script: Path,
+    model_dir: Path,
+    log: Path,
+    *,
+    label: str,
+    environ: Mapping[str, str] | None = None,
 ) -> tuple[subprocess.Popen[bytes], int]:
     """Start the Azure ML inference server for `script` with `model_dir` on a free loopback port, detached
     (its own session, so it outlives the command), and wait until `GET /` answers 200."""
     port = free_port()
     log.parent.mkdir(parents=True, exist_ok=True)
+    base = os.environ if environ is None else environ
     env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(p for p in (str(code), os.environ.get("PYTHONPATH", "")) if p),
+        **base,
+        "PYTHONPATH": os.pathsep.join(p for p in (str(code), base.get("PYTHONPATH", "")) if p),
         "AML_APP_ROOT": str(code),
         "MLFLOW_DISABLE_TELEMETRY": "true",
         "PYTHONUNBUFFERED": "1",

@@ -1,0 +1,327 @@
+"""Every verb through `--backend azure`: real azure-ai-ml and azure-identity code, real HTTPS through the
+loopback proxy, against the emulated Azure ML service (jobs really run, deployments really serve)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from amlops.backends import get_backend
+from amlops.config import resolve_settings
+from amlops.verbs.deploy_online import request_rows
+
+from .conftest import ROOT, run_cli
+
+SAMPLE = ROOT / "data-science" / "data" / "sample.parquet"
+SMOKE = ROOT / "pipelines" / "azureml" / "smoke-request.json"
+
+VERB_ARGUMENTS = {
+    "register-data": ["--name", "d", "--path", str(SAMPLE)],
+    "validate-data": ["--name", "d"],
+    "run-pipeline": [],
+    "gate": ["--run-id", "r", "--model-name", "m"],
+    "register-model": ["--run-id", "r", "--model-name", "m"],
+    "deploy-online": ["--endpoint", "e", "--model-name", "m", "--version", "1"],
+    "invoke": ["--endpoint", "e", "--request", str(SMOKE)],
+    "rollback": ["--endpoint", "e"],
+    "delete-endpoint": ["--endpoint", "e"],
+    "deploy-batch": ["--endpoint", "e", "--model-name", "m", "--version", "1", "--input", str(SAMPLE)],
+    "check-drift": ["--name", "d", "--current", str(SAMPLE)],
+    "status": [],
+}
+
+
+@pytest.mark.parametrize("verb", sorted(VERB_ARGUMENTS))
+def test_every_verb_without_credential_or_workspace_exits_2_with_one_line(
+    verb: str,
+    no_azure_environment: None,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AMLOPS_STATE_DIR", str(tmp_path))
+    outcome = run_cli(capsys, verb, *VERB_ARGUMENTS[verb])
+    assert outcome.code == 2
+    message = outcome.result["error"]
+    assert "\n" not in message
+    assert "Traceback" not in outcome.stderr
+    assert "AZURE_SUBSCRIPTION_ID" in message
+    assert "az login" in message
+
+
+def _backend() -> Any:
+    return get_backend(resolve_settings(backend="azure"))
+
+
+@pytest.fixture(scope="module")
+def trained(azureml_service: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One training run on the emulated service, registered as taxi-azure version 1 (shared state)."""
+    state = tmp_path_factory.mktemp("azure-state")
+    patch = pytest.MonkeyPatch()
+    for name, value in azureml_service.environment().items():
+        patch.setenv(name, value)
+    patch.setenv("AMLOPS_AZURE_POLL_S", "0.3")
+    patch.setenv("AMLOPS_STATE_DIR", str(state))
+    patch.setenv("AMLOPS_PROJECT_DIR", str(ROOT))
+    from amlops.cli import main
+
+    try:
+        assert (
+            main(["--backend", "azure", "register-data", "--name", "taxi-azure", "--path", str(SAMPLE)]) == 0
+        )
+        before = len(azureml_service.proxy.log)
+        assert main(["--backend", "azure", "run-pipeline", "--data", "taxi-azure:1", "--set", "seed=11"]) == 0
+        pipeline_requests = len(azureml_service.proxy.log) - before
+        run_id = next(iter(azureml_service.jobs.children))
+        assert main(["--backend", "azure", "gate", "--run-id", run_id, "--model-name", "taxi-azure"]) == 0
+        assert (
+            main(["--backend", "azure", "register-model", "--run-id", run_id, "--model-name", "taxi-azure"])
+            == 0
+        )
+    finally:
+        patch.undo()
+    return {"run_id": run_id, "state": state, "pipeline_requests": pipeline_requests}
+
+
+@pytest.fixture
+def connected(azure: Any, trained: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    monkeypatch.setenv("AMLOPS_STATE_DIR", str(trained["state"]))
+    return trained
+
+
+@pytest.mark.slow
+def test_register_data_is_idempotent_by_content(azure: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    first = run_cli(capsys, "register-data", "--name", "idempotent", "--path", str(SAMPLE))
+    again = run_cli(capsys, "register-data", "--name", "idempotent", "--path", str(SAMPLE))
+    assert (first.code, first.result["created"], first.result["version"]) == (0, True, "1")
+    assert (again.code, again.result["created"], again.result["version"]) == (0, False, "1")
+    assert again.result["hash"] == first.result["hash"]
+    assert again.result["path"].startswith("azureml://datastores/workspaceblobstore/paths/LocalUpload/")
+    versions = azure.store.children(azure.path("data", "idempotent", "versions"))
+    assert [v["name"] for v in versions] == ["1"]
+
+
+@pytest.mark.slow
+def test_the_train_pipeline_ran_on_the_service_and_was_registered_with_lineage(
+    connected: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = _backend().get_run(connected["run_id"])
+    assert run.status == "Completed"
+    assert run.steps == {
+        "validate": "Completed",
+        "prep": "Completed",
+        "train": "Completed",
+        "evaluate": "Completed",
+    }
+    assert (run.outputs["model_bundle"] / "model.onnx").is_file()
+    assert (run.tags["data_asset"], run.tags["data_version"], run.tags["seed"]) == ("taxi-azure", "1", "11")
+    model = _backend().get_model_version("taxi-azure", version="1")
+    assert model.pipeline_run_id == connected["run_id"]
+    assert model.tags["data_hash"].startswith("sha256:")
+    assert float(model.tags["metric.r2"]) > 0.7
+    assert "challenger" in model.aliases
+    again = run_cli(capsys, "register-model", "--run-id", connected["run_id"], "--model-name", "taxi-azure")
+    assert (again.code, again.result["created"], again.result["version"]) == (0, False, "1")
+
+
+@pytest.mark.slow
+def test_register_model_refuses_a_run_whose_gate_did_not_pass(
+    connected: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    decision = connected["state"] / "azure" / "runs" / connected["run_id"] / "decision.json"
+    saved = decision.read_text()
+    decision.write_text(json.dumps({**json.loads(saved), "passed": False, "summary": "rmse too high"}))
+    try:
+        refused = run_cli(
+            capsys, "register-model", "--run-id", connected["run_id"], "--model-name", "other-model"
+        )
+    finally:
+        decision.write_text(saved)
+    assert refused.code == 3
+    assert "rmse too high" in refused.result["error"]
+    assert _backend().list_model_versions("other-model") == []
+
+
+@pytest.mark.slow
+def test_validate_data_runs_the_component_as_a_command_job(
+    connected: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    outcome = run_cli(capsys, "validate-data", "--name", "taxi-azure")
+    assert outcome.code == 0, outcome.result
+    assert outcome.result["success"] is True
+    assert json.loads((Path(outcome.result["report"]) / "result.json").read_text())["success"] is True
+
+
+@pytest.mark.slow
+def test_a_failed_pipeline_names_the_failing_step_and_its_log(
+    azure: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.csv"
+    pd.read_parquet(SAMPLE).drop(columns=["trip_distance"]).head(200).to_csv(broken, index=False)
+    assert run_cli(capsys, "register-data", "--name", "broken-trips", "--path", str(broken)).code == 0
+    outcome = run_cli(capsys, "run-pipeline", "--data", "broken-trips:1")
+    assert outcome.code == 1
+    assert outcome.result["failed_step"] == "validate"
+    assert outcome.result["steps"]["validate"] == "Failed"
+    assert "trip_distance" in outcome.result["error"]  # the tail of the step's std_log.txt
+
+
+@pytest.mark.slow
+def test_deploy_invoke_promote_rollback_and_delete(
+    azure: Any, connected: dict[str, Any], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    service = azure
+    polls = service.online.operations.polls
+    first = run_cli(
+        capsys, "deploy-online", "--endpoint", "taxi-az", "--model-name", "taxi-azure", "--version", "1"
+    )
+    assert first.code == 0, first.result
+    assert first.result["traffic"] == {"blue": 100}
+    assert first.result["smoke_passed"] is True
+    assert first.result["scoring_uri"] == "https://taxi-az.westeurope.inference.ml.azure.com/score"
+    assert service.online.operations.polls > polls  # long-running operations were polled
+    backend = _backend()
+    assert backend.get_model_version("taxi-azure", alias="champion").version == "1"
+
+    answer = run_cli(capsys, "invoke", "--endpoint", "taxi-az", "--request", str(SMOKE))
+    rows = request_rows(json.loads(SMOKE.read_text()))
+    assert answer.code == 0
+    assert answer.result["deployment"] == "blue"
+    assert len(answer.result["response"]["predictions"]) == rows
+
+    # a second version of the same bundle, to promote and roll back
+    bundle = backend.download_model("taxi-azure", "1")
+    second = backend.register_model_version(
+        "taxi-azure", bundle_dir=bundle, pipeline_run_id="manual-copy", tags={"note": "copy"}
+    )
+    assert second.version == "2"
+
+    # a smoke test that fails removes the new deployment and changes nothing else
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"data": [{"nope": 1}]}))
+    failed = run_cli(
+        capsys,
+        "deploy-online",
+        "--endpoint",
+        "taxi-az",
+        "--model-name",
+        "taxi-azure",
+        "--version",
+        "2",
+        "--smoke-request",
+        str(bad),
+    )
+    assert failed.code == 1
+    assert failed.result["smoke_passed"] is False
+    endpoint = backend.get_endpoint("taxi-az")
+    assert [d.name for d in endpoint.deployments] == ["blue"]
+    assert endpoint.traffic == {"blue": 100}
+    assert backend.get_model_version("taxi-azure", alias="champion").version == "1"
+
+    # a fault between the champion's two tag writes leaves the previous champion in force ...
+    fault = service.arm.fault("PUT", r"/models/taxi-azure/versions/1$", 400, times=1)
+    promoted = run_cli(
+        capsys, "deploy-online", "--endpoint", "taxi-az", "--model-name", "taxi-azure", "--version", "2"
+    )
+    assert promoted.code == 2
+    assert fault.hits == 1
+    assert backend.get_endpoint("taxi-az").traffic == {"blue": 0, "green": 100}
+    assert backend.get_model_version("taxi-azure", alias="champion").version == "1"
+    # ... and the same deploy again finishes the move
+    again = run_cli(
+        capsys, "deploy-online", "--endpoint", "taxi-az", "--model-name", "taxi-azure", "--version", "2"
+    )
+    assert again.code == 0
+    assert again.result["created"] is False
+    assert backend.get_model_version("taxi-azure", alias="champion").version == "2"
+    champions = [v for v in backend.list_model_versions("taxi-azure") if "champion" in v.aliases]
+    assert [v.version for v in champions] == ["2"]
+
+    back = run_cli(capsys, "rollback", "--endpoint", "taxi-az")
+    assert back.code == 0, back.result
+    assert (back.result["deployment"], back.result["version"], back.result["traffic"]) == (
+        "blue",
+        "1",
+        {"blue": 100, "green": 0},
+    )
+    assert backend.get_model_version("taxi-azure", alias="champion").version == "1"
+
+    status = run_cli(capsys, "status")
+    assert status.code == 0
+    assert any(
+        e["name"] == "taxi-az" and e["traffic"] == {"blue": 100, "green": 0}
+        for e in status.result["endpoints"]
+    )
+
+    deleted = run_cli(capsys, "delete-endpoint", "--endpoint", "taxi-az")
+    assert deleted.code == 0
+    assert backend.get_endpoint("taxi-az") is None
+    assert not any(key.startswith("taxi-az/") for key in service.online.servers)
+
+
+@pytest.mark.slow
+def test_conflict_throttling_and_a_refused_sign_in(azure: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    throttle = azure.arm.fault(
+        "GET", r"/datastores/workspaceblobstore$", 429, times=1, headers={"Retry-After": "1"}
+    )
+    ok = run_cli(capsys, "register-data", "--name", "throttled", "--path", str(SMOKE))
+    assert ok.code == 0
+    assert throttle.hits == 1
+
+    conflict = azure.arm.fault(
+        "PUT", r"/data/conflicted/versions/1$", 409, body={"error": {"code": "Conflict", "message": "busy"}}
+    )
+    clash = run_cli(capsys, "register-data", "--name", "conflicted", "--path", str(SMOKE))
+    assert clash.code == 1
+    assert conflict.hits == 1
+    assert "register data asset conflicted:1" in clash.result["error"]
+    assert "conflict" in clash.result["error"]
+
+    azure.identity.refused_clients.add(azure.identity.client_id)
+    try:
+        refused = run_cli(capsys, "status")
+    finally:
+        azure.identity.refused_clients.clear()
+    assert refused.code == 2
+    assert "cannot sign in to Azure" in refused.result["error"]
+    assert "AADSTS700016" in refused.result["error"]
+
+
+@pytest.mark.slow
+def test_azure_devops_credential_and_a_separate_process(azure: Any, tmp_path: Path) -> None:
+    """The CLI as a CI step runs it: its own process, the Azure Pipelines credential, through the proxy."""
+    env = {**os.environ, **azure.environment(credential="azure-devops"), "AMLOPS_STATE_DIR": str(tmp_path)}
+    for name in ("ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"):
+        env.pop(name, None)
+    before = azure.identity.oidc_requests
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "amlops.cli",
+            "--backend",
+            "azure",
+            "register-data",
+            "--name",
+            "from-ado",
+            "--path",
+            str(SMOKE),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1])["created"] is True
+    assert azure.identity.oidc_requests > before
+    assert any(i["issuer"].startswith("https://vstoken.dev.azure.com") for i in azure.identity.issued)
