@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from amlops.backends.base import Backend
+from amlops.backends.base import Backend, DataAsset
 from amlops.config import Settings
 from amlops.errors import FailedError
 from amlops.output import emit_result, say
@@ -49,6 +49,17 @@ def _staged(path: Path, settings: Settings, role: str, kind: str) -> Path:
     return as_folder(path, settings.state_dir / "drift-inputs", role) if kind == "uri_folder" else path
 
 
+def _reference_input(reference: DataAsset, settings: Settings, kind: str) -> Any:
+    """The reference snapshot as the drift component's input: a local folder, or, when the asset lives in
+    the cloud, its asset reference (`uri_file`) or the datastore folder holding its file (`uri_folder`:
+    uploads are content-addressed, `.../LocalUpload/<hash>/<file>`, so that folder holds just this file)."""
+    if reference.path is not None:
+        return _staged(Path(reference.path), settings, "reference", kind)
+    if kind == "uri_folder" and reference.uri and not reference.uri.endswith("/"):
+        return reference.uri.rsplit("/", 1)[0] + "/"
+    return reference.reference
+
+
 def check_drift(
     backend: Backend,
     settings: Settings,
@@ -64,7 +75,7 @@ def check_drift(
     kinds = _input_types(settings.project.component("drift"))
     inputs: dict[str, Any] = {
         "contract": (contract or settings.project.contract).resolve(),
-        "reference": _staged(Path(reference.path), settings, "reference", kinds.get("reference", "")),
+        "reference": _reference_input(reference, settings, kinds.get("reference", "")),
         "current": _staged(current.resolve(), settings, "current", kinds.get("current", "")),
     }
     if threshold is not None:

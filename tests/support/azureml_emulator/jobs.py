@@ -80,6 +80,13 @@ class Jobs:
             },
         )
         if properties.get("jobType") == "Command":
+            # A literal input without a value (an unset optional input) is not kept (assumed; the recordings
+            # have no such case, and azure-ai-ml cannot parse it back).
+            properties["inputs"] = {
+                k: v
+                for k, v in (properties.get("inputs") or {}).items()
+                if not (isinstance(v, dict) and v.get("jobInputType") == "literal" and "value" not in v)
+            }
             properties.setdefault("outputs", {})
             properties["outputs"]["default"] = {
                 "jobOutputType": "uri_folder",
@@ -391,6 +398,10 @@ class Jobs:
             },
             "outputs": {o: {"type": "uri_folder"} for o in sorted(output_names)},
         }
+        for unset in set(re.findall(r"\$\{\{\s*inputs\.([A-Za-z0-9_]+)\s*\}\}", properties["command"])) - set(
+            raw_inputs
+        ):
+            spec["inputs"][unset] = {"type": "string", "optional": True}  # an optional input left unset
         component_file = folder / "component-command.yml"
         component_file.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
         inputs = {key: self._input_value(value, folder, key) for key, value in raw_inputs.items()}

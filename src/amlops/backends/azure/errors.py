@@ -7,7 +7,9 @@ answers when an error reaches here.
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
+import traceback
 from collections.abc import Iterator
 
 from amlops.errors import AmlopsError, FailedError, NotFoundError, UsageError
@@ -78,6 +80,8 @@ def service_call(operation: str, resource: str = "") -> Iterator[None]:
         raise
     except Exception as exc:
         if _is_sdk_error(exc):
+            if os.environ.get("AMLOPS_DEBUG"):
+                traceback.print_exc()
             raise describe(exc, operation, resource) from exc
         raise
 

@@ -339,6 +339,8 @@ class AzureJobs:
         # and leaves it without the component's environment: build it from the component's folder.
         with contextlib.chdir(component_file.parent):
             node = component(**values)
+            for key in [k for k, v in node.inputs.items() if v._data is None]:
+                node.inputs.pop(key)  # unset optional inputs: the SDK cannot serialise None
             node.environment = component.environment
             if compute and compute != "serverless":
                 node.compute = compute

@@ -160,6 +160,24 @@ def test_validate_data_runs_the_component_as_a_command_job(
 
 
 @pytest.mark.slow
+def test_check_drift_compares_the_registered_snapshot_with_current_data(
+    connected: dict[str, Any], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    same = run_cli(capsys, "check-drift", "--name", "taxi-azure", "--current", str(SAMPLE))
+    assert same.code == 0, same.result
+    assert same.result["drifted"] is False
+    assert same.result["reference"] == "azureml:taxi-azure:1"
+    shifted = tmp_path / "shifted.parquet"
+    frame = pd.read_parquet(SAMPLE)
+    frame["trip_distance"] = frame["trip_distance"] * 3 + 5
+    frame.to_parquet(shifted)
+    drifted = run_cli(capsys, "check-drift", "--name", "taxi-azure", "--current", str(shifted))
+    assert drifted.code == 0
+    assert drifted.result["drifted"] is True
+    assert "trip_distance" in drifted.result["drifted_features"]
+
+
+@pytest.mark.slow
 def test_a_failed_pipeline_names_the_failing_step_and_its_log(
     azure: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
