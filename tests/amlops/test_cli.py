@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -44,17 +46,41 @@ def test_missing_required_option_is_a_usage_error(tmp_path: Path) -> None:
     assert cli.main(["--state-dir", str(tmp_path), "register-data", "--name", "x"]) == 2
 
 
-def test_azure_backend_is_not_implemented_yet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_azure_backend_without_workspace_or_credential_says_what_to_set(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in (
+        "AZURE_SUBSCRIPTION_ID",
+        "AZURE_RESOURCE_GROUP",
+        "AZUREML_WORKSPACE_NAME",
+        "AMLOPS_ENVIRONMENT",
+        "ACTIONS_ID_TOKEN_REQUEST_URL",
+        "SYSTEM_OIDCREQUESTURI",
+        "AZURE_FEDERATED_TOKEN_FILE",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
     code = cli.main(["--backend", "azure", "--state-dir", str(tmp_path), "status"])
     out, err = capsys.readouterr()
     assert code == 2
-    assert "not implemented in this version" in err
-    assert json.loads(out.splitlines()[-1])["error_type"] == "NotImplementedInVersionError"
+    assert "AZURE_SUBSCRIPTION_ID" in err
+    assert "az login" in err
+    assert json.loads(out.splitlines()[-1])["error_type"] == "UsageError"
     assert not (tmp_path / "mlflow.db").exists()
+
+
+def test_the_azure_sdk_is_imported_only_when_a_service_call_needs_it() -> None:
+    probe = (
+        "import sys, amlops.backends.azure, amlops.backends.local, amlops.cli; "
+        "print(sorted(m for m in sys.modules if m.startswith(('azure.ai.ml', 'azure.identity'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def test_backend_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AMLOPS_BACKEND", "azure")
+    monkeypatch.delenv("AZURE_SUBSCRIPTION_ID", raising=False)
     assert cli.main(["--state-dir", str(tmp_path), "status"]) == 2
     assert (
         cli.main(
