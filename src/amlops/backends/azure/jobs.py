@@ -15,7 +15,6 @@ import contextlib
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 import time
 from collections.abc import Mapping
@@ -26,6 +25,7 @@ from amlops.backends.azure.client import Connection
 from amlops.backends.azure.errors import service_call
 from amlops.backends.base import COMPLETED, FAILED, ComponentRun, EventCallback, PipelineRun
 from amlops.errors import ConfigError, FailedError, NotFoundError, UsageError
+from amlops.lineage import git_sha
 
 TERMINAL = ("Completed", "Failed", "Canceled", "NotResponding", "Paused")
 POLL_ENV = "AMLOPS_AZURE_POLL_S"
@@ -60,20 +60,6 @@ def status_text(status: Any) -> str:
     return str(getattr(status, "value", status) or "")
 
 
-def _git_sha(root: Path) -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
-
-
 def _load_error(path: Path, exc: Exception) -> ConfigError:
     return ConfigError(f"{path}: azure-ai-ml cannot load it: {' '.join(str(exc).split())[:600]}")
 
@@ -98,7 +84,7 @@ class AzureJobs:
 
     def _lineage(self, inputs: Mapping[str, Any]) -> dict[str, str]:
         tags: dict[str, str] = {}
-        sha = _git_sha(self.project_root)
+        sha = git_sha(self.project_root)
         if sha:
             tags["git_sha"] = sha
         for value in inputs.values():

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
+
+from amlops.lineage import git_sha
+
+__all__ = ["git_sha", "now_iso", "read_json", "tail", "write_json"]
 from typing import Any
 
 
@@ -24,25 +27,6 @@ def write_json(path: Path, document: Any) -> None:
 
 def read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
-
-
-def git_sha(folder: Path) -> str | None:
-    """HEAD of the git repository holding `folder` (suffixed `-dirty` with uncommitted changes), or None."""
-    try:
-        sha = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True, text=True, timeout=10, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=folder,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return f"{sha}-dirty" if dirty else sha or None
 
 
 def tail(path: Path | None, lines: int = 30) -> str:
