@@ -8,6 +8,7 @@ CI issuers, unexpired, for audience `api://AzureADTokenExchange`, and its client
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 import time
@@ -158,5 +159,10 @@ class Identity:
 
 def _oauth_error(code: str, description: str) -> Response:
     return Response.json(
-        {"error": code, "error_description": description, "error_codes": [int(description[5:11])]}, 400
+        {
+            "error": code,
+            "error_description": description,
+            "error_codes": [int(re.match(r"AADSTS(\d+)", description)[1])],  # type: ignore[index]
+        },
+        400,
     )
