@@ -71,7 +71,6 @@ class Arm:
         self.verify_token = verify_token
         self.routes: list[tuple[str, re.Pattern[str], Handler]] = []
         self.faults: list[Fault] = []
-        self.api_versions: dict[str, set[str]] = {}  # route kind -> api-versions seen
         # The api-versions azure-ai-ml (pinned in uv.lock) sends; anything else is refused and recorded,
         # so an SDK upgrade that moves an api-version fails the tests until the emulator learns it.
         self.known_api_versions: set[str] = set(KNOWN_API_VERSIONS)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import socket
 import ssl
 import threading
 import urllib.parse
@@ -235,14 +234,3 @@ def forward(port: int) -> App:
             connection.close()
 
     return app
-
-
-def loopback_only(address: Any) -> bool:
-    """True for addresses a test may connect to directly (everything else goes through the proxy)."""
-    host = address[0] if isinstance(address, tuple) else address
-    if isinstance(host, str) and host in ("localhost",):
-        return True
-    try:
-        return socket.inet_pton(socket.AF_INET, host)[0] == 127  # type: ignore[arg-type]
-    except (OSError, TypeError):
-        return host in ("::1",) or not isinstance(host, str)

@@ -44,8 +44,6 @@ class Jobs:
         self.threads: list[threading.Thread] = []
         self.children: dict[str, list[dict[str, Any]]] = {}  # parent job name -> child runs
         self.runs: dict[str, dict[str, Any]] = {}  # run id -> run history record
-        self.step_delay_s = 0.0
-        self.fail_steps: set[str] = set()  # step names made to fail (exit 1) for tests
         arm = emulator.arm
         arm.route("PUT", r"/jobs/(?P<name>[^/]+)", self.put_job)
         arm.route("POST", r"/jobs/(?P<name>[^/]+)/cancel", self.cancel)
@@ -325,8 +323,6 @@ class Jobs:
             if event.kind == "started":
                 child["status"] = "Running"
                 child["startTimeUtc"] = now()
-                if self.step_delay_s:
-                    time.sleep(self.step_delay_s)
             elif event.kind in ("completed", "reused"):
                 child["status"] = "Completed"
                 child["endTimeUtc"] = now()
@@ -336,11 +332,8 @@ class Jobs:
             elif event.kind == "skipped":
                 child["status"] = "Canceled"
 
-        env = self._environment()
-        for step in self.fail_steps:
-            env[f"AMLOPS_EMULATOR_FAIL_{step.upper()}"] = "1"
         result = run_pipeline_job(
-            job_file, run_dir=folder / "run", env=env, on_event=on_event, force=True, step_env=self._step_env
+            job_file, run_dir=folder / "run", env=self._environment(), on_event=on_event, force=True
         )
         for step, outcome in result.steps.items():
             child = children[step]
@@ -366,9 +359,6 @@ class Jobs:
         if failed:
             return False, f"Pipeline step {failed!r} failed: {children[failed].get('error')}"
         return result.status == "completed", None
-
-    def _step_env(self, step: str) -> dict[str, str]:
-        return {}
 
     def _run_command(self, name: str, properties: dict[str, Any], folder: Path) -> tuple[bool, str | None]:
         from amlops.azureml import run_command_component

@@ -21,7 +21,6 @@ import random
 import re
 import secrets
 import threading
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -109,7 +108,6 @@ class Online:
             str, dict[str, Any]
         ] = {}  # "<endpoint>/<deployment>" -> {"process", "port", "log"}
         self.keys: dict[str, tuple[str, str]] = {}
-        self.fail_deployments: set[str] = set()  # deployment names whose creation fails (tests)
         arm = emulator.arm
         arm.operations = self.operations
         ep = r"/(?P<kind>onlineendpoints|batchendpoints)/(?P<endpoint>[^/]+)"
@@ -119,7 +117,6 @@ class Online:
         arm.route("PUT", ep + r"/deployments/(?P<deployment>[^/]+)", self.put_deployment)
         arm.route("DELETE", ep + r"/deployments/(?P<deployment>[^/]+)", self.delete_deployment)
         arm.route("POST", ep + r"/deployments/(?P<deployment>[^/]+)/getlogs", self.get_logs)
-        arm.route("POST", r"/batchendpoints/(?P<endpoint>[^/]+)/jobs", self.invoke_batch)
         emulator.proxy.route(f".{emulator.location}.inference.ml.azure.com", self.score)
 
     # --- endpoints ----------------------------------------------------------------------------------
@@ -231,8 +228,6 @@ class Online:
 
         def work() -> None:
             try:
-                if match["deployment"] in self.fail_deployments:
-                    raise RuntimeError("the scoring container exited during init() (injected failure)")
                 if online:
                     self._serve(key, properties)
                 store.update(request.path, provisioningState="Succeeded")
@@ -354,10 +349,6 @@ class Online:
             status, body, {"Content-Type": "application/json", "azureml-model-deployment": deployment}
         )
 
-    # --- batch --------------------------------------------------------------------------------------
-    def invoke_batch(self, request: Request, match: re.Match[str]) -> Response:
-        return arm_error(400, "NotEmulated", "batch invoke goes to the endpoint's scoring host")
-
     def stop(self) -> None:
         for key in list(self.servers):
             self._stop(key)
@@ -365,12 +356,3 @@ class Online:
 
 def install(emulator: Any) -> Online:
     return Online(emulator)
-
-
-def wait_until(predicate: Any, timeout: float = 60.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False

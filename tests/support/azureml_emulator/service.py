@@ -13,16 +13,14 @@ Hosts served (everything else is refused and recorded):
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 import uuid
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from .arm import Arm
 from .azurite import Azurite
-from .http import HttpsProxy, Request, Response, forward
+from .http import HttpsProxy, forward
 from .identity import ADO_ACCESS_TOKEN, ADO_HOST, GITHUB_HOST, GITHUB_REQUEST_TOKEN, Identity
 from .store import Store, new_id, now
 
@@ -252,52 +250,9 @@ class AzureMLEmulator:
     def blob_url(self, path: str = "", *, container: str = CONTAINER) -> str:
         return f"https://{ACCOUNT}.blob.core.windows.net/{container}/{path}".rstrip("/")
 
-    def datastore_uri(self, path: str) -> str:
-        return (
-            f"azureml://subscriptions/{self.subscription}/resourcegroups/{self.resource_group}"
-            f"/workspaces/{self.workspace}/datastores/workspaceblobstore/paths/{path}"
-        )
-
-    def download_prefix(self, prefix: str, target: Path) -> list[Path]:
-        """Every blob under `prefix` into `target` (relative names kept)."""
-        container = self.container()
-        prefix = prefix.strip("/")
-        written = []
-        for blob in container.list_blobs(name_starts_with=prefix + "/" if prefix else None):
-            relative = blob.name[len(prefix) :].lstrip("/") if prefix else blob.name
-            if not relative:
-                relative = Path(blob.name).name
-            destination = target / relative
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            destination.write_bytes(container.download_blob(blob.name).readall())
-            written.append(destination)
-        if not written:
-            # a single blob named exactly `prefix`
-            blob = container.get_blob_client(prefix)
-            if blob.exists():
-                destination = target / Path(prefix).name
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                destination.write_bytes(blob.download_blob().readall())
-                written.append(destination)
-        return written
-
     def upload_folder(self, folder: Path, prefix: str) -> None:
         container = self.container()
         for file in sorted(p for p in folder.rglob("*") if p.is_file()):
             name = f"{prefix.strip('/')}/{file.relative_to(folder).as_posix()}"
             with file.open("rb") as handle:
                 container.upload_blob(name, handle, overwrite=True)
-
-    def requests_to(self, host_part: str) -> list[tuple[str, str, str, int]]:
-        return [entry for entry in self.proxy.log if host_part in entry[1]]
-
-
-def install_environment(env: Mapping[str, str]) -> dict[str, str | None]:
-    """Apply `env` to os.environ, returning what to restore."""
-    previous = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    return previous
-
-
-def echo(request: Request) -> Response:
-    return Response.json({"method": request.method, "path": request.path})
