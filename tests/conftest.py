@@ -2,11 +2,10 @@
 
 import os
 
+import pytest
+
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("ACT_DISABLE_VERSION_CHECK", "1")
-
-
-import pytest
 
 
 @pytest.fixture(scope="session")

@@ -72,7 +72,7 @@ class OnnxModel:
     def __init__(self, model_path: Path, contract: Contract):
         import onnxruntime as ort
 
-        ort.disable_telemetry_events()  # onnxruntime's 1DS telemetry would call out to Microsoft
+        ort.disable_telemetry_events()  # a scoring process sends nothing anywhere
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
         self.session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])

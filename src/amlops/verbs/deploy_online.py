@@ -123,9 +123,8 @@ def deploy_online(
     live = current.live if current else None
     if live is not None and live.model_name == model.name and live.model_version == model.version:
         if _champion_version(backend, model.name) != model.version:
-            backend.set_alias(
-                model.name, CHAMPION, model.version
-            )  # finish a move an earlier run left half-way
+            # an earlier run moved traffic but not the alias (it failed between the two): finish the move
+            backend.set_alias(model.name, CHAMPION, model.version)
         say(f"endpoint {endpoint} already serves {model.name}:{model.version} from deployment {live.name}")
         return _result(current, live.name, model.name, model.version, created=False)
     name = deployment or next_deployment_name(current)

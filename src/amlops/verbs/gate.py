@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from amlops.backends.base import CHAMPION, Backend
+from amlops.backends.base import CHAMPION, Backend, PipelineRun
 from amlops.config import Settings
 from amlops.errors import ConfigError, FailedError, NotFoundError, UsageError
 from amlops.gating import GateConfig, Metrics, decide
@@ -51,7 +51,12 @@ def load_gate_config(path: Path) -> GateConfig:
 
 
 def candidate_bundle(backend: Backend, run_id: str) -> Path:
-    run = backend.get_run(run_id)
+    return run_bundle(backend.get_run(run_id))
+
+
+def run_bundle(run: PipelineRun) -> Path:
+    """The model bundle folder of a completed run (UsageError otherwise)."""
+    run_id = run.run_id
     if not run.succeeded:
         raise UsageError(f"pipeline run {run_id} did not complete ({run.status}); nothing to gate")
     bundle = run.outputs.get(BUNDLE_OUTPUT)

@@ -27,7 +27,7 @@ def register_data(backend: Backend, *, name: str, path: Path) -> dict[str, Any]:
         "name": asset.name,
         "version": asset.version,
         "hash": asset.hash,
-        "path": asset.uri or str(asset.path),
+        "path": asset.uri,
         "created": asset.created,
     }
 

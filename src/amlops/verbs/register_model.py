@@ -18,7 +18,7 @@ from amlops.backends.base import CHALLENGER, Backend
 from amlops.errors import RefusedError
 from amlops.output import emit_result, say
 from amlops.verbs._common import backend_for, bundle_digest, read_json_file
-from amlops.verbs.gate import DECISION_FILE, candidate_bundle
+from amlops.verbs.gate import DECISION_FILE, run_bundle
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -65,7 +65,7 @@ def register_model(backend: Backend, *, run_id: str, model_name: str) -> dict[st
     run = backend.get_run(run_id)
     if not run.succeeded:
         raise RefusedError(f"pipeline run {run_id} did not complete ({run.status}); nothing to register")
-    bundle = candidate_bundle(backend, run_id)
+    bundle = run_bundle(run)
     _passed_decision(backend, run_id, model_name, bundle)
     existing = backend.find_model_version(model_name, pipeline_run_id=run_id)
     if existing is not None:

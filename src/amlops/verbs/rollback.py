@@ -1,8 +1,8 @@
 """Roll an online endpoint back: traffic to the previous deployment, `champion` alias to its version.
 
 Undoes the latest deploy-online promotion (the previous deployment serves again; locally it is restarted
-if it stopped). Refuses
-(exit 3) when there is nothing to roll back to. Prints {"endpoint", "deployment", "model", "version"}.
+if it stopped). Refuses (exit 3) when there is nothing to roll back to.
+Prints {"endpoint", "deployment", "model", "version"}.
 """
 
 from __future__ import annotations

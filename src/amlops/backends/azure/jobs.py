@@ -25,7 +25,7 @@ from amlops.backends.azure.client import Connection
 from amlops.backends.azure.errors import service_call
 from amlops.backends.base import COMPLETED, FAILED, ComponentRun, EventCallback, PipelineRun
 from amlops.errors import ConfigError, FailedError, NotFoundError, UsageError
-from amlops.lineage import git_sha
+from amlops.lineage import run_tags
 
 TERMINAL = ("Completed", "Failed", "Canceled", "NotResponding", "Paused")
 POLL_ENV = "AMLOPS_AZURE_POLL_S"
@@ -82,20 +82,22 @@ class AzureJobs:
             return Input(type=kind, path=str(Path(value).resolve()) if "://" not in value else value)
         return value
 
+    def _bind(self, declared: Mapping[str, Any], inputs: Mapping[str, Any], file: Path) -> dict[str, Any]:
+        """SDK values for `inputs`, typed by the inputs `file` declares (UsageError names an unknown one)."""
+        values = {}
+        for key, value in inputs.items():
+            if key not in declared:
+                raise UsageError(f"{file.name} has no input {key!r} (inputs: {', '.join(sorted(declared))})")
+            values[key] = self._input(declared[key], value)
+        return values
+
     def _lineage(self, inputs: Mapping[str, Any]) -> dict[str, str]:
-        tags: dict[str, str] = {}
-        sha = git_sha(self.project_root)
-        if sha:
-            tags["git_sha"] = sha
-        for value in inputs.values():
-            if isinstance(value, str) and value.startswith("azureml:") and value.count(":") == 2:
-                _, name, version = value.split(":")
-                asset = self.data.get_data(name, version)
-                tags.update(data_asset=asset.name, data_version=asset.version, data_hash=asset.hash)
-                break
-        if "seed" in inputs:
-            tags["seed"] = str(inputs["seed"])
-        return tags
+        assets = [
+            self.data.get_data(*value.removeprefix("azureml:").split(":"))
+            for value in inputs.values()
+            if isinstance(value, str) and value.startswith("azureml:") and value.count(":") == 2
+        ]
+        return run_tags(self.project_root, assets, inputs)
 
     def run_pipeline(
         self,
@@ -117,13 +119,9 @@ class AzureJobs:
             raise _load_error(job_file, exc) from None
         if not isinstance(job, PipelineJob):
             raise ConfigError(f"{job_file} is not a pipeline job (type: {type(job).__name__})")
-        for key, value in inputs.items():
-            if key not in job.inputs:
-                raise UsageError(
-                    f"{job_file.name} has no input {key!r} (inputs: {', '.join(sorted(job.inputs))})"
-                )
-            declared = job.inputs[key]._data
-            setattr(job.inputs, key, self._input(declared if hasattr(declared, "type") else None, value))
+        declared = {k: v._data if hasattr(v._data, "type") else None for k, v in job.inputs.items()}
+        for key, value in self._bind(declared, inputs, job_file).items():
+            setattr(job.inputs, key, value)
         compute = self.connection.workspace.compute
         if compute:
             job.settings.default_compute = compute
@@ -148,6 +146,8 @@ class AzureJobs:
                 StepNotice("pipeline", "log", f"submitted {name} to {compute or 'the job default compute'}")
             )
         self._wait(name, on_event)
+        meta["duration_s"] = round(time.time() - meta["started"], 1)
+        (folder / "amlops.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
         return self.get_run(name)
 
     def _children(self, name: str) -> list[Any]:
@@ -253,15 +253,13 @@ class AzureJobs:
         )
 
     def _duration(self, run_id: str) -> float | None:
-        meta = self.root / run_id / "amlops.json"
+        """Seconds from submission to a terminal status, when this state folder submitted the run."""
         try:
-            document = json.loads(meta.read_text(encoding="utf-8"))
+            return json.loads((self.root / run_id / "amlops.json").read_text(encoding="utf-8")).get(
+                "duration_s"
+            )
         except (OSError, ValueError):
             return None
-        if "duration_s" not in document and "started" in document:
-            document["duration_s"] = round(time.time() - float(document["started"]), 1)
-            meta.write_text(json.dumps(document, indent=2), encoding="utf-8")
-        return document.get("duration_s")
 
     def list_runs(self, limit: int = 10) -> list[PipelineRun]:
         with service_call("list jobs"):
@@ -314,12 +312,7 @@ class AzureJobs:
             component = load_component(component_file)
         except Exception as exc:
             raise _load_error(component_file, exc) from None
-        declared = component.inputs
-        values = {}
-        for key, value in inputs.items():
-            if key not in declared:
-                raise UsageError(f"{component_file.name} has no input {key!r}")
-            values[key] = self._input(declared[key], value)
+        values = self._bind(component.inputs, inputs, component_file)
         compute = self.connection.workspace.compute
         # azure-ai-ml resolves a node's relative `code:` against the working folder when the node is made,
         # and leaves it without the component's environment: build it from the component's folder.

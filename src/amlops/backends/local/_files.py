@@ -6,11 +6,11 @@ import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from amlops.lineage import git_sha
 
 __all__ = ["git_sha", "now_iso", "read_json", "tail", "write_json"]
-from typing import Any
 
 
 def now_iso() -> str:

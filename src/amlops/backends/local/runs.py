@@ -17,10 +17,11 @@ from typing import Any
 import yaml
 
 from amlops.backends.base import COMPLETED, FAILED, ComponentRun, DataAsset, EventCallback, PipelineRun
-from amlops.backends.local._files import git_sha, now_iso, read_json, tail, write_json
+from amlops.backends.local._files import now_iso, read_json, tail, write_json
 from amlops.backends.local.data import DataStore
 from amlops.backends.local.tracking import Tracking, mlflow_environment
 from amlops.errors import ConfigError, NotFoundError, UsageError
+from amlops.lineage import run_tags
 
 META_FILE = "amlops.json"
 _RUN_FILES = {"decision.json"}
@@ -127,7 +128,7 @@ class Runs:
             outputs={name: str(path) for name, path in result.outputs.items()},
             failed_step=failed,
             child_runs=children,
-            tags={**self._lineage(used, inputs), **meta["tags"]},
+            tags={**run_tags(self.project_root, used, inputs), **meta["tags"]},
         )
         error = None
         if failed:
@@ -138,20 +139,6 @@ class Runs:
         meta["duration_s"] = round(time.monotonic() - started, 2)
         self._finish(meta, run_dir, parent, {}, status=_status(result.status), error=error)
         return self.get(run_id)
-
-    def _lineage(self, used: list[DataAsset], inputs: Mapping[str, Any]) -> dict[str, str]:
-        tags: dict[str, str] = {}
-        sha = git_sha(self.project_root)
-        if sha:
-            tags["git_sha"] = sha
-        if used:
-            first = used[0]
-            tags.update(data_asset=first.name, data_version=first.version, data_hash=first.hash)
-            if len(used) > 1:
-                tags["data_assets"] = ",".join(f"{a.name}:{a.version}" for a in used)
-        if "seed" in inputs:
-            tags["seed"] = str(inputs["seed"])
-        return tags
 
     def _finish(
         self,
