@@ -25,10 +25,17 @@ def test_init_and_run_follow_the_batch_contract(taxi_trained, tmp_path, monkeypa
     files = [tmp_path / "a.parquet", tmp_path / "b.csv"]
     frame.head(20).to_parquet(files[0])
     frame.tail(30).to_csv(files[1], index=False)
+    output = tmp_path / "out"
+    output.mkdir()
     monkeypatch.setenv("AZUREML_MODEL_DIR", str(taxi_trained.bundle))
+    monkeypatch.setenv("AZUREML_BI_OUTPUT_PATH", str(output))
     batch_score.init()
-    out = batch_score.run([str(f) for f in files])
+    assert batch_score.run([str(f) for f in files]) == ["a.parquet", "b.csv"]
     monkeypatch.setattr(batch_score, "_model", None)
+    written = list(output.iterdir())
+    assert len(written) == 1
+    assert written[0].name.startswith("predictions-")
+    out = pd.read_csv(written[0])
     assert out["source_file"].value_counts().to_dict() == {"b.csv": 30, "a.parquet": 20}
     assert out["trip_id"].tolist() == frame["trip_id"].tolist()
     assert out["error"].isna().all()

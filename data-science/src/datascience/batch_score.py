@@ -1,15 +1,22 @@
 """Batch scoring: Azure ML batch `init()` / `run(mini_batch)`, and `python -m datascience.batch_score`.
 
-On Azure ML a mini-batch is a list of file paths (csv/parquet); `run` returns one DataFrame row per
-input row with `source_file`, the contract's id column (when it has one), `prediction` (plus
+Scored rows have `source_file`, the contract's id column (when it has one), `prediction` (plus
 `probability_<class>` for classification) and `error`: rows that break the contract are not scored, their
-`error` names the field and the problem. Locally, `main` walks a folder in mini-batches of
-`--mini-batch-size` files and writes `predictions.csv` (or `.parquet` with `--format parquet`).
+`error` names the field and the problem.
+
+As a batch deployment's scoring script (pipelines/azureml/batch-deployment.yml, `output_action:
+summary_only`), a mini-batch is a list of file paths (csv/parquet); `run` writes their rows, with a header,
+to `predictions-<digest>.csv` in the job's output folder (`AZUREML_BI_OUTPUT_PATH`) and returns the names
+of the files it scored (Azure ML counts one success per element). `append_row` would write the rows without
+a header, values separated by spaces, which cannot hold an error message. As a command component
+(components/batch_score.yml), `main` walks a folder in mini-batches of `--mini-batch-size` files and writes
+`predictions.csv` (or `.parquet` with `--format parquet`).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import sys
 from collections.abc import Sequence
@@ -65,10 +72,16 @@ def init() -> None:
     _model = OnnxModel.from_bundle(os.environ.get("AZUREML_MODEL_DIR", "."))
 
 
-def run(mini_batch: list[str]) -> pd.DataFrame:
+def run(mini_batch: list[str]) -> list[str]:
     if _model is None:
         raise RuntimeError("init() did not run")
-    return score_files(_model, mini_batch)
+    output = os.environ.get("AZUREML_BI_OUTPUT_PATH")
+    if not output:
+        raise RuntimeError("AZUREML_BI_OUTPUT_PATH is not set: run() writes its rows into the job's output")
+    digest = hashlib.sha256("\n".join(sorted(map(str, mini_batch))).encode()).hexdigest()[:16]
+    target = Path(output) / f"predictions-{digest}.csv"
+    score_files(_model, mini_batch).to_csv(target, index=False)
+    return [Path(f).name for f in mini_batch]
 
 
 def score_folder(model_dir: Path, input_path: Path, output: Path, *, mini_batch_size: int, fmt: str) -> Path:

@@ -173,6 +173,7 @@ class BatchJob(_Record):
     output_dir: Path
     outputs: Mapping[str, Path] = field(default_factory=dict)
     log_tail: str = ""
+    job: str = ""
 
 
 Event = Mapping[str, Any]
@@ -252,8 +253,11 @@ class OnlineEndpoints(Protocol):
 
 class BatchEndpoints(Protocol):
     def deploy_batch(
-        self, endpoint: str, deployment: str, model: ModelVersion, *, component_file: Path
-    ) -> Deployment: ...
+        self, endpoint: str, deployment: str, model: ModelVersion, *, deployment_spec: Path
+    ) -> Deployment:
+        """Create or update `deployment` from a model batch deployment spec and make it the default."""
+        ...
+
     def run_batch(self, endpoint: str, *, input_dir: Path, output_dir: Path | None = None) -> BatchJob:
         """Score the folder `input_dir` with the endpoint's default deployment; raises FailedError."""
         ...

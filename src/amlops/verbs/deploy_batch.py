@@ -1,8 +1,9 @@
-"""Deploy a model version to a batch endpoint and score an input folder with the project's batch component.
+"""Deploy a model version to a batch endpoint and score a smoke batch with it.
 
-Runs data-science/components/batch_score.yml over --input with the version's bundle, then asserts one
+Creates (or updates) the deployment from pipelines/azureml/batch-deployment.yml with the version's model,
+makes it the endpoint's default, runs a batch job over --input, downloads what it wrote and asserts one
 output row per input row and a `prediction` column of finite values. Exits 1 otherwise.
-Prints {"endpoint", "deployment", "model", "version", "rows", "output", "columns"}.
+Prints {"endpoint", "deployment", "model", "version", "job", "rows", "output", "columns"}.
 """
 
 from __future__ import annotations
@@ -29,7 +30,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--output", type=Path, default=None, help="output folder (default: in the job's folder)"
     )
-    parser.add_argument("--component", type=Path, default=None, help="batch scoring component spec")
+    parser.add_argument(
+        "--deployment-spec",
+        type=Path,
+        default=None,
+        help="model batch deployment spec (default pipelines/azureml/batch-deployment.yml)",
+    )
 
 
 def _tables(path: Path) -> list[Path]:
@@ -87,7 +93,7 @@ def deploy_batch(
     deployment: str | None = None,
     input_path: Path,
     output: Path | None = None,
-    component: Path | None = None,
+    deployment_spec: Path | None = None,
 ) -> dict[str, Any]:
     input_path = input_path.resolve()
     if not input_path.exists():
@@ -97,8 +103,10 @@ def deploy_batch(
         raise UsageError(f"no rows in csv/parquet files under {input_path}")
     model = resolve_model(backend, model_name, version=version, alias=alias)
     name = deployment or f"v{model.version}"
-    component = (component or settings.project.component("batch_score")).resolve()
-    backend.deploy_batch(endpoint, name, model, component_file=component)
+    spec = (deployment_spec or settings.project.batch_deployment).resolve()
+    if not spec.is_file():
+        raise UsageError(f"no batch deployment spec at {spec} (--deployment-spec)")
+    backend.deploy_batch(endpoint, name, model, deployment_spec=spec)
     with StepProgress(f"deploy-batch {endpoint}/{name} over {expected} row(s)"):
         job = backend.run_batch(
             endpoint,
@@ -112,6 +120,7 @@ def deploy_batch(
         "deployment": name,
         "model": model.name,
         "version": model.version,
+        "job": job.job,
         "rows": rows,
         "columns": columns,
         "output": str(job.output_dir),
@@ -130,7 +139,7 @@ def execute(args: argparse.Namespace) -> int:
             deployment=args.deployment,
             input_path=args.input,
             output=args.output,
-            component=args.component,
+            deployment_spec=args.deployment_spec,
         )
     )
     return 0

@@ -1,4 +1,4 @@
-"""deploy-batch runs the project's batch component and checks its output; check-drift runs the drift one."""
+"""deploy-batch runs the project's batch deployment and checks its output; check-drift runs drift."""
 
 from __future__ import annotations
 
@@ -32,9 +32,64 @@ def test_deploy_batch_scores_every_row(cli, trained, project: Path, tmp_path: Pa
     assert result.code == 0, result.stderr
     assert (result.result["rows"], result.result["deployment"]) == (3, "v1")
     assert result.result["columns"] == ["row", "prediction"]
-    assert (out / "predictions.csv").read_text().splitlines()[1:] == ["0,2.0", "1,4.0", "2,6.0"]
+    # mini_batch_size 2 in the spec: both files are one mini-batch, written by run() into the output
+    written = sorted(p.name for p in out.iterdir())
+    assert written == ["predictions-a.csv"]
+    lines = (out / "predictions-a.csv").read_text().splitlines()[1:]
+    assert lines == ["a.csv:0,2.0", "a.csv:1,4.0", "b.csv:0,6.0"]
     status = cli("status").result["endpoints"]
     assert [(e["name"], e["kind"]) for e in status] == [("batch", "batch")]
+
+
+def test_deploy_batch_runs_its_own_code_snapshot(
+    cli, trained, project: Path, state_dir: Path, tmp_path: Path
+) -> None:
+    """A deployment keeps the code it was created with, as Azure ML's code snapshot: editing the
+    checkout afterwards changes nothing until the next deploy."""
+    run_id = trained("scale=2.0")
+    cli("gate", "--run-id", run_id, "--model-name", "m")
+    cli("register-model", "--run-id", run_id, "--model-name", "m")
+    sample = tmp_path / "in.csv"
+    sample.write_text("x\n1\n")
+    argv = ("--endpoint", "batch", "--model-name", "m", "--version", "1", "--input", sample)
+    assert cli("deploy-batch", *argv).code == 0
+    script = project / "data-science/src/fakeds/batch_score.py"
+    script.write_text(script.read_text().replace("* scale", "* scale * 100"))
+    from amlops.backends.local import LocalBackend
+    from amlops.config import resolve_settings
+
+    backend = LocalBackend(resolve_settings(state_dir=state_dir, project_dir=project))
+    job = backend.run_batch("batch", input_dir=sample.parent, output_dir=tmp_path / "again")
+    assert (job.output_dir / "predictions-in.csv").read_text().splitlines()[1] == "in.csv:0,2.0"
+
+
+def test_a_scoring_script_that_cannot_start_fails_the_job(cli, trained, tmp_path: Path, monkeypatch) -> None:
+    run_id = trained("scale=2.0")
+    cli("gate", "--run-id", run_id, "--model-name", "m")
+    cli("register-model", "--run-id", run_id, "--model-name", "m")
+    sample = tmp_path / "in.csv"
+    sample.write_text("x\n1\n")
+    monkeypatch.setenv("FAKE_BATCH_FAIL", "1")
+    result = cli("deploy-batch", "--endpoint", "b", "--model-name", "m", "--version", "1", "--input", sample)
+    assert result.code == 1
+    assert "failed (exit 2)" in result.stderr
+    assert "the scoring script refuses to start" in result.stderr
+
+
+def test_a_malformed_batch_deployment_spec_names_file_and_line(
+    cli, trained, project: Path, tmp_path: Path
+) -> None:
+    run_id = trained("scale=2.0")
+    cli("gate", "--run-id", run_id, "--model-name", "m")
+    cli("register-model", "--run-id", run_id, "--model-name", "m")
+    spec = project / "pipelines/azureml/batch-deployment.yml"
+    spec.write_text(spec.read_text().replace("output_action: summary_only", "output_action: write_all"))
+    sample = tmp_path / "in.csv"
+    sample.write_text("x\n1\n")
+    result = cli("deploy-batch", "--endpoint", "b", "--model-name", "m", "--version", "1", "--input", sample)
+    assert result.code == 2
+    assert "batch-deployment.yml:13" in result.stderr
+    assert "settings.output_action must be one of append_row, summary_only, got 'write_all'" in result.stderr
 
 
 def test_deploy_batch_takes_a_single_file(cli, trained, tmp_path: Path) -> None:

@@ -150,6 +150,7 @@ KNOWN_API_VERSIONS = {
     "2023-04-01",
     "2023-04-01-preview",
     "2023-08-01-preview",
+    "2023-10-01",  # batch endpoints (get, create, invoke's listing; recordings batch_services/*)
     "2024-01-01-preview",
     "2024-10-01-preview",
     "2025-01-01-preview",

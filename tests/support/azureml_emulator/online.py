@@ -49,6 +49,7 @@ class Operations:
         self.items: dict[str, dict[str, Any]] = {}
         self.lock = threading.Lock()
         self.polls = 0
+        self.hold = False  # when set, every operation reports InProgress (an operation that hangs)
 
     def start(self, work: Any) -> str:
         op = str(uuid.uuid4())
@@ -93,7 +94,7 @@ class Operations:
         with self.lock:
             self.polls += 1
             record["polled"] += 1
-            status = "InProgress" if record["polled"] == 1 else record["status"]
+            status = "InProgress" if record["polled"] == 1 or self.hold else record["status"]
         body: dict[str, Any] = {"id": request.path, "name": match["op"], "status": status}
         if status == "Failed":
             body["error"] = {"code": "DeploymentFailed", "message": record["error"]}
@@ -142,7 +143,7 @@ class Online:
             properties["scoringUri"] = f"https://{name}.{self.emulator.location}.inference.ml.azure.com/jobs"
             defaults = properties.get("defaults") or (existing or {}).get("properties", {}).get("defaults")
             properties["defaults"] = defaults or {"deploymentName": None}
-            properties.setdefault("authMode", "AADToken")
+            properties["authMode"] = "AADToken"  # the SDK sends "aadToken"; the service answers "AADToken"
         properties["properties"] = {
             k: v
             for k, v in (properties.get("properties") or {}).items()
@@ -230,6 +231,8 @@ class Online:
             try:
                 if online:
                     self._serve(key, properties)
+                else:
+                    self.emulator.batch.check_deployment(properties)
                 store.update(request.path, provisioningState="Succeeded")
             except Exception:
                 store.update(request.path, provisioningState="Failed")
@@ -305,6 +308,8 @@ class Online:
     # --- scoring ------------------------------------------------------------------------------------
     def score(self, request: Request) -> Response:
         name = request.host.split(".")[0]
+        if request.path == "/jobs":
+            return self.emulator.batch.invoke(request, name)
         path = self.emulator.path("onlineEndpoints", name)
         endpoint = self.emulator.store.get(path)
         if endpoint is None:

@@ -7,7 +7,8 @@ Hosts served (everything else is refused and recorded):
 - management.azure.com                  ARM: the workspace and its resources (arm.py + the routes below)
 - <region>.api.azureml.ms               discovery and run history (jobs.py)
 - <account>.blob.core.windows.net       Azurite
-- <endpoint>.<region>.inference.ml.azure.com  scoring hosts of online endpoints (online.py)
+- <endpoint>.<region>.inference.ml.azure.com  scoring hosts: online endpoints (online.py), batch
+                                        endpoint invocations (batch.py)
 """
 
 from __future__ import annotations
@@ -112,11 +113,12 @@ class AzureMLEmulator:
         self.proxy.route("management.azure.com", self.arm)
         self.proxy.route(f"{ACCOUNT}.blob.core.windows.net", forward(self.azurite.port))
         self._seed()
-        from . import assets, jobs, online
+        from . import assets, batch, jobs, online
 
         self.assets = assets.install(self)
         self.jobs = jobs.install(self)
         self.online = online.install(self)
+        self.batch = batch.install(self)
         self.extensions.extend([self.assets, self.jobs, self.online])
         self.proxy.start()
         return self

@@ -178,9 +178,9 @@ class AzureBackend:
 
     # batch endpoints
     def deploy_batch(
-        self, endpoint: str, deployment: str, model: ModelVersion, *, component_file: Path
+        self, endpoint: str, deployment: str, model: ModelVersion, *, deployment_spec: Path
     ) -> Deployment:
-        return self.batch.deploy_batch(endpoint, deployment, model, component_file=component_file)
+        return self.batch.deploy_batch(endpoint, deployment, model, deployment_spec=deployment_spec)
 
     def run_batch(self, endpoint: str, *, input_dir: Path, output_dir: Path | None = None) -> BatchJob:
         return self.batch.run_batch(endpoint, input_dir=input_dir, output_dir=output_dir)

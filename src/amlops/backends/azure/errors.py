@@ -11,9 +11,11 @@ import os
 import sys
 import traceback
 from collections.abc import Iterator
+from typing import Any
 
 from amlops.errors import AmlopsError, FailedError, NotFoundError, UsageError
 
+LRO_TIMEOUT_ENV = "AMLOPS_AZURE_LRO_TIMEOUT_S"
 ROLE_HINT = (
     "grant the pipeline's identity the 'AzureML Data Scientist' role on the workspace "
     "(plus 'Reader' on its resource group, and 'Storage Blob Data Contributor' on its storage for uploads)"
@@ -59,6 +61,19 @@ def describe(exc: BaseException, operation: str, resource: str) -> AmlopsError:
     if type(exc).__name__ == "CredentialUnavailableError":
         return UsageError(f"{where}: no usable Azure credential ({message})")
     return FailedError(f"{where}: {type(exc).__name__}: {message}")
+
+
+def finish(poller: Any, operation: str, resource: str = "") -> Any:
+    """The result of a long-running operation, waited for at most `AMLOPS_AZURE_LRO_TIMEOUT_S` seconds
+    (default 3600); after that a FailedError says it goes on in Azure. Call inside `service_call`."""
+    timeout = float(os.environ.get(LRO_TIMEOUT_ENV, "3600"))
+    poller.wait(timeout)
+    if not poller.done():
+        raise FailedError(
+            f"{operation} {resource}: still {poller.status()} after {timeout:.0f} s ({LRO_TIMEOUT_ENV}); "
+            "the operation goes on in Azure ML: check the resource in the Studio, then run the step again"
+        )
+    return poller.result()
 
 
 def _message(exc: BaseException) -> str:

@@ -145,7 +145,7 @@ class AzureJobs:
             on_event(
                 StepNotice("pipeline", "log", f"submitted {name} to {compute or 'the job default compute'}")
             )
-        self._wait(name, on_event)
+        self.wait(name, on_event)
         meta["duration_s"] = round(time.time() - meta["started"], 1)
         (folder / "amlops.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
         return self.get_run(name)
@@ -154,7 +154,8 @@ class AzureJobs:
         with service_call("list the steps of job", name):
             return list(self.connection.ml.jobs.list(parent_job_name=name))
 
-    def _wait(self, name: str, on_event: EventCallback | None) -> str:
+    def wait(self, name: str, on_event: EventCallback | None) -> str:
+        """Poll job `name` until a terminal status (returned); FailedError after the job timeout."""
         deadline = time.monotonic() + job_timeout()
         seen: dict[str, str] = {}
         while True:
@@ -329,7 +330,7 @@ class AzureJobs:
                     node, experiment_name=component_file.stem
                 )
         name = submitted.name
-        status = self._wait(name, None)
+        status = self.wait(name, None)
         folder = self.root / name
         downloaded: dict[str, Path] = {}
         if status == "Completed":

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from amlops.backends.azure.client import Connection
-from amlops.backends.azure.errors import service_call
+from amlops.backends.azure.errors import finish, service_call
 from amlops.backends.azure.jobs import status_text
 from amlops.backends.base import Deployment, Endpoint, InvokeResponse, ModelVersion
 from amlops.errors import ConfigError, FailedError, NotFoundError
@@ -123,7 +123,8 @@ class AzureOnline:
             entity = ManagedOnlineEndpoint(name=name, auth_mode="key")
         entity.tags = {**(entity.tags or {}), HISTORY_TAG: "[]"}
         with service_call("create online endpoint", name):
-            return self.connection.ml.online_endpoints.begin_create_or_update(entity).result()
+            poller = self.connection.ml.online_endpoints.begin_create_or_update(entity)
+            return finish(poller, "create online endpoint", name)
 
     def create_online_deployment(
         self, endpoint: str, deployment: str, model: ModelVersion, *, deployment_spec: Path
@@ -146,9 +147,10 @@ class AzureOnline:
                 contextlib.chdir(deployment_spec.parent),
                 service_call("create online deployment", f"{endpoint}/{deployment}"),
             ):
-                created = self.connection.ml.online_deployments.begin_create_or_update(
+                poller = self.connection.ml.online_deployments.begin_create_or_update(
                     entity, skip_script_validation=True
-                ).result()
+                )
+                created = finish(poller, "create online deployment", f"{endpoint}/{deployment}")
         except FailedError as exc:
             logs = self._logs(endpoint, deployment)
             raise FailedError(exc.message + (f"; last lines of its log:\n{logs}" if logs else "")) from None
@@ -185,20 +187,23 @@ class AzureOnline:
                 HISTORY_TAG: json.dumps(list(history), separators=(",", ":")),
             }
         with service_call("set the traffic of online endpoint", endpoint):
-            self.connection.ml.online_endpoints.begin_create_or_update(entity).result()
+            poller = self.connection.ml.online_endpoints.begin_create_or_update(entity)
+            finish(poller, "set the traffic of online endpoint", endpoint)
         found = self.get_endpoint(endpoint)
         assert found is not None
         return found
 
     def delete_deployment(self, endpoint: str, deployment: str) -> None:
         with service_call("delete online deployment", f"{endpoint}/{deployment}"):
-            self.connection.ml.online_deployments.begin_delete(
+            poller = self.connection.ml.online_deployments.begin_delete(
                 name=deployment, endpoint_name=endpoint
-            ).result()
+            )
+            finish(poller, "delete online deployment", f"{endpoint}/{deployment}")
 
     def delete_endpoint(self, endpoint: str) -> None:
         with service_call("delete online endpoint", endpoint):
-            self.connection.ml.online_endpoints.begin_delete(name=endpoint).result()
+            poller = self.connection.ml.online_endpoints.begin_delete(name=endpoint)
+            finish(poller, "delete online endpoint", endpoint)
 
     # --- scoring ------------------------------------------------------------------------------------
     def _authorization(self, entity: Any) -> str:

@@ -30,13 +30,13 @@ from amlops.backends.base import (
     ModelVersion,
     PipelineRun,
 )
+from amlops.backends.local.batch import BatchEndpoints
 from amlops.backends.local.data import DataStore
-from amlops.backends.local.endpoints import BatchEndpoints, OnlineEndpoints
+from amlops.backends.local.endpoints import OnlineEndpoints
 from amlops.backends.local.events import EventLog
 from amlops.backends.local.runs import Runs
 from amlops.backends.local.tracking import Tracking
 from amlops.config import Settings
-from amlops.errors import FailedError
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
@@ -170,31 +170,15 @@ class LocalBackend:
 
     # batch endpoints
     def deploy_batch(
-        self, endpoint: str, deployment: str, model: ModelVersion, *, component_file: Path
+        self, endpoint: str, deployment: str, model: ModelVersion, *, deployment_spec: Path
     ) -> Deployment:
         model_dir = self.download_model(model.name, model.version)
         return self.batch.deploy(
-            endpoint, deployment, model, model_dir=model_dir, component_file=component_file
+            endpoint, deployment, model, model_dir=model_dir, deployment_spec=deployment_spec
         )
 
     def run_batch(self, endpoint: str, *, input_dir: Path, output_dir: Path | None = None) -> BatchJob:
-        state = self.batch.get(endpoint)
-        name = state["default"]
-        record = state["deployments"][name]
-        outputs = {"output": Path(output_dir)} if output_dir else None
-        run = self.run_component(
-            Path(record["component"]),
-            inputs={"model": Path(record["model_dir"]), "input": Path(input_dir).resolve()},
-            outputs=outputs,
-            label=f"batch-{endpoint}",
-        )
-        if not run.succeeded:
-            raise FailedError(
-                f"batch job on {endpoint}/{name} failed (exit {run.exit_code}); "
-                f"log {run.log_path}:\n{run.log_tail}"
-            )
-        out = run.outputs.get("output") or next(iter(run.outputs.values()))
-        return BatchJob(endpoint, name, run.status, Path(out), dict(run.outputs), run.log_tail)
+        return self.batch.run(endpoint, input_dir=input_dir, output_dir=output_dir)
 
     # events
     def append_event(self, event: Mapping[str, Any]) -> None:

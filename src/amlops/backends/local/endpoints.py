@@ -1,4 +1,4 @@
-"""Online endpoints as local Azure ML inference server processes; batch endpoints as component runs.
+"""Online endpoints as local Azure ML inference server processes (batch endpoints: `batch.py`).
 
 An online deployment is one `azmlinfsrv` (azureml-inference-server-http, from this interpreter's
 environment) serving the project's scoring script with a model version's bundle, bound to 127.0.0.1 on a
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import os
 import random
 import signal
@@ -350,57 +349,3 @@ class OnlineEndpoints:
             deployment=deployment,
             elapsed_ms=round((time.monotonic() - started) * 1000, 2),
         )
-
-
-class BatchEndpoints:
-    """A batch deployment records which model bundle and scoring component to use; a batch job runs it."""
-
-    def __init__(self, state_dir: Path) -> None:
-        self.root = state_dir / "batch-endpoints"
-
-    def _path(self, name: str) -> Path:
-        if not name or "/" in name or name.startswith("."):
-            raise UsageError(f"invalid endpoint name {name!r}")
-        return self.root / f"{name}.json"
-
-    def deploy(
-        self, endpoint: str, deployment: str, model: ModelVersion, *, model_dir: Path, component_file: Path
-    ) -> Deployment:
-        path = self._path(endpoint)
-        state = read_json(path) if path.is_file() else {"name": endpoint, "deployments": {}, "default": None}
-        state["deployments"][deployment] = {
-            "model_name": model.name,
-            "model_version": model.version,
-            "model_dir": str(model_dir),
-            "component": str(component_file),
-            "created_at": now_iso(),
-        }
-        state["default"] = deployment
-        write_json(path, state)
-        return Deployment(deployment, endpoint, model.name, model.version, "ready", traffic=100)
-
-    def get(self, endpoint: str) -> dict[str, Any]:
-        path = self._path(endpoint)
-        if not path.is_file():
-            raise NotFoundError(f"no batch endpoint named {endpoint!r}; create it with `amlops deploy-batch`")
-        return read_json(path)
-
-    def list(self) -> list[Endpoint]:
-        if not self.root.is_dir():
-            return []
-        out = []
-        for p in sorted(self.root.glob("*.json")):
-            state = json.loads(p.read_text())
-            deployments = tuple(
-                Deployment(
-                    n,
-                    state["name"],
-                    d["model_name"],
-                    str(d["model_version"]),
-                    "ready",
-                    traffic=100 if n == state.get("default") else 0,
-                )
-                for n, d in state["deployments"].items()
-            )
-            out.append(Endpoint(state["name"], "batch", deployments, {state.get("default") or "": 100}))
-        return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -313,6 +314,90 @@ def test_conflict_throttling_and_a_refused_sign_in(azure: Any, capsys: pytest.Ca
 
 
 @pytest.mark.slow
+def test_forbidden_quota_an_expired_token_and_a_hanging_operation(
+    azure: Any,
+    connected: dict[str, Any],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    forbidden = azure.arm.fault(
+        "GET",
+        r"/datastores/workspaceblobstore$",
+        403,
+        times=1,
+        body={
+            "error": {
+                "code": "AuthorizationFailed",
+                "message": "The client does not have authorization to perform action "
+                "'Microsoft.MachineLearningServices/workspaces/datastores/read'",
+            }
+        },
+    )
+    refused = run_cli(capsys, "register-data", "--name", "forbidden", "--path", str(SMOKE))
+    assert (refused.code, forbidden.hits) == (2, 1)
+    assert "forbidden (AuthorizationFailed" in refused.result["error"]
+    assert "'AzureML Data Scientist' role on the workspace" in refused.result["error"]
+
+    quota = azure.arm.fault(
+        "PUT",
+        r"/onlineEndpoints/taxi-quota/deployments/[^/]+$",
+        400,
+        times=1,
+        body={
+            "error": {
+                "code": "BadRequest",
+                "message": "Not enough quota available for Standard_DS3_v2 in SubscriptionId "
+                f"{azure.subscription}. Current usage/limit: 4/6. Additional needed: 8",
+            }
+        },
+    )
+    argv = ["--endpoint", "taxi-quota", "--model-name", "taxi-azure", "--version", "1"]
+    short = run_cli(capsys, "deploy-online", *argv)
+    assert (short.code, quota.hits) == (1, 1)
+    assert "create online deployment taxi-quota/blue: quota exceeded" in short.result["error"]
+    assert _backend().get_endpoint("taxi-quota").deployments == ()
+    assert run_cli(capsys, "delete-endpoint", "--endpoint", "taxi-quota").code == 0
+
+    azure.identity.token_lifetime_s = -120  # every token the emulated Entra ID issues has already expired
+    try:
+        expired = run_cli(capsys, "status")
+    finally:
+        azure.identity.token_lifetime_s = 3600
+    assert expired.code == 2
+    assert "the token has expired" in expired.result["error"]
+
+    monkeypatch.setenv("AMLOPS_AZURE_LRO_TIMEOUT_S", "3")
+    azure.online.operations.hold = True
+    try:
+        hung = run_cli(capsys, "deploy-online", "--endpoint", "taxi-hang", *argv[2:])
+    finally:
+        azure.online.operations.hold = False
+    assert hung.code == 1
+    assert "create online endpoint taxi-hang: still InProgress after 3 s" in hung.result["error"]
+    assert "AMLOPS_AZURE_LRO_TIMEOUT_S" in hung.result["error"]
+    assert run_cli(capsys, "delete-endpoint", "--endpoint", "taxi-hang").code == 0
+
+
+def test_an_api_version_the_emulator_does_not_know_fails_the_test(
+    azure: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The guard behind every test here: with the emulator knowing none of the SDK's api-versions (what an
+    azure-ai-ml upgrade sending new ones looks like), the requests are recorded and refused as ARM does."""
+    known, before = azure.arm.known_api_versions, len(azure.arm.unknown_api_versions)
+    azure.arm.known_api_versions = {"1999-01-01"}
+    try:
+        outcome = run_cli(capsys, "status")
+    finally:
+        azure.arm.known_api_versions = known
+        seen = azure.arm.unknown_api_versions[before:]
+        del azure.arm.unknown_api_versions[before:]  # recorded on purpose: not this test's failure
+    assert outcome.code == 2
+    assert "No registered resource provider found for API version" in outcome.result["error"]
+    assert seen
+    assert seen[0].startswith("GET /subscriptions/")
+
+
+@pytest.mark.slow
 def test_azure_devops_credential_and_a_separate_process(azure: Any, tmp_path: Path) -> None:
     """The CLI as a CI step runs it: its own process, the Azure Pipelines credential, through the proxy."""
     env = {**os.environ, **azure.environment(credential="azure-devops"), "AMLOPS_STATE_DIR": str(tmp_path)}
@@ -343,3 +428,70 @@ def test_azure_devops_credential_and_a_separate_process(azure: Any, tmp_path: Pa
     assert json.loads(done.stdout.strip().splitlines()[-1])["created"] is True
     assert azure.identity.oidc_requests > before
     assert any(i["issuer"].startswith("https://vstoken.dev.azure.com") for i in azure.identity.issued)
+
+
+@pytest.mark.slow
+def test_deploy_batch_runs_a_batch_job_and_downloads_its_predictions(
+    azure: Any, connected: dict[str, Any], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    frame = pd.read_parquet(SAMPLE).head(25)
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    frame.head(10).to_parquet(inputs / "a.parquet")
+    frame.tail(15).to_csv(inputs / "b.csv", index=False)
+    out = tmp_path / "out"
+    argv = ["--endpoint", "taxi-batch-az", "--model-name", "taxi-azure", "--version", "1"]
+    first = run_cli(capsys, "deploy-batch", *argv, "--input", str(inputs), "--output", str(out))
+    assert first.code == 0, first.result
+    assert (first.result["rows"], first.result["deployment"]) == (25, "v1")
+    assert first.result["job"].startswith("batchjob-")
+    assert {"source_file", "trip_id", "prediction", "error"} <= set(first.result["columns"])
+    scored = pd.concat([pd.read_csv(p) for p in sorted(out.glob("predictions-*.csv"))])
+    assert sorted(scored["trip_id"]) == sorted(frame["trip_id"])
+    assert scored["error"].isna().all()
+
+    endpoint = azure.store.get(azure.path("batchEndpoints", "taxi-batch-az"))
+    assert endpoint["properties"]["defaults"] == {"deploymentName": "v1"}
+    assert endpoint["properties"]["authMode"] == "AADToken"
+    deployment = azure.store.get(azure.path("batchEndpoints", "taxi-batch-az", "deployments", "v1"))
+    properties = deployment["properties"]
+    assert properties["model"]["assetId"].endswith("/models/taxi-azure/versions/1")
+    assert properties["outputAction"] == "SummaryOnly"
+    assert properties["compute"].endswith("/computes/cpu-cluster")
+    assert (properties["miniBatchSize"], properties["retrySettings"]["maxRetries"]) == (10, 2)
+
+    status = run_cli(capsys, "status")
+    batch = [e for e in status.result["endpoints"] if e["name"] == "taxi-batch-az"]
+    assert [e["kind"] for e in batch] == ["batch"]
+
+    # a scoring script that cannot start fails the job: exit 1, naming the job and the endpoint
+    broken = tmp_path / "broken-deployment.yml"
+    spec = (ROOT / "pipelines/azureml/batch-deployment.yml").read_text()
+    code = (ROOT / "data-science/src").resolve()
+    broken_code = tmp_path / "code"
+    shutil.copytree(code, broken_code, ignore=shutil.ignore_patterns("__pycache__"))
+    (broken_code / "datascience/batch_score.py").write_text(
+        "def init():\n    raise SystemExit(3)\n\ndef run(b):\n    return b\n"
+    )
+    broken.write_text(
+        spec.replace("code: ../../data-science/src", f"code: {broken_code}").replace(
+            "conda_file: ../../data-science/environment/conda.yml",
+            f"conda_file: {ROOT / 'data-science/environment/conda.yml'}",
+        )
+    )
+    failed = run_cli(
+        capsys,
+        "deploy-batch",
+        *argv[:4],
+        "--version",
+        "1",
+        "--deployment",
+        "broken",
+        "--deployment-spec",
+        str(broken),
+        "--input",
+        str(inputs),
+    )
+    assert failed.code == 1, failed.result
+    assert "on taxi-batch-az/broken ended Failed on Azure ML" in failed.result["error"]
+    assert "https://ml.azure.com/runs/batchjob-" in failed.result["error"]

@@ -1,25 +1,27 @@
-"""Scores every csv under --input: prediction = x * scale."""
+"""Batch deployment scoring script: prediction = x * scale for every csv row of a mini-batch."""
 
-import argparse
 import csv
 import json
+import os
 from pathlib import Path
 
-p = argparse.ArgumentParser()
-p.add_argument("--model", required=True)
-p.add_argument("--input", required=True)
-p.add_argument("--output", required=True)
-a = p.parse_args()
-scale = json.loads(next(Path(a.model).rglob("model.onnx")).read_text())["scale"]
-src = Path(a.input)
-files = [src] if src.is_file() else sorted(src.rglob("*.csv"))
-Path(a.output).mkdir(parents=True, exist_ok=True)
-with open(Path(a.output) / "predictions.csv", "w", newline="") as f:
-    w = csv.writer(f)
-    w.writerow(["row", "prediction"])
-    n = 0
-    for file in files:
-        with open(file, newline="") as g:
-            for row in csv.DictReader(g):
-                w.writerow([n, float(row["x"]) * scale])
-                n += 1
+scale = 1.0
+
+
+def init():
+    global scale
+    scale = json.loads(next(Path(os.environ["AZUREML_MODEL_DIR"]).rglob("model.onnx")).read_text())["scale"]
+    if os.environ.get("FAKE_BATCH_FAIL"):
+        raise RuntimeError("the scoring script refuses to start")
+
+
+def run(mini_batch):
+    target = Path(os.environ["AZUREML_BI_OUTPUT_PATH"]) / f"predictions-{Path(mini_batch[0]).stem}.csv"
+    with open(target, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["row", "prediction"])
+        for file in mini_batch:
+            with open(file, newline="") as g:
+                for n, row in enumerate(csv.DictReader(g)):
+                    w.writerow([f"{Path(file).name}:{n}", float(row["x"]) * scale])
+    return [Path(f).name for f in mini_batch]
