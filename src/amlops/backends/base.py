@@ -258,8 +258,9 @@ class BatchEndpoints(Protocol):
         """Create or update `deployment` from a model batch deployment spec and make it the default."""
         ...
 
-    def run_batch(self, endpoint: str, *, input_dir: Path, output_dir: Path | None = None) -> BatchJob:
-        """Score the folder `input_dir` with the endpoint's default deployment; raises FailedError."""
+    def run_batch(self, endpoint: str, *, input_dir: Path) -> BatchJob:
+        """Score the folder `input_dir` with the endpoint's default deployment; the job's files are in a
+        folder of their own (`BatchJob.output_dir`, under the state folder). Raises FailedError."""
         ...
 
 

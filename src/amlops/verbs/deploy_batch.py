@@ -9,6 +9,7 @@ Prints {"endpoint", "deployment", "model", "version", "job", "rows", "output", "
 from __future__ import annotations
 
 import argparse
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--deployment", default=None, help="deployment name (default v<version>)")
     parser.add_argument("--input", required=True, type=Path, help="file or folder of csv/parquet files")
     parser.add_argument(
-        "--output", type=Path, default=None, help="output folder (default: in the job's folder)"
+        "--output",
+        type=Path,
+        default=None,
+        help="folder that receives a copy of the job's files, replacing what it held (default: none)",
     )
     parser.add_argument(
         "--deployment-spec",
@@ -111,10 +115,14 @@ def deploy_batch(
         job = backend.run_batch(
             endpoint,
             input_dir=as_folder(input_path, settings.state_dir / "batch-inputs", endpoint),
-            output_dir=output.resolve() if output else None,
         )
     rows, columns = check_predictions(job.output_dir, expected)
-    say(f"[green]batch {endpoint}/{name}: {rows} prediction(s) in {job.output_dir}[/]")
+    where = job.output_dir
+    if output is not None:  # the job's own files only: a second job (another environment) replaces them
+        where = output.resolve()
+        shutil.rmtree(where, ignore_errors=True)
+        shutil.copytree(job.output_dir, where)
+    say(f"[green]batch {endpoint}/{name}: {rows} prediction(s) in {where}[/]")
     return {
         "endpoint": endpoint,
         "deployment": name,
@@ -123,7 +131,7 @@ def deploy_batch(
         "job": job.job,
         "rows": rows,
         "columns": columns,
-        "output": str(job.output_dir),
+        "output": str(where),
     }
 
 

@@ -40,6 +40,15 @@ def test_deploy_batch_scores_every_row(cli, trained, project: Path, tmp_path: Pa
     status = cli("status").result["endpoints"]
     assert [(e["name"], e["kind"]) for e in status] == [("batch", "batch")]
 
+    # a second job (another environment's endpoint) into the same --output: only its own files are there
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "c.csv").write_text("x\n5\n")
+    argv = ("--model-name", "m", "--version", "1", "--input", other, "--output", out)
+    second = cli("deploy-batch", "--endpoint", "batch-prod", *argv)
+    assert (second.code, second.result["rows"]) == (0, 1), second.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["predictions-c.csv"]
+
 
 def test_deploy_batch_runs_its_own_code_snapshot(
     cli, trained, project: Path, state_dir: Path, tmp_path: Path
@@ -59,7 +68,7 @@ def test_deploy_batch_runs_its_own_code_snapshot(
     from amlops.config import resolve_settings
 
     backend = LocalBackend(resolve_settings(state_dir=state_dir, project_dir=project))
-    job = backend.run_batch("batch", input_dir=sample.parent, output_dir=tmp_path / "again")
+    job = backend.run_batch("batch", input_dir=sample.parent)
     assert (job.output_dir / "predictions-in.csv").read_text().splitlines()[1] == "in.csv:0,2.0"
 
 

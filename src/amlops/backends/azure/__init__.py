@@ -182,8 +182,8 @@ class AzureBackend:
     ) -> Deployment:
         return self.batch.deploy_batch(endpoint, deployment, model, deployment_spec=deployment_spec)
 
-    def run_batch(self, endpoint: str, *, input_dir: Path, output_dir: Path | None = None) -> BatchJob:
-        return self.batch.run_batch(endpoint, input_dir=input_dir, output_dir=output_dir)
+    def run_batch(self, endpoint: str, *, input_dir: Path) -> BatchJob:
+        return self.batch.run_batch(endpoint, input_dir=input_dir)
 
     # events
     def append_event(self, event: Mapping[str, Any]) -> None:

@@ -214,7 +214,7 @@ class AzureBatch:
         )
 
     # --- jobs ---------------------------------------------------------------------------------------
-    def run_batch(self, endpoint: str, *, input_dir: Path, output_dir: Path | None = None) -> BatchJob:
+    def run_batch(self, endpoint: str, *, input_dir: Path) -> BatchJob:
         from azure.ai.ml import Input
 
         current = self._get(endpoint)
@@ -235,7 +235,7 @@ class AzureBatch:
                 + (f"; its logs (Outputs + logs, logs/user): {studio}" if studio else ""),
                 result={"job": job.name, "endpoint": endpoint, "deployment": deployment, "status": status},
             )
-        target = (Path(output_dir) if output_dir else self.cache_dir / job.name / "score").resolve()
+        target = (self.cache_dir / job.name / "score").resolve()
         target.mkdir(parents=True, exist_ok=True)
         scratch = self.cache_dir / job.name / ".download"
         shutil.rmtree(scratch, ignore_errors=True)

@@ -177,8 +177,8 @@ class LocalBackend:
             endpoint, deployment, model, model_dir=model_dir, deployment_spec=deployment_spec
         )
 
-    def run_batch(self, endpoint: str, *, input_dir: Path, output_dir: Path | None = None) -> BatchJob:
-        return self.batch.run(endpoint, input_dir=input_dir, output_dir=output_dir)
+    def run_batch(self, endpoint: str, *, input_dir: Path) -> BatchJob:
+        return self.batch.run(endpoint, input_dir=input_dir)
 
     # events
     def append_event(self, event: Mapping[str, Any]) -> None:

@@ -5,7 +5,7 @@ runs a model batch deployment (init once, run per mini-batch of files, retries, 
 State: `<state>/batch-endpoints/<endpoint>.json` (deployments, default deployment) and, per deployment,
 `<state>/batch-endpoints/<endpoint>/<deployment>/code/` (its own copy of the code, as Azure ML keeps a code
 snapshot, so a deleted or changed checkout does not change what the deployment runs). Jobs:
-`<state>/batch-jobs/<job>/` (log, and `score/` unless the caller names the output folder).
+`<state>/batch-jobs/<job>/` (its log, and `score/`: the files it wrote).
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ class BatchEndpoints:
             raise NotFoundError(f"no batch endpoint named {endpoint!r}; create it with `amlops deploy-batch`")
         return read_json(path)
 
-    def run(self, endpoint: str, *, input_dir: Path, output_dir: Path | None = None) -> BatchJob:
+    def run(self, endpoint: str, *, input_dir: Path) -> BatchJob:
         state = self.get(endpoint)
         name = state["default"]
         record = state["deployments"][name]
@@ -75,7 +75,7 @@ class BatchEndpoints:
             settings=BatchSettings.from_json(record["settings"]),
             model_dir=Path(record["model_dir"]),
             input_path=Path(input_dir).resolve(),
-            output_dir=(Path(output_dir) if output_dir else folder / "score").resolve(),
+            output_dir=(folder / "score").resolve(),
             log_path=folder / "job.log",
         )
         if not result.succeeded:
