@@ -119,7 +119,8 @@ class Expander:
             "variables": frame.named.get("variables", {}),
             "pipeline": {"startTime": self.start_time},
         }
-        named.update(scope)
+        for name, value in scope.items():  # a loop variable shadows a name spelt in any case
+            put_ignoring_case(named, name, value)
         return Context(named=named, where="template expressions")
 
     def fail(self, message: str, loc: Loc | None, frame: _Frame) -> PipelineError:
@@ -268,7 +269,7 @@ class Expander:
                 out[new_key] = new_value
                 out.locs[new_key] = frame.at(kloc) if kloc is not None and not kloc.chain else kloc
                 if var_block:
-                    frame.named["variables"].update(static_variables({new_key: new_value}))
+                    define_variables(frame.named["variables"], static_variables({new_key: new_value}))
                 continue
             kind, rest = d
             take = False
@@ -361,11 +362,11 @@ class Expander:
                     out.append(new_item)
                     out.locs.append(new_loc)
                     if section == "variables" and "variables" in frame.named:
-                        frame.named["variables"].update(static_variables([new_item]))
+                        define_variables(frame.named["variables"], static_variables([new_item]))
                 continue
             value = self.expand(item, frame, scope, None, iloc)
             if section == "variables" and "variables" in frame.named:
-                frame.named["variables"].update(static_variables([value]))
+                define_variables(frame.named["variables"], static_variables([value]))
             shown_loc = frame.at(iloc) if iloc is not None and not iloc.chain else iloc
             if isinstance(item, str) and isinstance(value, list):
                 for v in value:
@@ -682,6 +683,19 @@ def normalize_variables(value: Any) -> list[Any]:
             out.locs.append(item.loc)
         return out
     return value
+
+
+def put_ignoring_case(named: dict[str, Any], name: str, value: Any) -> None:
+    """Set `named[name]`, replacing an entry whose name differs only in case (names ignore case)."""
+    for existing in [k for k in named if isinstance(k, str) and k.lower() == name.lower() and k != name]:
+        del named[existing]
+    named[name] = value
+
+
+def define_variables(known: dict[str, Any], new: Mapping[str, Any]) -> None:
+    """Later definitions of a variable replace earlier ones, whatever the case of its name."""
+    for name, value in new.items():
+        put_ignoring_case(known, name, value)
 
 
 def static_variables(value: Any) -> dict[str, Any]:
