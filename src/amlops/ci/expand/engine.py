@@ -538,8 +538,20 @@ class Expander:
     ) -> None:
         if args is None:
             args = YMap()
+        if isinstance(args, str) and "${{" in args:
+            # `parameters: ${{ parameters }}` (or any expression giving a mapping) passes a whole object.
+            args = self.expand_string(args, caller, scope, args_loc)
+            if args is None or args == "":
+                args = YMap()
+            elif isinstance(args, Mapping) and not isinstance(args, YMap):
+                args = YMap(args)
         if not isinstance(args, Mapping):
-            raise self.fail("'parameters' of a template reference must be a mapping", args_loc, caller)
+            raise self.fail(
+                "'parameters' of a template reference must be a mapping (or an expression giving one, "
+                f"such as ${{{{ parameters }}}}), not {_describe_value(args)}",
+                args_loc,
+                caller,
+            )
         by_name = {p.name.lower(): p for p in params}
         expanded = YMap()
         arg_locs = getattr(args, "locs", {})
@@ -737,3 +749,9 @@ def expand_pipeline(
         limits=limits,
         webhooks=webhooks,
     ).expand_file(path)
+
+
+def _describe_value(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    return f"'{to_string(value)}'"

@@ -44,7 +44,17 @@ TYPES: dict[str, tuple[str | None, frozenset[str] | None, bool]] = {
     "deploymentlist": ("jobs", frozenset({"deployment", "template"}), True),
     "stage": ("stages", frozenset({"stage", "template"}), False),
     "stagelist": ("stages", frozenset({"stage", "template"}), True),
+    # The YAML schema's other types (parameters-parameter: "environment | filePath | ... | serviceConnection")
+    # and stringList (runtime parameters doc): names of resources, or text, chosen when the run is queued.
+    "stringlist": (None, None, True),
+    "environment": (None, None, False),
+    "filepath": (None, None, False),
+    "pool": (None, None, False),
+    "securefile": (None, None, False),
+    "serviceconnection": (None, None, False),
 }
+# Types whose value is one piece of text (a resource name or a path), checked like `string`.
+TEXT_TYPES = frozenset({"string", "environment", "filepath", "securefile", "serviceconnection"})
 TYPE_NAMES = {
     k.lower(): k
     for k in (
@@ -60,6 +70,12 @@ TYPE_NAMES = {
         "deploymentList",
         "stage",
         "stageList",
+        "stringList",
+        "environment",
+        "filePath",
+        "pool",
+        "secureFile",
+        "serviceConnection",
     )
 }
 
@@ -149,10 +165,21 @@ def coerce(param: Parameter, value: Any, template: str, origin: str, loc: Loc | 
             loc,
         )
 
-    if kind == "string":
+    if kind in TEXT_TYPES:
         if isinstance(value, (Mapping, list)):
             raise fail("a string")
         value = "" if value is None else to_string(value)
+    elif kind == "stringlist":
+        if value is None:
+            value = []
+        if not isinstance(value, list) or any(isinstance(v, (Mapping, list)) for v in value):
+            raise fail("a stringList (a list of strings)")
+        value = YSeq((to_string(v) for v in value), loc=loc_of(value))
+    elif kind == "pool":
+        if isinstance(value, list):
+            raise fail("a pool (a name or a mapping)")
+        if not isinstance(value, Mapping):
+            value = "" if value is None else to_string(value)
     elif kind == "number":
         if isinstance(value, (bool, Mapping, list)) or value is None:
             raise fail("a number")
@@ -183,15 +210,23 @@ def coerce(param: Parameter, value: Any, template: str, origin: str, loc: Loc | 
                 )
     if param.values is not None:
         allowed = [to_string(v) if not isinstance(v, (Mapping, list)) else v for v in param.values]
-        shown = value if isinstance(value, (Mapping, list)) else to_string(value)
-        if shown not in allowed:
-            raise PipelineError(
-                f"parameter '{param.name}' of {template}: {origin} {_describe(value)} "
-                "is not an allowed value "
-                f"(allowed: {', '.join(map(str, allowed))})",
-                loc,
-            )
+        chosen = list(value) if kind == "stringlist" else [value]  # a stringList: each item
+        for one in chosen:
+            _check_allowed(param, one, allowed, template, origin, loc)
     return value
+
+
+def _check_allowed(  # noqa: PLR0917 (internal helper)
+    param: Parameter, value: Any, allowed: list[Any], template: str, origin: str, loc: Loc | None
+) -> None:
+    shown = value if isinstance(value, (Mapping, list)) else to_string(value)
+    if shown not in allowed:
+        raise PipelineError(
+            f"parameter '{param.name}' of {template}: {origin} {_describe(value)} "
+            "is not an allowed value "
+            f"(allowed: {', '.join(map(str, allowed))})",
+            loc,
+        )
 
 
 def bind(
