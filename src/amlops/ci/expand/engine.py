@@ -460,6 +460,7 @@ class Expander:
             frame,
             scope,
             call_site,
+            typed=typed_parameters(doc),
         )
         expanded = self.expand(body, new_frame, {}, section, getattr(doc, "locs", {}).get(section))
         if expanded is None:
@@ -535,6 +536,8 @@ class Expander:
         caller: _Frame,
         scope: Mapping[str, Any],
         call_site: Loc | None,
+        *,
+        typed: bool = True,
     ) -> None:
         if args is None:
             args = YMap()
@@ -575,6 +578,7 @@ class Expander:
             template=new_frame.shown,
             call_site=where,
             call_text=f"the call at {where}" if where else "the call",
+            typed=typed,
         )
         new_frame.named["parameters"] = bound
 
@@ -605,7 +609,13 @@ class Expander:
                     Loc(shown, 1),
                 )
         frame.named["parameters"] = bind(
-            params, args, {}, template=shown, call_site=None, call_text="the command line"
+            params,
+            args,
+            {},
+            template=shown,
+            call_site=None,
+            call_text="the command line",
+            typed=typed_parameters(doc),
         )
         self.bind_webhooks(doc, frame, shown)
         body = YMap({k: v for k, v in doc.items() if k not in ("parameters", "extends")}, loc=doc.loc)
@@ -649,7 +659,14 @@ class Expander:
         ref = self.expand_string(str(ext["template"]), frame, {}, call_site)
         new_frame, tdoc, params = self.open_template(str(ref), frame, call_site)
         self.bind_into(
-            new_frame, params, ext.get("parameters"), ext_locs.get("parameters", eloc), frame, {}, call_site
+            new_frame,
+            params,
+            ext.get("parameters"),
+            ext_locs.get("parameters", eloc),
+            frame,
+            {},
+            call_site,
+            typed=typed_parameters(tdoc),
         )
         body = YMap({k: v for k, v in tdoc.items() if k != "parameters"}, loc=tdoc.loc)
         body.locs.update({k: v for k, v in tdoc.locs.items() if k in body})
@@ -663,6 +680,11 @@ class Expander:
                 out[key] = value
                 out.locs[key] = expanded.locs.get(key)
         return out
+
+
+def typed_parameters(doc: Mapping[str, Any]) -> bool:
+    """Whether a file declares its parameters as a typed list (then undeclared ones are errors)."""
+    return isinstance(doc.get("parameters"), list)
 
 
 def _plain_payload(value: Any) -> Any:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from amlops.ci.errors import Loc, PipelineError
-from amlops.ci.expr.evaluator import to_string
+from amlops.ci.expr.evaluator import ExpressionError, to_string
 from amlops.ci.yamlsource import YMap, YSeq, loc_of
 
 STEP_KEYS = frozenset(
@@ -229,6 +229,20 @@ def _check_allowed(  # noqa: PLR0917 (internal helper)
         )
 
 
+class DeclaredParameters(YMap):
+    """The `parameters` of a file with a typed `parameters:` list: naming an undeclared one is an error."""
+
+    __slots__ = ("template",)
+
+    def __init__(self, *args: Any, template: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.template = template
+
+    def missing(self, name: str) -> Any:
+        declared = ", ".join(str(k) for k in self) or "none"
+        raise ExpressionError(f"{self.template} declares no parameter '{name}' (declared: {declared})")
+
+
 def bind(
     params: list[Parameter],
     args: Mapping[str, Any],
@@ -237,21 +251,26 @@ def bind(
     template: str,
     call_site: Loc | None,
     call_text: str = "the call",
+    typed: bool = True,
 ) -> dict[str, Any]:
-    """Match passed values to declarations: undeclared names, missing required values and types fail."""
+    """Match passed values to declarations: missing required values and wrong types fail.
+
+    `typed`: the template declares its parameters as a typed list, so undeclared names fail (at the call
+    and when an expression names one). Otherwise (no `parameters:`, or the older `name: default` mapping)
+    undeclared values are accepted and bound as given, as the service does."""
     by_name = {p.name.lower(): p for p in params}
     for name in args:
-        if str(name).lower() not in by_name:
+        if typed and str(name).lower() not in by_name:
             declared = ", ".join(p.name for p in params) or "none"
             raise PipelineError(
                 f"{template} does not declare a parameter '{name}' (declared: {declared})",
                 arg_locs.get(name) or call_site,
             )
-    bound: dict[str, Any] = YMap()
+    bound: dict[str, Any] = DeclaredParameters(template=template) if typed else YMap()
     given = {str(k).lower(): (k, v) for k, v in args.items()}
     for p in params:
         if p.name.lower() in given:
-            key, value = given[p.name.lower()]
+            key, value = given.pop(p.name.lower())
             bound[p.name] = coerce(
                 p, value, template, f"the value passed by {call_text}", arg_locs.get(key) or call_site
             )
@@ -265,4 +284,6 @@ def bind(
                 else f"parameter '{p.name}' of {template} is required",
                 call_site,
             )
+    for key, value in given.values():  # undeclared, accepted by an untyped template
+        bound[str(key)] = value
     return bound
