@@ -21,6 +21,7 @@ from typing import Any
 
 from amlops.ci.errors import Loc, PipelineError
 from amlops.ci.expand.parameters import Parameter, bind, declarations
+from amlops.ci.expand.syntax import check_file_syntax, find_expressions
 from amlops.ci.expr import Context, ExpressionError, evaluate
 from amlops.ci.expr.evaluator import Version, evaluate_text, to_string
 from amlops.ci.yamlsource import YMap, YSeq, load_file, loc_of
@@ -53,27 +54,6 @@ class _Frame:
 
     def at(self, loc: Loc | None) -> Loc | None:
         return None if loc is None else Loc(loc.file, loc.line, self.chain)
-
-
-def find_expressions(text: str) -> list[tuple[int, int]]:
-    """Spans `(start, end)` of each `${{ ... }}` in `text`, honouring quoted strings inside."""
-    spans, i = [], 0
-    while True:
-        start = text.find("${{", i)
-        if start < 0:
-            return spans
-        j, in_string = start + 3, False
-        while j < len(text):
-            ch = text[j]
-            if ch == "'":
-                in_string = not in_string
-            elif not in_string and text.startswith("}}", j):
-                break
-            j += 1
-        else:
-            raise ExpressionError("'${{' is not closed by '}}'")
-        spans.append((start, j + 2))
-        i = j + 2
 
 
 class Expander:
@@ -109,7 +89,9 @@ class Expander:
 
     def load(self, path: Path, shown: str) -> Any:
         if path not in self._cache:
-            self._cache[path] = load_file(path, shown)
+            doc = load_file(path, shown)
+            check_file_syntax(doc)  # the whole file, taken branches or not
+            self._cache[path] = doc
         return self._cache[path]
 
     # ------------------------------------------------------------------ expressions
