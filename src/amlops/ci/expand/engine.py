@@ -21,6 +21,7 @@ from typing import Any
 
 from amlops.ci.errors import Loc, PipelineError
 from amlops.ci.expand.parameters import Parameter, bind, declarations
+from amlops.ci.expand.schema import check_expanded
 from amlops.ci.expand.syntax import check_file_syntax, find_expressions
 from amlops.ci.expr import Context, ExpressionError, evaluate
 from amlops.ci.expr.evaluator import Version, evaluate_text, to_string
@@ -605,6 +606,7 @@ class Expander:
         out = self.expand_map(body, frame, {})
         if "extends" in doc:
             out = self.extend(doc, out, frame)
+        check_expanded(out)
         return out
 
     def bind_webhooks(self, doc: Mapping[str, Any], frame: _Frame, shown: str) -> None:
@@ -653,14 +655,16 @@ class Expander:
         body = YMap({k: v for k, v in tdoc.items() if k != "parameters"}, loc=tdoc.loc)
         body.locs.update({k: v for k, v in tdoc.locs.items() if k in body})
         expanded = self.expand_map(body, new_frame, {})
+        if "variables" in out and "variables" in expanded:
+            raise PipelineError(
+                f"'variables' is defined both here and in the extended template {new_frame.shown} "
+                f"(at {expanded.locs.get('variables')}); a pipeline that extends a template which defines "
+                "variables cannot redefine them: move them into the template or pass them as parameters",
+                out.locs.get("variables"),
+            )
         for key, value in expanded.items():
-            if key == "variables" and "variables" in out:
-                merged = YSeq(normalize_variables(out["variables"]), loc=out.locs.get("variables"))
-                merged.extend(normalize_variables(value))
-                out["variables"] = merged
-            else:
-                out[key] = value
-                out.locs[key] = expanded.locs.get(key)
+            out[key] = value
+            out.locs[key] = expanded.locs.get(key)
         return out
 
 
