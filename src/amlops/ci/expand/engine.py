@@ -275,16 +275,24 @@ class Expander:
                 state = None
                 name, items = self._each(rest, frame, scope, kloc)
                 for item in items:
-                    self._merge(out, value, frame, {**scope, name: item}, kloc)
+                    self._merge(out, value, frame, {**scope, name: item}, kloc, var_block)
                 continue
             if kind == "insert":
                 state = None
                 take = True
             if take:
-                self._merge(out, value, frame, scope, kloc)
+                self._merge(out, value, frame, scope, kloc, var_block)
         return out
 
-    def _merge(self, out: YMap, value: Any, frame: _Frame, scope: Mapping[str, Any], loc: Loc | None) -> None:
+    def _merge(  # noqa: PLR0917 (internal helper)
+        self,
+        out: YMap,
+        value: Any,
+        frame: _Frame,
+        scope: Mapping[str, Any],
+        loc: Loc | None,
+        var_block: bool = False,
+    ) -> None:
         if value is None:
             return
         expanded = self.expand(value, frame, scope, None, loc)
@@ -297,6 +305,8 @@ class Expander:
         for k, v in expanded.items():
             out[k] = v
             out.locs[k] = getattr(expanded, "locs", {}).get(k, loc)
+        if var_block:  # conditional variables of the mapping form are seen by the ones after them
+            define_variables(frame.named["variables"], static_variables(expanded))
 
     def expand_seq(
         self, node: list[Any], frame: _Frame, scope: Mapping[str, Any], section: str | None
@@ -348,16 +358,22 @@ class Expander:
                         define_variables(frame.named["variables"], static_variables([new_item]))
                 continue
             value = self.expand(item, frame, scope, None, iloc)
-            if section == "variables" and "variables" in frame.named:
-                define_variables(frame.named["variables"], static_variables([value]))
             shown_loc = frame.at(iloc) if iloc is not None and not iloc.chain else iloc
-            if isinstance(item, str) and isinstance(value, list):
-                for v in value:
-                    out.append(v)
-                    out.locs.append(loc_of(v) or shown_loc)
-            else:
-                out.append(value)
-                out.locs.append(shown_loc)
+            inserted = value if isinstance(item, str) and isinstance(value, list) else [value]
+            for v in inserted:
+                v_loc = (loc_of(v) or shown_loc) if v is not value else shown_loc
+                if isinstance(item, str) and _is_template_reference(v, section):
+                    # a template reference that came in through an expression (a parameter, a loop)
+                    for new_item, new_loc in self.include(v, frame, scope, section, v_loc):
+                        out.append(new_item)
+                        out.locs.append(new_loc)
+                        if section == "variables" and "variables" in frame.named:
+                            define_variables(frame.named["variables"], static_variables([new_item]))
+                    continue
+                if section == "variables" and "variables" in frame.named:
+                    define_variables(frame.named["variables"], static_variables([v]))
+                out.append(v)
+                out.locs.append(v_loc)
         return out
 
     def _splice(  # noqa: PLR0917 (internal helper)
@@ -385,7 +401,7 @@ class Expander:
     # ------------------------------------------------------------------ templates
     def resolve(self, ref: str, frame: _Frame, loc: Loc | None) -> tuple[Path, str, Path]:
         path_text, _, alias = ref.partition("@")
-        path_text = path_text.strip()
+        path_text = path_text.strip().replace("\\", "/")  # the service accepts Windows separators
         if alias:
             alias = alias.strip()
             if alias == "self":
@@ -666,6 +682,10 @@ class Expander:
             out[key] = value
             out.locs[key] = expanded.locs.get(key)
         return out
+
+
+def _is_template_reference(value: Any, section: str | None) -> bool:
+    return section in TEMPLATE_SECTIONS and isinstance(value, Mapping) and "template" in value
 
 
 def typed_parameters(doc: Mapping[str, Any]) -> bool:
