@@ -8,6 +8,13 @@ Each `resources.webhooks` alias is a parameter holding the triggering event's JS
 (`${{ parameters.<alias>.<field> }}`): the payload passed in `webhooks[alias]`, or an empty object when the
 run was not started by that webhook.
 Every error names the file, the line and the chain of template call sites that led there.
+
+The service's leniencies are reproduced, not linted away: names in expressions ignore case; a template
+without a typed `parameters:` list (none, or the older `name: default` mapping) accepts undeclared
+parameters; `parameters: ${{ parameters }}` passes a whole object; paths may use backslashes. So are
+its strict checks: every `${{ }}` of a file is syntax-checked when it loads (`syntax`), a typed list rejects
+undeclared parameters at the call and in expressions, and the expanded pipeline meets the schema (`schema`).
+The stricter contract check of this repository's own step library is a test (tests/templates), not this.
 """
 
 from __future__ import annotations
