@@ -8,6 +8,13 @@ Each `resources.webhooks` alias is a parameter holding the triggering event's JS
 (`${{ parameters.<alias>.<field> }}`): the payload passed in `webhooks[alias]`, or an empty object when the
 run was not started by that webhook.
 Every error names the file, the line and the chain of template call sites that led there.
+
+The service's leniencies are reproduced, not linted away: names in expressions ignore case; a template
+without a typed `parameters:` list (none, or the older `name: default` mapping) accepts undeclared
+parameters; `parameters: ${{ parameters }}` passes a whole object; paths may use backslashes. So are
+its strict checks: every `${{ }}` of a file is syntax-checked when it loads (`syntax`), a typed list rejects
+undeclared parameters at the call and in expressions, and the expanded pipeline meets the schema (`schema`).
+The stricter contract check of this repository's own step library is a test (tests/templates), not this.
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ from typing import Any
 
 from amlops.ci.errors import Loc, PipelineError
 from amlops.ci.expand.parameters import Parameter, bind, declarations
+from amlops.ci.expand.schema import check_expanded
+from amlops.ci.expand.syntax import check_file_syntax, find_expressions
 from amlops.ci.expr import Context, ExpressionError, evaluate
 from amlops.ci.expr.evaluator import Version, evaluate_text, to_string
 from amlops.ci.yamlsource import YMap, YSeq, load_file, loc_of
@@ -53,27 +62,6 @@ class _Frame:
 
     def at(self, loc: Loc | None) -> Loc | None:
         return None if loc is None else Loc(loc.file, loc.line, self.chain)
-
-
-def find_expressions(text: str) -> list[tuple[int, int]]:
-    """Spans `(start, end)` of each `${{ ... }}` in `text`, honouring quoted strings inside."""
-    spans, i = [], 0
-    while True:
-        start = text.find("${{", i)
-        if start < 0:
-            return spans
-        j, in_string = start + 3, False
-        while j < len(text):
-            ch = text[j]
-            if ch == "'":
-                in_string = not in_string
-            elif not in_string and text.startswith("}}", j):
-                break
-            j += 1
-        else:
-            raise ExpressionError("'${{' is not closed by '}}'")
-        spans.append((start, j + 2))
-        i = j + 2
 
 
 class Expander:
@@ -109,7 +97,9 @@ class Expander:
 
     def load(self, path: Path, shown: str) -> Any:
         if path not in self._cache:
-            self._cache[path] = load_file(path, shown)
+            doc = load_file(path, shown)
+            check_file_syntax(doc)  # the whole file, taken branches or not
+            self._cache[path] = doc
         return self._cache[path]
 
     # ------------------------------------------------------------------ expressions
@@ -119,7 +109,8 @@ class Expander:
             "variables": frame.named.get("variables", {}),
             "pipeline": {"startTime": self.start_time},
         }
-        named.update(scope)
+        for name, value in scope.items():  # a loop variable shadows a name spelt in any case
+            put_ignoring_case(named, name, value)
         return Context(named=named, where="template expressions")
 
     def fail(self, message: str, loc: Loc | None, frame: _Frame) -> PipelineError:
@@ -268,7 +259,7 @@ class Expander:
                 out[new_key] = new_value
                 out.locs[new_key] = frame.at(kloc) if kloc is not None and not kloc.chain else kloc
                 if var_block:
-                    frame.named["variables"].update(static_variables({new_key: new_value}))
+                    define_variables(frame.named["variables"], static_variables({new_key: new_value}))
                 continue
             kind, rest = d
             take = False
@@ -291,16 +282,24 @@ class Expander:
                 state = None
                 name, items = self._each(rest, frame, scope, kloc)
                 for item in items:
-                    self._merge(out, value, frame, {**scope, name: item}, kloc)
+                    self._merge(out, value, frame, {**scope, name: item}, kloc, var_block)
                 continue
             if kind == "insert":
                 state = None
                 take = True
             if take:
-                self._merge(out, value, frame, scope, kloc)
+                self._merge(out, value, frame, scope, kloc, var_block)
         return out
 
-    def _merge(self, out: YMap, value: Any, frame: _Frame, scope: Mapping[str, Any], loc: Loc | None) -> None:
+    def _merge(  # noqa: PLR0917 (internal helper)
+        self,
+        out: YMap,
+        value: Any,
+        frame: _Frame,
+        scope: Mapping[str, Any],
+        loc: Loc | None,
+        var_block: bool = False,
+    ) -> None:
         if value is None:
             return
         expanded = self.expand(value, frame, scope, None, loc)
@@ -313,6 +312,8 @@ class Expander:
         for k, v in expanded.items():
             out[k] = v
             out.locs[k] = getattr(expanded, "locs", {}).get(k, loc)
+        if var_block:  # conditional variables of the mapping form are seen by the ones after them
+            define_variables(frame.named["variables"], static_variables(expanded))
 
     def expand_seq(
         self, node: list[Any], frame: _Frame, scope: Mapping[str, Any], section: str | None
@@ -361,19 +362,25 @@ class Expander:
                     out.append(new_item)
                     out.locs.append(new_loc)
                     if section == "variables" and "variables" in frame.named:
-                        frame.named["variables"].update(static_variables([new_item]))
+                        define_variables(frame.named["variables"], static_variables([new_item]))
                 continue
             value = self.expand(item, frame, scope, None, iloc)
-            if section == "variables" and "variables" in frame.named:
-                frame.named["variables"].update(static_variables([value]))
             shown_loc = frame.at(iloc) if iloc is not None and not iloc.chain else iloc
-            if isinstance(item, str) and isinstance(value, list):
-                for v in value:
-                    out.append(v)
-                    out.locs.append(loc_of(v) or shown_loc)
-            else:
-                out.append(value)
-                out.locs.append(shown_loc)
+            inserted = value if isinstance(item, str) and isinstance(value, list) else [value]
+            for v in inserted:
+                v_loc = (loc_of(v) or shown_loc) if v is not value else shown_loc
+                if isinstance(item, str) and _is_template_reference(v, section):
+                    # a template reference that came in through an expression (a parameter, a loop)
+                    for new_item, new_loc in self.include(v, frame, scope, section, v_loc):
+                        out.append(new_item)
+                        out.locs.append(new_loc)
+                        if section == "variables" and "variables" in frame.named:
+                            define_variables(frame.named["variables"], static_variables([new_item]))
+                    continue
+                if section == "variables" and "variables" in frame.named:
+                    define_variables(frame.named["variables"], static_variables([v]))
+                out.append(v)
+                out.locs.append(v_loc)
         return out
 
     def _splice(  # noqa: PLR0917 (internal helper)
@@ -401,7 +408,7 @@ class Expander:
     # ------------------------------------------------------------------ templates
     def resolve(self, ref: str, frame: _Frame, loc: Loc | None) -> tuple[Path, str, Path]:
         path_text, _, alias = ref.partition("@")
-        path_text = path_text.strip()
+        path_text = path_text.strip().replace("\\", "/")  # the service accepts Windows separators
         if alias:
             alias = alias.strip()
             if alias == "self":
@@ -459,6 +466,7 @@ class Expander:
             frame,
             scope,
             call_site,
+            typed=typed_parameters(doc),
         )
         expanded = self.expand(body, new_frame, {}, section, getattr(doc, "locs", {}).get(section))
         if expanded is None:
@@ -534,11 +542,25 @@ class Expander:
         caller: _Frame,
         scope: Mapping[str, Any],
         call_site: Loc | None,
+        *,
+        typed: bool = True,
     ) -> None:
         if args is None:
             args = YMap()
+        if isinstance(args, str) and "${{" in args:
+            # `parameters: ${{ parameters }}` (or any expression giving a mapping) passes a whole object.
+            args = self.expand_string(args, caller, scope, args_loc)
+            if args is None or args == "":
+                args = YMap()
+            elif isinstance(args, Mapping) and not isinstance(args, YMap):
+                args = YMap(args)
         if not isinstance(args, Mapping):
-            raise self.fail("'parameters' of a template reference must be a mapping", args_loc, caller)
+            raise self.fail(
+                "'parameters' of a template reference must be a mapping (or an expression giving one, "
+                f"such as ${{{{ parameters }}}}), not {_describe_value(args)}",
+                args_loc,
+                caller,
+            )
         by_name = {p.name.lower(): p for p in params}
         expanded = YMap()
         arg_locs = getattr(args, "locs", {})
@@ -562,6 +584,7 @@ class Expander:
             template=new_frame.shown,
             call_site=where,
             call_text=f"the call at {where}" if where else "the call",
+            typed=typed,
         )
         new_frame.named["parameters"] = bound
 
@@ -592,7 +615,13 @@ class Expander:
                     Loc(shown, 1),
                 )
         frame.named["parameters"] = bind(
-            params, args, {}, template=shown, call_site=None, call_text="the command line"
+            params,
+            args,
+            {},
+            template=shown,
+            call_site=None,
+            call_text="the command line",
+            typed=typed_parameters(doc),
         )
         self.bind_webhooks(doc, frame, shown)
         body = YMap({k: v for k, v in doc.items() if k not in ("parameters", "extends")}, loc=doc.loc)
@@ -600,6 +629,7 @@ class Expander:
         out = self.expand_map(body, frame, {})
         if "extends" in doc:
             out = self.extend(doc, out, frame)
+        check_expanded(out)
         return out
 
     def bind_webhooks(self, doc: Mapping[str, Any], frame: _Frame, shown: str) -> None:
@@ -636,20 +666,38 @@ class Expander:
         ref = self.expand_string(str(ext["template"]), frame, {}, call_site)
         new_frame, tdoc, params = self.open_template(str(ref), frame, call_site)
         self.bind_into(
-            new_frame, params, ext.get("parameters"), ext_locs.get("parameters", eloc), frame, {}, call_site
+            new_frame,
+            params,
+            ext.get("parameters"),
+            ext_locs.get("parameters", eloc),
+            frame,
+            {},
+            call_site,
+            typed=typed_parameters(tdoc),
         )
         body = YMap({k: v for k, v in tdoc.items() if k != "parameters"}, loc=tdoc.loc)
         body.locs.update({k: v for k, v in tdoc.locs.items() if k in body})
         expanded = self.expand_map(body, new_frame, {})
+        if "variables" in out and "variables" in expanded:
+            raise PipelineError(
+                f"'variables' is defined both here and in the extended template {new_frame.shown} "
+                f"(at {expanded.locs.get('variables')}); a pipeline that extends a template which defines "
+                "variables cannot redefine them: move them into the template or pass them as parameters",
+                out.locs.get("variables"),
+            )
         for key, value in expanded.items():
-            if key == "variables" and "variables" in out:
-                merged = YSeq(normalize_variables(out["variables"]), loc=out.locs.get("variables"))
-                merged.extend(normalize_variables(value))
-                out["variables"] = merged
-            else:
-                out[key] = value
-                out.locs[key] = expanded.locs.get(key)
+            out[key] = value
+            out.locs[key] = expanded.locs.get(key)
         return out
+
+
+def _is_template_reference(value: Any, section: str | None) -> bool:
+    return section in TEMPLATE_SECTIONS and isinstance(value, Mapping) and "template" in value
+
+
+def typed_parameters(doc: Mapping[str, Any]) -> bool:
+    """Whether a file declares its parameters as a typed list (then undeclared ones are errors)."""
+    return isinstance(doc.get("parameters"), list)
 
 
 def _plain_payload(value: Any) -> Any:
@@ -682,6 +730,19 @@ def normalize_variables(value: Any) -> list[Any]:
             out.locs.append(item.loc)
         return out
     return value
+
+
+def put_ignoring_case(named: dict[str, Any], name: str, value: Any) -> None:
+    """Set `named[name]`, replacing an entry whose name differs only in case (names ignore case)."""
+    for existing in [k for k in named if isinstance(k, str) and k.lower() == name.lower() and k != name]:
+        del named[existing]
+    named[name] = value
+
+
+def define_variables(known: dict[str, Any], new: Mapping[str, Any]) -> None:
+    """Later definitions of a variable replace earlier ones, whatever the case of its name."""
+    for name, value in new.items():
+        put_ignoring_case(known, name, value)
 
 
 def static_variables(value: Any) -> dict[str, Any]:
@@ -723,3 +784,9 @@ def expand_pipeline(
         limits=limits,
         webhooks=webhooks,
     ).expand_file(path)
+
+
+def _describe_value(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    return f"'{to_string(value)}'"

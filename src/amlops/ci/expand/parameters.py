@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from amlops.ci.errors import Loc, PipelineError
-from amlops.ci.expr.evaluator import to_string
+from amlops.ci.expr.evaluator import ExpressionError, to_string
 from amlops.ci.yamlsource import YMap, YSeq, loc_of
 
 STEP_KEYS = frozenset(
@@ -44,7 +44,17 @@ TYPES: dict[str, tuple[str | None, frozenset[str] | None, bool]] = {
     "deploymentlist": ("jobs", frozenset({"deployment", "template"}), True),
     "stage": ("stages", frozenset({"stage", "template"}), False),
     "stagelist": ("stages", frozenset({"stage", "template"}), True),
+    # The YAML schema's other types (parameters-parameter: "environment | filePath | ... | serviceConnection")
+    # and stringList (runtime parameters doc): names of resources, or text, chosen when the run is queued.
+    "stringlist": (None, None, True),
+    "environment": (None, None, False),
+    "filepath": (None, None, False),
+    "pool": (None, None, False),
+    "securefile": (None, None, False),
+    "serviceconnection": (None, None, False),
 }
+# Types whose value is one piece of text (a resource name or a path), checked like `string`.
+TEXT_TYPES = frozenset({"string", "environment", "filepath", "securefile", "serviceconnection"})
 TYPE_NAMES = {
     k.lower(): k
     for k in (
@@ -60,6 +70,12 @@ TYPE_NAMES = {
         "deploymentList",
         "stage",
         "stageList",
+        "stringList",
+        "environment",
+        "filePath",
+        "pool",
+        "secureFile",
+        "serviceConnection",
     )
 }
 
@@ -149,10 +165,21 @@ def coerce(param: Parameter, value: Any, template: str, origin: str, loc: Loc | 
             loc,
         )
 
-    if kind == "string":
+    if kind in TEXT_TYPES:
         if isinstance(value, (Mapping, list)):
             raise fail("a string")
         value = "" if value is None else to_string(value)
+    elif kind == "stringlist":
+        if value is None:
+            value = []
+        if not isinstance(value, list) or any(isinstance(v, (Mapping, list)) for v in value):
+            raise fail("a stringList (a list of strings)")
+        value = YSeq((to_string(v) for v in value), loc=loc_of(value))
+    elif kind == "pool":
+        if isinstance(value, list):
+            raise fail("a pool (a name or a mapping)")
+        if not isinstance(value, Mapping):
+            value = "" if value is None else to_string(value)
     elif kind == "number":
         if isinstance(value, (bool, Mapping, list)) or value is None:
             raise fail("a number")
@@ -183,15 +210,37 @@ def coerce(param: Parameter, value: Any, template: str, origin: str, loc: Loc | 
                 )
     if param.values is not None:
         allowed = [to_string(v) if not isinstance(v, (Mapping, list)) else v for v in param.values]
-        shown = value if isinstance(value, (Mapping, list)) else to_string(value)
-        if shown not in allowed:
-            raise PipelineError(
-                f"parameter '{param.name}' of {template}: {origin} {_describe(value)} "
-                "is not an allowed value "
-                f"(allowed: {', '.join(map(str, allowed))})",
-                loc,
-            )
+        chosen = list(value) if kind == "stringlist" else [value]  # a stringList: each item
+        for one in chosen:
+            _check_allowed(param, one, allowed, template, origin, loc)
     return value
+
+
+def _check_allowed(  # noqa: PLR0917 (internal helper)
+    param: Parameter, value: Any, allowed: list[Any], template: str, origin: str, loc: Loc | None
+) -> None:
+    shown = value if isinstance(value, (Mapping, list)) else to_string(value)
+    if shown not in allowed:
+        raise PipelineError(
+            f"parameter '{param.name}' of {template}: {origin} {_describe(value)} "
+            "is not an allowed value "
+            f"(allowed: {', '.join(map(str, allowed))})",
+            loc,
+        )
+
+
+class DeclaredParameters(YMap):
+    """The `parameters` of a file with a typed `parameters:` list: naming an undeclared one is an error."""
+
+    __slots__ = ("template",)
+
+    def __init__(self, *args: Any, template: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.template = template
+
+    def missing(self, name: str) -> Any:
+        declared = ", ".join(str(k) for k in self) or "none"
+        raise ExpressionError(f"{self.template} declares no parameter '{name}' (declared: {declared})")
 
 
 def bind(
@@ -202,21 +251,26 @@ def bind(
     template: str,
     call_site: Loc | None,
     call_text: str = "the call",
+    typed: bool = True,
 ) -> dict[str, Any]:
-    """Match passed values to declarations: undeclared names, missing required values and types fail."""
+    """Match passed values to declarations: missing required values and wrong types fail.
+
+    `typed`: the template declares its parameters as a typed list, so undeclared names fail (at the call
+    and when an expression names one). Otherwise (no `parameters:`, or the older `name: default` mapping)
+    undeclared values are accepted and bound as given, as the service does."""
     by_name = {p.name.lower(): p for p in params}
     for name in args:
-        if str(name).lower() not in by_name:
+        if typed and str(name).lower() not in by_name:
             declared = ", ".join(p.name for p in params) or "none"
             raise PipelineError(
                 f"{template} does not declare a parameter '{name}' (declared: {declared})",
                 arg_locs.get(name) or call_site,
             )
-    bound: dict[str, Any] = YMap()
+    bound: dict[str, Any] = DeclaredParameters(template=template) if typed else YMap()
     given = {str(k).lower(): (k, v) for k, v in args.items()}
     for p in params:
         if p.name.lower() in given:
-            key, value = given[p.name.lower()]
+            key, value = given.pop(p.name.lower())
             bound[p.name] = coerce(
                 p, value, template, f"the value passed by {call_text}", arg_locs.get(key) or call_site
             )
@@ -230,4 +284,6 @@ def bind(
                 else f"parameter '{p.name}' of {template} is required",
                 call_site,
             )
+    for key, value in given.values():  # undeclared, accepted by an untyped template
+        bound[str(key)] = value
     return bound

@@ -44,7 +44,8 @@ class FilteredArray(list):
 class Context:
     """What an expression can see.
 
-    `named`: the named values (`parameters`, `variables`, `dependencies`, ...) by lower-case name.
+    `named`: the named values (`parameters`, `variables`, `dependencies`, loop variables, ...); names are
+    looked up ignoring case, as everywhere in Azure Pipelines expressions.
     `status`: answers the status functions (`succeeded`, `failed`, ...) given the function name and its
     arguments; `None` where status functions are not allowed (template expressions).
     `counters`: the store of `counter()`; `None` where `counter` is not allowed.
@@ -547,6 +548,22 @@ for _name in ("always", "canceled", "failed", "succeeded", "succeededOrFailed"):
 
 
 # ----------------------------------------------------------------------------------------------- evaluation
+_ABSENT = object()
+
+
+def named_value(named: Mapping[str, Any], name: str) -> Any:
+    """The named value `name` (`parameters`, a loop variable...), ignoring case as Azure does, or _ABSENT."""
+    if name in named:
+        return named[name]
+    key = name.lower()
+    if key in named:
+        return named[key]
+    for k, v in named.items():
+        if k.lower() == key:
+            return v
+    return _ABSENT
+
+
 class _Evaluator:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -557,9 +574,9 @@ class _Evaluator:
             return node[1]
         if kind == "name":
             name = node[1]
-            key = name.lower()
-            if key in self.ctx.named:
-                return self.ctx.named[key]
+            found = named_value(self.ctx.named, name)
+            if found is not _ABSENT:
+                return found
             known = ", ".join(sorted(self.ctx.named)) or "none"
             raise ExpressionError(
                 f"unrecognized value '{name}' (values available in {self.ctx.where}: {known})", node[2]
