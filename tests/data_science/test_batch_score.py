@@ -44,6 +44,7 @@ def test_init_and_run_follow_the_batch_contract(taxi_trained, tmp_path, monkeypa
 def test_classification_columns(iris_trained):
     model = OnnxModel.from_bundle(iris_trained.bundle)
     out = batch_score.score_frame(model, pd.read_csv(iris_trained.data).head(5))
+    assert out["source_row"].tolist() == [0, 1, 2, 3, 4]  # no id column in this contract: the row number
     assert [c for c in out.columns if c.startswith("probability_")] == [
         "probability_setosa",
         "probability_versicolor",

@@ -1,6 +1,7 @@
 """Batch scoring: Azure ML batch `init()` / `run(mini_batch)`, and `python -m datascience.batch_score`.
 
-Scored rows have `source_file`, the contract's id column (when it has one), `prediction` (plus
+Scored rows have `source_file`, the contract's id column (or, when it has none, `source_row`: the row's
+0-based position in its file), `prediction` (plus
 `probability_<class>` for classification) and `error`: rows that break the contract are not scored, their
 `error` names the field and the problem.
 
@@ -44,6 +45,8 @@ def score_frame(model: OnnxModel, frame: pd.DataFrame, *, source: str = "") -> p
     out = pd.DataFrame({"source_file": [source] * len(frame)})
     if contract.id_column is not None and contract.id_column.name in frame.columns:
         out[contract.id_column.name] = frame[contract.id_column.name].to_numpy()
+    else:  # no id column: the row's position in its file is the key that joins predictions to inputs
+        out["source_row"] = np.arange(len(frame))
     if contract.task == "classification":
         out["prediction"] = pd.Series([None] * len(frame), dtype=object)
         for name in contract.classes:

@@ -71,7 +71,11 @@ def check_predictions(output_dir: Path, expected_rows: int) -> tuple[int, list[s
     if len(frame) != expected_rows:
         problems.append(f"{len(frame)} output row(s) for {expected_rows} input row(s)")
     prediction = next((c for c in columns if c.startswith("prediction")), None)
-    if prediction is None:
+    rejected = frame["error"].dropna() if "error" in frame.columns else None
+    if rejected is not None and len(rejected):
+        examples = "; ".join(str(e) for e in rejected.head(3))
+        problems.append(f"{len(rejected)} of {len(frame)} input row(s) were rejected: {examples}")
+    elif prediction is None:
         problems.append(f"no prediction column in the output (columns: {columns})")
     elif pd.api.types.is_numeric_dtype(frame[prediction]):
         if not frame[prediction].notna().all() or not frame[prediction].abs().lt(float("inf")).all():

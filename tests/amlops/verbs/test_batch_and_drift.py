@@ -31,12 +31,12 @@ def test_deploy_batch_scores_every_row(cli, trained, project: Path, tmp_path: Pa
     )
     assert result.code == 0, result.stderr
     assert (result.result["rows"], result.result["deployment"]) == (3, "v1")
-    assert result.result["columns"] == ["row", "prediction"]
+    assert result.result["columns"] == ["row", "prediction", "error"]
     # mini_batch_size 2 in the spec: both files are one mini-batch, written by run() into the output
     written = sorted(p.name for p in out.iterdir())
     assert written == ["predictions-a.csv"]
     lines = (out / "predictions-a.csv").read_text().splitlines()[1:]
-    assert lines == ["a.csv:0,2.0", "a.csv:1,4.0", "b.csv:0,6.0"]
+    assert lines == ["a.csv:0,2.0,", "a.csv:1,4.0,", "b.csv:0,6.0,"]
     status = cli("status").result["endpoints"]
     assert [(e["name"], e["kind"]) for e in status] == [("batch", "batch")]
 
@@ -48,6 +48,17 @@ def test_deploy_batch_scores_every_row(cli, trained, project: Path, tmp_path: Pa
     second = cli("deploy-batch", "--endpoint", "batch-prod", *argv)
     assert (second.code, second.result["rows"]) == (0, 1), second.stderr
     assert sorted(p.name for p in out.iterdir()) == ["predictions-c.csv"]
+
+
+def test_rejected_rows_fail_the_smoke_batch_with_their_reasons(cli, trained, tmp_path: Path) -> None:
+    run_id = trained("scale=2.0")
+    cli("gate", "--run-id", run_id, "--model-name", "m")
+    cli("register-model", "--run-id", run_id, "--model-name", "m")
+    sample = tmp_path / "in.csv"
+    sample.write_text("x\n1\nabc\n")
+    result = cli("deploy-batch", "--endpoint", "b", "--model-name", "m", "--version", "1", "--input", sample)
+    assert result.code == 1
+    assert result.result["problems"] == ["1 of 2 input row(s) were rejected: x: 'abc' is not a number"]
 
 
 def test_deploy_batch_runs_its_own_code_snapshot(
@@ -69,7 +80,7 @@ def test_deploy_batch_runs_its_own_code_snapshot(
 
     backend = LocalBackend(resolve_settings(state_dir=state_dir, project_dir=project))
     job = backend.run_batch("batch", input_dir=sample.parent)
-    assert (job.output_dir / "predictions-in.csv").read_text().splitlines()[1] == "in.csv:0,2.0"
+    assert (job.output_dir / "predictions-in.csv").read_text().splitlines()[1] == "in.csv:0,2.0,"
 
 
 def test_a_scoring_script_that_cannot_start_fails_the_job(cli, trained, tmp_path: Path, monkeypatch) -> None:

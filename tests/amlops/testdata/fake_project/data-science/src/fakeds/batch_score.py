@@ -19,9 +19,12 @@ def run(mini_batch):
     target = Path(os.environ["AZUREML_BI_OUTPUT_PATH"]) / f"predictions-{Path(mini_batch[0]).stem}.csv"
     with open(target, "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["row", "prediction"])
+        w.writerow(["row", "prediction", "error"])
         for file in mini_batch:
             with open(file, newline="") as g:
                 for n, row in enumerate(csv.DictReader(g)):
-                    w.writerow([f"{Path(file).name}:{n}", float(row["x"]) * scale])
+                    try:
+                        w.writerow([f"{Path(file).name}:{n}", float(row["x"]) * scale, ""])
+                    except ValueError:
+                        w.writerow([f"{Path(file).name}:{n}", "", f"x: {row['x']!r} is not a number"])
     return [Path(f).name for f in mini_batch]
