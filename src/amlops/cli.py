@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "deploy-batch": "amlops.verbs.deploy_batch",
     "check-drift": "amlops.verbs.check_drift",
     "status": "amlops.verbs.status",
+    "validate-config": "amlops.verbs.validate_config",
     "demo": "amlops.demo",
     "new": "amlops.render.command",
 }
