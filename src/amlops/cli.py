@@ -9,14 +9,16 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import ModuleType
 
 from amlops import __version__
+from amlops.ci_outputs import DIALECTS, detect, parse_mapping
 from amlops.config import BACKEND_ENV, PROJECT_DIR_ENV, STATE_DIR_ENV, resolve_settings
 from amlops.errors import AmlopsError
-from amlops.output import emit_result
+from amlops.output import configure_ci_outputs, emit_result
 
 # Command name -> module with `configure(parser)`, `execute(args) -> int` and a docstring used as help.
 # Modules are imported only when their command runs (or when --help lists them).
@@ -33,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "deploy-batch": "amlops.verbs.deploy_batch",
     "check-drift": "amlops.verbs.check_drift",
     "status": "amlops.verbs.status",
+    "validate-config": "amlops.verbs.validate_config",
     "demo": "amlops.demo",
     "new": "amlops.render.command",
 }
@@ -90,6 +93,23 @@ def build_parser(commands: dict[str, str], selected: str | None) -> argparse.Arg
     parser.add_argument(
         "--project-dir", default=None, help=f"the project's root folder (env {PROJECT_DIR_ENV}; default cwd)"
     )
+    parser.add_argument(
+        "--ci-outputs",
+        choices=DIALECTS,
+        default=None,
+        help="write step outputs for this CI (default: detected; GITHUB_ACTIONS=true with GITHUB_OUTPUT"
+        " -> github, TF_BUILD=True -> azure-devops)",
+    )
+    parser.add_argument(
+        "--output",
+        dest="ci_output_map",
+        action="append",
+        type=parse_mapping,
+        default=[],
+        metavar="NAME=KEY",
+        help="in a pipeline step, also set step output NAME to the result's KEY (repeatable;"
+        " `result`, the whole result, is always set)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, module_name in commands.items():
         # Only the selected command's module is imported; the others get a lazy one-line help.
@@ -112,7 +132,7 @@ def build_parser(commands: dict[str, str], selected: str | None) -> argparse.Arg
 
 def _selected_command(argv: Sequence[str], commands: dict[str, str]) -> str | None:
     """The first argument naming a command, skipping global options and their values."""
-    takes_value = {"--backend", "--state-dir", "--project-dir"}
+    takes_value = {"--backend", "--state-dir", "--project-dir", "--ci-outputs", "--output"}
     skip = False
     for arg in argv:
         if skip:
@@ -127,7 +147,12 @@ def _selected_command(argv: Sequence[str], commands: dict[str, str]) -> str | No
     return None
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    """The command line. CI detection reads `environ`, which defaults to os.environ only for the real command
+    line (argv None): in-process callers (tests, the demo) write step outputs only if they pass it (or
+    --ci-outputs)."""
+    if environ is None:
+        environ = os.environ if argv is None else {}
     argv = list(sys.argv[1:] if argv is None else argv)
     commands = available_commands()
     selected = _selected_command(argv, commands)
@@ -140,14 +165,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         backend=args.backend, state_dir=args.state_dir, project_dir=args.project_dir
     )
     try:
+        configure_ci_outputs(detect(environ, args.ci_outputs, args.ci_output_map))
         return int(args._module.execute(args))
     except AmlopsError as exc:
         print(f"amlops {args.command}: error: {exc.message}", file=sys.stderr)
-        emit_result({**exc.result, "error": exc.message, "error_type": type(exc).__name__})
+        emit_result({**exc.result, "error": exc.message, "error_type": type(exc).__name__}, failed=True)
         return exc.exit_code
     except KeyboardInterrupt:
         print(f"amlops {args.command}: interrupted", file=sys.stderr)
         return 130
+    finally:
+        configure_ci_outputs(None)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,21 @@ import math
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from amlops.ci_outputs import CiOutputs
+
+# Set by `cli.main` when the command runs as a pipeline step: the step outputs to write with the result
+# (at most one entry; a list so no `global` is needed).
+_pending_ci_outputs: list[CiOutputs] = []
+
+
+def configure_ci_outputs(ci: CiOutputs | None) -> None:
+    """Write step outputs (see amlops.ci_outputs) with the next result emitted; None: write none."""
+    _pending_ci_outputs.clear()
+    if ci is not None:
+        _pending_ci_outputs.append(ci)
 
 
 def _default(value: Any) -> Any:
@@ -36,9 +50,19 @@ def to_json_line(result: Mapping[str, Any]) -> str:
     return json.dumps(_finite(dict(result)), default=_default, separators=(",", ":"), allow_nan=False)
 
 
-def emit_result(result: Mapping[str, Any]) -> None:
-    """Print the verb's result document as one JSON line on stdout."""
-    sys.stdout.write(to_json_line(result) + "\n")
+def emit_result(result: Mapping[str, Any], *, failed: bool = False) -> None:
+    """Print the verb's result document as one JSON line on stdout (the last line).
+
+    In a pipeline step (`configure_ci_outputs`) the step outputs are written first, once per process: all the
+    `--output` ones, or only `result` when `failed` (an error's result lacks the verb's keys). An `--output`
+    key the result lacks raises UsageError (carrying the result) before anything is written.
+    """
+    line = to_json_line(result)
+    if _pending_ci_outputs:
+        from amlops.ci_outputs import write
+
+        write(_pending_ci_outputs.pop(), json.loads(line), sys.stdout, only_result=failed)
+    sys.stdout.write(line + "\n")
     sys.stdout.flush()
 
 

@@ -23,7 +23,7 @@ def backend_for(args: argparse.Namespace) -> Backend:
 def add_model_reference(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
     parser.add_argument("--model-name", required=True, help="registered model name")
     group = parser.add_mutually_exclusive_group(required=required)
-    group.add_argument("--version", help="model version number")
+    group.add_argument("--version", type=nonempty, help="model version number")
     group.add_argument("--alias", help="model alias, e.g. champion or challenger")
 
 
@@ -43,6 +43,35 @@ def read_json_file(path: Path, what: str) -> Any:
 def bundle_digest(bundle: Path) -> str:
     """sha256 over the bundle's files (names and bytes): ties a gate decision to exactly what it judged."""
     return content_hash(bundle)
+
+
+def optional_text(text: str) -> str | None:
+    """argparse `type=`: an empty value means "not given" (a step passes its optional input as it is)."""
+    return text or None
+
+
+def optional_path(text: str) -> Path | None:
+    """argparse `type=`: an empty value means "not given" (not the current folder)."""
+    return Path(text) if text else None
+
+
+def nonempty(text: str) -> str:
+    """argparse `type=`: an empty value is a usage error (e.g. a version an earlier step did not set)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("empty value (nothing given)")
+    return text
+
+
+TRUE_WORDS = frozenset({"true", "yes", "1", "on"})
+FALSE_WORDS = frozenset({"false", "no", "0", "off", ""})
+
+
+def boolean(text: str) -> bool:
+    """argparse `type=`: true/false as pipelines write them (True/False from Azure DevOps booleans)."""
+    word = text.strip().lower()
+    if word in TRUE_WORDS or word in FALSE_WORDS:
+        return word in TRUE_WORDS
+    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
 
 
 def key_value(text: str) -> tuple[str, str]:

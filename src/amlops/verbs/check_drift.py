@@ -19,12 +19,17 @@ from amlops.config import Settings
 from amlops.errors import FailedError
 from amlops.output import emit_result, say
 from amlops.progress import StepProgress
-from amlops.verbs._common import as_folder, backend_for
+from amlops.verbs._common import as_folder, backend_for, optional_text
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--name", required=True, help="data asset holding the reference (training) data")
-    parser.add_argument("--reference-version", default=None, help="reference version (default: latest)")
+    parser.add_argument(
+        "--reference-version",
+        type=optional_text,
+        default=None,
+        help="reference version (default/empty: latest)",
+    )
     parser.add_argument("--current", required=True, type=Path, help="current data: file or folder")
     parser.add_argument("--threshold", type=float, default=None, help="drift threshold (component default)")
     parser.add_argument(

@@ -2,7 +2,8 @@
 
 Creates (or updates) the deployment from pipelines/azureml/batch-deployment.yml with the version's model,
 makes it the endpoint's default, runs a batch job over --input, downloads what it wrote and asserts one
-output row per input row and a `prediction` column of finite values. Exits 1 otherwise.
+output row per input row, a `prediction` column of finite values and every `--expect-column`.
+Exits 1 otherwise.
 Prints {"endpoint", "deployment", "model", "version", "job", "rows", "output", "columns"}.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,7 @@ from amlops.config import Settings
 from amlops.errors import FailedError, UsageError
 from amlops.output import emit_result, say
 from amlops.progress import StepProgress
-from amlops.verbs._common import add_model_reference, as_folder, backend_for, resolve_model
+from amlops.verbs._common import add_model_reference, as_folder, backend_for, optional_path, resolve_model
 
 TABLE_SUFFIXES = (".csv", ".parquet")
 
@@ -30,9 +32,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input", required=True, type=Path, help="file or folder of csv/parquet files")
     parser.add_argument(
         "--output",
-        type=Path,
+        type=optional_path,
         default=None,
-        help="folder that receives a copy of the job's files, replacing what it held (default: none)",
+        help="folder that receives a copy of the job's files, replacing what it held (default/empty: none)",
+    )
+    parser.add_argument(
+        "--expect-column",
+        dest="expect_columns",
+        action="append",
+        type=column_names,
+        default=[],
+        metavar="NAME[,NAME...]",
+        help="a column the predictions must contain (repeatable; commas separate several)",
     )
     parser.add_argument(
         "--deployment-spec",
@@ -40,6 +51,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="model batch deployment spec (default pipelines/azureml/batch-deployment.yml)",
     )
+
+
+def column_names(text: str) -> list[str]:
+    """`a, b,,c` -> [a, b, c]: a pipeline passes its comma-separated parameter as one value."""
+    return [name.strip() for name in text.split(",") if name.strip()]
 
 
 def _tables(path: Path) -> list[Path]:
@@ -59,7 +75,9 @@ def count_rows(path: Path) -> int:
     return sum(len(_read(p)) for p in _tables(path))
 
 
-def check_predictions(output_dir: Path, expected_rows: int) -> tuple[int, list[str]]:
+def check_predictions(
+    output_dir: Path, expected_rows: int, expected_columns: Sequence[str] = ()
+) -> tuple[int, list[str]]:
     import pandas as pd
 
     files = _tables(output_dir)
@@ -82,6 +100,9 @@ def check_predictions(output_dir: Path, expected_rows: int) -> tuple[int, list[s
             problems.append(f"column {prediction!r} has missing or infinite values")
     elif frame[prediction].isna().any():
         problems.append(f"column {prediction!r} has missing values")
+    missing = [name for name in expected_columns if name not in columns]
+    if missing:
+        problems.append(f"missing expected column(s) {missing} (columns: {columns})")
     if problems:
         raise FailedError(
             f"batch output check failed: {'; '.join(problems)}",
@@ -102,6 +123,7 @@ def deploy_batch(
     input_path: Path,
     output: Path | None = None,
     deployment_spec: Path | None = None,
+    expect_columns: Sequence[str] = (),
 ) -> dict[str, Any]:
     input_path = input_path.resolve()
     if not input_path.exists():
@@ -120,7 +142,7 @@ def deploy_batch(
             endpoint,
             input_dir=as_folder(input_path, settings.state_dir / "batch-inputs", endpoint),
         )
-    rows, columns = check_predictions(job.output_dir, expected)
+    rows, columns = check_predictions(job.output_dir, expected, expect_columns)
     where = job.output_dir
     if output is not None:  # the job's own files only: a second job (another environment) replaces them
         where = output.resolve()
@@ -152,6 +174,7 @@ def execute(args: argparse.Namespace) -> int:
             input_path=args.input,
             output=args.output,
             deployment_spec=args.deployment_spec,
+            expect_columns=[name for names in args.expect_columns for name in names],
         )
     )
     return 0

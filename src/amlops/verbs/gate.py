@@ -20,7 +20,7 @@ from amlops.config import Settings
 from amlops.errors import ConfigError, FailedError, NotFoundError, UsageError
 from amlops.gating import GateConfig, Metrics, decide
 from amlops.output import emit_result, say
-from amlops.verbs._common import backend_for, bundle_digest, read_json_file
+from amlops.verbs._common import backend_for, boolean, bundle_digest, read_json_file
 
 DECISION_FILE = "decision.json"
 BUNDLE_OUTPUT = "model_bundle"
@@ -34,10 +34,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--fail-on-reject",
-        action=argparse.BooleanOptionalAction,
+        nargs="?",
+        const=True,
         default=False,
-        help="exit 1 when the candidate is rejected",
+        type=boolean,
+        metavar="BOOL",
+        help="exit 1 when the candidate is rejected (`--fail-on-reject false` turns it off)",
     )
+    parser.add_argument("--no-fail-on-reject", dest="fail_on_reject", action="store_false")
 
 
 def load_gate_config(path: Path) -> GateConfig:

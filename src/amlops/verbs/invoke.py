@@ -13,14 +13,17 @@ from typing import Any
 from amlops.backends.base import Backend
 from amlops.errors import FailedError, UsageError
 from amlops.output import emit_result, say
-from amlops.verbs._common import backend_for
+from amlops.verbs._common import backend_for, optional_text
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--endpoint", required=True, help="online endpoint name")
     parser.add_argument("--request", required=True, type=Path, help="JSON request body file")
     parser.add_argument(
-        "--deployment", default=None, help="send to this deployment (Azure's azureml-model-deployment header)"
+        "--deployment",
+        type=optional_text,
+        default=None,
+        help="send to this deployment (Azure's azureml-model-deployment header; empty: by traffic)",
     )
 
 

@@ -17,17 +17,19 @@ from amlops.config import Settings
 from amlops.errors import FailedError
 from amlops.output import emit_result, say
 from amlops.progress import StepProgress
-from amlops.verbs._common import backend_for
+from amlops.verbs._common import backend_for, optional_path, optional_text
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--name", required=True, help="data asset name")
-    parser.add_argument("--version", default=None, help="data asset version (default: latest)")
+    parser.add_argument(
+        "--version", type=optional_text, default=None, help="data asset version (default/empty: latest)"
+    )
     parser.add_argument(
         "--contract", type=Path, default=None, help="dataset contract (default: the project's)"
     )
     parser.add_argument(
-        "--report-dir", type=Path, default=None, help="where the report goes (default: run folder)"
+        "--report-dir", type=optional_path, default=None, help="where the report goes (default: run folder)"
     )
     parser.add_argument(
         "--component", type=Path, default=None, help="validate component spec (default: project's)"

@@ -1,0 +1,125 @@
+"""Step outputs written by amlops itself when it runs as a pipeline step.
+
+A verb's result becomes step outputs without any glue in the step's script:
+- GitHub Actions (`GITHUB_ACTIONS=true` and `GITHUB_OUTPUT` set): `NAME=VALUE` lines appended to the file
+  `$GITHUB_OUTPUT`; a value with a newline uses the `NAME<<DELIMITER` form.
+- Azure DevOps (`TF_BUILD=True`): `##vso[task.setvariable variable=NAME;isOutput=true]VALUE` lines on stdout,
+  before the JSON result line (which stays the last line).
+
+The outputs are `result` (the whole result, compact JSON) plus one per `--output NAME=KEY` (the value of the
+result's top-level KEY: strings as they are, anything else compact JSON). `build_lines` is pure; `write` does
+the I/O.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, TextIO
+
+from amlops.errors import UsageError
+
+Dialect = Literal["github", "azure-devops"]
+DIALECTS: tuple[str, ...] = ("github", "azure-devops", "none")
+RESULT_OUTPUT = "result"
+
+
+@dataclass(frozen=True)
+class CiOutputs:
+    """Where the outputs go (`dialect`, `github_output` file for github) and which ones (`mapping`)."""
+
+    dialect: Dialect
+    mapping: tuple[tuple[str, str], ...] = ()
+    github_output: Path | None = None
+
+
+def parse_mapping(text: str) -> tuple[str, str]:
+    """`NAME=KEY` -> (NAME, KEY); argparse `type=` (a ValueError becomes a usage error)."""
+    name, sep, key = text.partition("=")
+    name, key = name.strip(), key.strip()
+    if not sep or not name or not key:
+        raise ValueError(f"expected NAME=KEY, got {text!r}")
+    if name == RESULT_OUTPUT:
+        raise ValueError(f"{RESULT_OUTPUT!r} is always written (the whole result); choose another NAME")
+    return name, key
+
+
+def detect(
+    environ: Mapping[str, str],
+    forced: str | None = None,
+    mapping: Sequence[tuple[str, str]] = (),
+) -> CiOutputs | None:
+    """The CI dialect from `forced` (github | azure-devops | none) or the environment; None: write nothing."""
+    github_file = environ.get("GITHUB_OUTPUT") or None
+    if forced == "none":
+        return None
+    if forced == "github" or (forced is None and github_file and environ.get("GITHUB_ACTIONS") == "true"):
+        if not github_file:
+            raise UsageError("--ci-outputs github needs GITHUB_OUTPUT (the step's output file) to be set")
+        return CiOutputs("github", tuple(mapping), Path(github_file))
+    if forced == "azure-devops" or (forced is None and environ.get("TF_BUILD", "").lower() == "true"):
+        return CiOutputs("azure-devops", tuple(mapping))
+    if forced is not None:
+        raise UsageError(f"unknown --ci-outputs {forced!r} (one of: {', '.join(DIALECTS)})")
+    return None
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), allow_nan=False)
+
+
+def output_values(result: Mapping[str, Any], mapping: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(name, text) per mapped key, then `result`; an unknown key is a usage error naming the known ones."""
+    missing = [key for _, key in mapping if key not in result]
+    if missing:
+        raise UsageError(
+            f"--output: the result has no key {', '.join(repr(k) for k in missing)}"
+            f" (available: {', '.join(sorted(result)) or 'none'})",
+            result=result,
+        )
+    values = [(name, _text(result[key])) for name, key in mapping]
+    return [*values, (RESULT_OUTPUT, _text(dict(result)))]
+
+
+def _delimiter(value: str) -> str:
+    while True:
+        delimiter = f"AMLOPS_EOF_{secrets.token_hex(8)}"
+        if delimiter not in value:
+            return delimiter
+
+
+def build_lines(
+    dialect: Dialect, values: Sequence[tuple[str, str]], *, delimiter: str | None = None
+) -> list[str]:
+    """The lines that set `values` as step outputs in `dialect` (without trailing newlines)."""
+    lines: list[str] = []
+    for name, value in values:
+        if dialect == "azure-devops":
+            # A logging command is one line: CR and LF as the agent's escapes (it decodes %0D and %0A; `%`
+            # itself stays as it is: the agent decodes %AZP25 only behind a knob).
+            escaped = value.replace("\r", "%0D").replace("\n", "%0A")
+            lines.append(f"##vso[task.setvariable variable={name};isOutput=true]{escaped}")
+        elif "\n" in value or "\r" in value:
+            marker = delimiter or _delimiter(value)
+            if marker in value:
+                raise ValueError(f"delimiter {marker!r} occurs in the value of {name!r}")
+            lines += [f"{name}<<{marker}", *value.split("\n"), marker]
+        else:
+            lines.append(f"{name}={value}")
+    return lines
+
+
+def write(ci: CiOutputs, result: Mapping[str, Any], stdout: TextIO, *, only_result: bool = False) -> None:
+    """Write the step outputs of `result`; all or nothing (an unknown key raises before any is written)."""
+    values = output_values(result, () if only_result else ci.mapping)
+    lines = build_lines(ci.dialect, values)
+    if ci.dialect == "azure-devops":
+        stdout.write("".join(line + "\n" for line in lines))
+        stdout.flush()
+        return
+    assert ci.github_output is not None
+    with ci.github_output.open("a", encoding="utf-8") as handle:
+        handle.write("".join(line + "\n" for line in lines))
