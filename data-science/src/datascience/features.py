@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,8 +21,16 @@ import numpy as np
 import pandas as pd
 
 from datascience.contract import Column, Contract
+from datascience.strict_json import BadNumber
 
 MISSING_CATEGORY = "__missing__"
+# Numeric model inputs are float32 tensors: larger magnitudes would reach the model as infinity.
+MAX_MODEL_NUMBER = float(np.finfo(np.float32).max)
+# A date and a time of day (seconds, fraction and UTC offset optional): a date alone, an ordinal or an ISO
+# week date would silently become midnight.
+DATETIME_TEXT = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?"
+)
 
 
 def typed_frame(frame: pd.DataFrame, contract: Contract) -> pd.DataFrame:
@@ -223,30 +232,55 @@ def _is_missing(value: Any) -> bool:
 
 def value_problem(value: Any, column: Column) -> str | None:
     """Why `value` breaks the contract for `column`, or None when it is fine."""
+    if isinstance(value, BadNumber):
+        return str(value)
     if _is_missing(value):
         return None if column.nullable else "must not be null"
     if column.type in ("float", "int"):
-        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-            return f"expected a number, got {type(value).__name__} {value!r}"
-        if column.type == "int" and float(value) != int(value):
-            return f"expected an integer, got {value!r}"
-        return _range_problem(float(value), column)
+        return _number_problem(value, column)
     if column.type == "bool":
-        return None if isinstance(value, bool | np.bool_) else f"expected true/false, got {value!r}"
+        return None if isinstance(value, bool | np.bool_) else f"expected true/false, got {_shown(value)}"
     if column.type == "datetime":
         if isinstance(value, pd.Timestamp | datetime):
             stamp = pd.Timestamp(value)
         else:
+            if not isinstance(value, str) or not DATETIME_TEXT.fullmatch(value):
+                return f"expected an ISO 8601 date-time with a time of day, got {_shown(value)}"
             try:
-                stamp = pd.Timestamp(datetime.fromisoformat(str(value)))
-            except ValueError:
-                return f"expected an ISO 8601 date-time, got {value!r}"
+                stamp = pd.Timestamp(datetime.fromisoformat(value))
+            except ValueError as error:
+                return f"expected an ISO 8601 date-time, got {_shown(value)} ({error})"
         return _range_problem(stamp.tz_localize(None) if stamp.tzinfo else stamp, column)
     if not isinstance(value, str):
-        return f"expected a string, got {type(value).__name__} {value!r}"
+        return f"expected a string, got {_shown(value)}"
     if column.categories is not None and value not in column.categories:
-        return f"{value!r} is not an allowed category"
+        return f"{_shown(value)} is not an allowed category"
     return None
+
+
+def _number_problem(value: Any, column: Column) -> str | None:
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        return f"expected a number, got {_shown(value)}"
+    if isinstance(value, int | np.integer):
+        if abs(int(value)) > MAX_MODEL_NUMBER:
+            return f"{_shown(value)} is out of range (a model input holds at most {MAX_MODEL_NUMBER:.3g})"
+        return _range_problem(float(value), column)
+    number = float(value)
+    if not math.isfinite(number):
+        return f"expected a finite number, got {value!r}"
+    if abs(number) > MAX_MODEL_NUMBER:
+        return f"{value!r} is out of range (a model input holds at most {MAX_MODEL_NUMBER:.3g})"
+    if column.type == "int" and not number.is_integer():
+        return f"expected an integer, got {value!r}"
+    return _range_problem(number, column)
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """`type value` for a message, long values cut in the middle."""
+    text = repr(value)
+    if len(text) > limit:
+        text = f"{text[: limit // 2]}...{text[-limit // 4 :]} ({len(text)} characters)"
+    return f"{type(value).__name__} {text}"
 
 
 def _range_problem(value: Any, column: Column) -> str | None:

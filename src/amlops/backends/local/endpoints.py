@@ -28,6 +28,7 @@ import yaml
 
 from amlops.backends.base import Deployment, Endpoint, InvokeResponse, ModelVersion
 from amlops.backends.local._files import now_iso, read_json, tail, write_json
+from amlops.backends.local.serving import ServerSettings
 from amlops.errors import ConfigError, FailedError, NotFoundError, UsageError
 
 READY_TIMEOUT_S = float(os.environ.get("AMLOPS_READY_TIMEOUT", "90"))
@@ -98,14 +99,18 @@ def launch_inference_server(
     *,
     label: str,
     environ: Mapping[str, str] | None = None,
+    settings: ServerSettings | None = None,
 ) -> tuple[subprocess.Popen[bytes], int]:
     """Start the Azure ML inference server for `script` with `model_dir` on a free loopback port, detached
-    (its own session, so it outlives the command), and wait until `GET /` answers 200."""
+    (its own session, so it outlives the command), and wait until `GET /` answers 200. `settings` (default:
+    one worker, `ServerSettings()`) chooses workers, threads and the request timeout."""
+    settings = settings or ServerSettings()
     port = free_port()
     log.parent.mkdir(parents=True, exist_ok=True)
     base = os.environ if environ is None else environ
     env = {
         **base,
+        **settings.environ(),
         "PYTHONPATH": os.pathsep.join(p for p in (str(code), base.get("PYTHONPATH", "")) if p),
         "AML_APP_ROOT": str(code),
         "MLFLOW_DISABLE_TELEMETRY": "true",
@@ -122,7 +127,7 @@ def launch_inference_server(
         "--port",
         str(port),
         "--worker_count",
-        "1",
+        str(settings.workers),
     ]
     with log.open("ab") as out:
         process = subprocess.Popen(
