@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from amlops.backends.base import CHAMPION, Backend, Endpoint, InvokeResponse
+from amlops.backends.base import CHAMPION, STOPPED, Backend, Endpoint, InvokeResponse
 from amlops.config import Settings
 from amlops.errors import AmlopsError, FailedError, UsageError
 from amlops.output import emit_result, say
@@ -121,7 +121,8 @@ def deploy_online(
     expected = request_rows(read_json_file(smoke_path, "smoke request"))
     current = backend.get_endpoint(endpoint)
     live = current.live if current else None
-    if live is not None and live.model_name == model.name and live.model_version == model.version:
+    serving = live is not None and live.state != STOPPED  # a dead server is replaced, not reported as serving
+    if serving and live.model_name == model.name and live.model_version == model.version:
         if _champion_version(backend, model.name) != model.version:
             # an earlier run moved traffic but not the alias (it failed between the two): finish the move
             backend.set_alias(model.name, CHAMPION, model.version)

@@ -4,6 +4,12 @@ An online deployment is one `azmlinfsrv` (azureml-inference-server-http, from th
 environment) serving the project's scoring script with a model version's bundle, bound to 127.0.0.1 on a
 free port, detached so it outlives the command. Endpoint state: `<state>/endpoints/<name>.json`
 (deployments with pid, port, model version; traffic; history for rollback); server logs beside it.
+
+A deployment serves from its own copy of the scoring code, the model and the deployment spec under
+`<state>/endpoints/<endpoint>/<deployment>-<id>/` (never from the project or a run's folder, which a later
+run may delete), with workers, threads and request timeout from the spec (`serving.server_settings`).
+A deployment whose server died is restarted by the next `invoke` (a managed endpoint is always up); one that
+cannot be restarted is reported in one line with the command that replaces it.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import dataclasses
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -20,6 +27,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -28,7 +36,7 @@ import yaml
 
 from amlops.backends.base import Deployment, Endpoint, InvokeResponse, ModelVersion
 from amlops.backends.local._files import now_iso, read_json, tail, write_json
-from amlops.backends.local.serving import ServerSettings
+from amlops.backends.local.serving import ServerSettings, server_settings
 from amlops.errors import ConfigError, FailedError, NotFoundError, UsageError
 
 READY_TIMEOUT_S = float(os.environ.get("AMLOPS_READY_TIMEOUT", "90"))
@@ -75,20 +83,53 @@ def http_get(url: str, timeout: float = 2.0) -> int | None:
         return None
 
 
-def scoring_code(deployment_spec: Path) -> tuple[Path, Path]:
-    """(code folder, scoring script) from an Azure ML online deployment spec's `code_configuration`."""
+def read_deployment_spec(deployment_spec: Path) -> dict[str, Any]:
     try:
         spec = yaml.safe_load(deployment_spec.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"cannot read deployment spec {deployment_spec}: {exc}") from None
-    config = (spec or {}).get("code_configuration") if isinstance(spec, dict) else None
+    if not isinstance(spec, dict):
+        raise ConfigError(f"{deployment_spec}: an online deployment spec must be a mapping")
+    return spec
+
+
+def scoring_code(deployment_spec: Path) -> tuple[Path, Path]:
+    """(code folder, scoring script) from an Azure ML online deployment spec's `code_configuration`."""
+    spec = read_deployment_spec(deployment_spec)
+    config = spec.get("code_configuration")
     if not isinstance(config, dict) or not config.get("code") or not config.get("scoring_script"):
         raise ConfigError(f"{deployment_spec}: code_configuration needs `code` and `scoring_script`")
     code = (deployment_spec.parent / str(config["code"])).resolve()
     script = (code / str(config["scoring_script"])).resolve()
     if not script.is_file():
         raise ConfigError(f"{deployment_spec}: scoring script {script} does not exist")
+    if not script.is_relative_to(code):
+        raise ConfigError(f"{deployment_spec}: scoring script {script} is outside the code folder {code}")
     return code, script
+
+
+_NOT_COPIED = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".ruff_cache", ".mypy_cache")
+
+
+def snapshot(
+    folder: Path, *, code: Path, script: Path, model_dir: Path, deployment_spec: Path
+) -> dict[str, str]:
+    """Copy what a deployment serves into `folder` (code, model, spec): the paths its record points at."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    shutil.copytree(code, folder / "code", ignore=_NOT_COPIED)
+    shutil.copytree(model_dir, folder / "model", symlinks=False)
+    shutil.copy2(deployment_spec, folder / "deployment.yml")
+    return {
+        "folder": str(folder),
+        "code": str(folder / "code"),
+        "script": str(folder / "code" / script.relative_to(code)),
+        "model_dir": str(folder / "model"),
+        "deployment_spec": str(folder / "deployment.yml"),
+        "source_code": str(code),
+        "source_model_dir": str(model_dir),
+    }
 
 
 def launch_inference_server(
@@ -155,6 +196,13 @@ def launch_inference_server(
     )
 
 
+def redeploy_command(endpoint: str, record: Mapping[str, Any]) -> str:
+    return (
+        f"amlops deploy-online --endpoint {endpoint} --model-name {record.get('model_name')} "
+        f"--version {record.get('model_version')}"
+    )
+
+
 class OnlineEndpoints:
     def __init__(self, state_dir: Path) -> None:
         self.root = state_dir / "endpoints"
@@ -215,14 +263,23 @@ class OnlineEndpoints:
     # --- processes --------------------------------------------------------------------------------------
     def _start(self, endpoint: str, name: str, record: dict[str, Any]) -> dict[str, Any]:
         log = self.root / endpoint / f"{name}.log"
+        missing = [key for key in ("code", "script", "model_dir") if not Path(record[key]).exists()]
+        if missing:
+            raise FailedError(f"its {missing[0]} {record[missing[0]]} no longer exists")
         process, port = launch_inference_server(
             Path(record["code"]),
             Path(record["script"]),
             Path(record["model_dir"]),
             log,
             label=f"{endpoint}/{name}",
+            settings=ServerSettings(**record.get("settings", {})),
         )
         return {**record, "pid": process.pid, "port": port, "log": str(log), "started_at": now_iso()}
+
+    def _remove_files(self, record: Mapping[str, Any]) -> None:
+        folder = record.get("folder")
+        if folder and Path(folder).resolve().is_relative_to(self.root.resolve()):
+            shutil.rmtree(folder, ignore_errors=True)
 
     @staticmethod
     def _kill(pid: int | None, timeout: float = 10.0) -> None:
@@ -245,6 +302,7 @@ class OnlineEndpoints:
         self, endpoint: str, deployment: str, model: ModelVersion, *, model_dir: Path, deployment_spec: Path
     ) -> Deployment:
         code, script = scoring_code(deployment_spec)
+        settings = server_settings(read_deployment_spec(deployment_spec), source=str(deployment_spec))
         state = self._load(endpoint) or {
             "name": endpoint,
             "created_at": now_iso(),
@@ -259,14 +317,21 @@ class OnlineEndpoints:
         old = state["deployments"].get(deployment)
         if old:
             self._kill(old.get("pid"))
+            self._remove_files(old)
+        folder = self.root / endpoint / f"{deployment}-{uuid.uuid4().hex[:8]}"
         record = {
             "model_name": model.name,
             "model_version": model.version,
-            "model_dir": str(model_dir),
-            "code": str(code),
-            "script": str(script),
+            **snapshot(
+                folder, code=code, script=script, model_dir=model_dir, deployment_spec=deployment_spec
+            ),
+            "settings": settings.as_dict(),
         }
-        record = self._start(endpoint, deployment, record)
+        try:
+            record = self._start(endpoint, deployment, record)
+        except BaseException:
+            self._remove_files(record)
+            raise
         state["deployments"][deployment] = record
         state["traffic"].setdefault(deployment, 0)
         self._save(state)
@@ -279,7 +344,14 @@ class OnlineEndpoints:
         record = state["deployments"][deployment]
         if not (pid_alive(record.get("pid")) and http_get(f"http://127.0.0.1:{record['port']}/") == 200):
             self._kill(record.get("pid"))
-            state["deployments"][deployment] = self._start(endpoint, deployment, record)
+            try:
+                state["deployments"][deployment] = self._start(endpoint, deployment, record)
+            except FailedError as exc:
+                first = exc.message.splitlines()[0]
+                raise FailedError(
+                    f"deployment {endpoint}/{deployment} is down and did not restart ({first}); "
+                    f"redeploy with `{redeploy_command(endpoint, record)}`"
+                ) from None
             self._save(state)
         return self._deployment(endpoint, state, deployment)
 
@@ -294,6 +366,7 @@ class OnlineEndpoints:
         record = state["deployments"].pop(deployment, None)
         if record:
             self._kill(record.get("pid"))
+            self._remove_files(record)
         state["traffic"].pop(deployment, None)
         self._save(state)
 
@@ -301,6 +374,7 @@ class OnlineEndpoints:
         state = self._require(endpoint)
         for record in state["deployments"].values():
             self._kill(record.get("pid"))
+            self._remove_files(record)
         self._path(endpoint).unlink(missing_ok=True)
 
     def set_traffic(

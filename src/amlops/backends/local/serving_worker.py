@@ -1,22 +1,33 @@
 """The gunicorn worker class local online deployments run under (imported inside the server process).
 
-gunicorn's threaded worker already keeps idle connections off its threads (they wait in its poller), but
-once a thread has a connection it reads headers and body from a blocking socket with no timeout: a client
-that sends half a request and stops holds that thread for good, and with a few such clients every other
-caller waits. Here every accepted socket is a `ReadTimeoutSocket`: wherever gunicorn makes it blocking, it
-gets a timeout instead (`AMLOPS_READ_TIMEOUT_S`, the deployment's request timeout), so a stalled read or
-write ends that connection and frees the thread. Azure ML's managed front end gives the same protection.
+gunicorn's threaded worker parks idle connections in its poller, but only after a thread has waited up to
+5 s for their first byte, and once a thread has a connection it reads headers and body from a blocking
+socket with no timeout: a client that sends half a request and stops holds that thread for good, and with
+a few such clients (or a burst of idle ones) every other caller waits. Here a new connection gets
+`FIRST_BYTE_WAIT_S` before it is parked, and every accepted socket is a `ReadTimeoutSocket`: wherever
+gunicorn makes it blocking, it gets a timeout instead (`AMLOPS_READ_TIMEOUT_S`, the deployment's request
+timeout), so a stalled read or write ends that connection and frees the thread. A body of declared length
+(up to `SCORING_MAX_BODY_BYTES`) is read in full before the application sees it (`BufferedBody`), so a body
+that stalls is answered 408 whatever the scoring script does with it. Azure ML's managed front end gives the
+same protection.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 import os
 import socket
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from gunicorn.workers import gthread
 from gunicorn.workers.gthread import ThreadWorker
 
 DEFAULT_READ_TIMEOUT_S = 5.0
+FIRST_BYTE_WAIT_S = 0.05
+DEFAULT_BUFFERED_BYTES = 4 * 1024 * 1024
 
 
 def read_timeout_s(environ: Any = os.environ) -> float:
@@ -47,8 +58,49 @@ class ReadTimeoutSocket(socket.socket):
             super().setblocking(False)
 
 
+class BufferedBody:
+    """WSGI middleware: read a declared-length body before the application runs; 408 if it stalls."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], *, limit: int, timeout_s: float) -> None:
+        self.app, self.limit, self.timeout_s = app, limit, timeout_s
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or "")
+        except ValueError:
+            return self.app(environ, start_response)  # chunked or none: the application reads it
+        if not 0 < length <= self.limit:
+            return self.app(environ, start_response)  # oversize: the application refuses it unread
+        try:
+            body = environ["wsgi.input"].read(length)
+        except TimeoutError:
+            sock = environ.get("gunicorn.socket")
+            if isinstance(sock, socket.socket):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RD)  # end the connection rather than drain the rest
+            message = f"the body did not arrive within the request timeout ({self.timeout_s:g} s)"
+            payload = json.dumps({"error": message, "field": None, "row": None, "problems": []}).encode()
+            start_response(
+                "408 Request Timeout",
+                [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
+            )
+            return [payload]
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        return self.app(environ, start_response)
+
+
 class ReadTimeoutThreadWorker(ThreadWorker):
-    """gunicorn's gthread worker over `ReadTimeoutSocket`s."""
+    """gunicorn's gthread worker over `ReadTimeoutSocket`s, parking silent connections at once."""
+
+    def init_process(self) -> None:
+        gthread.DEFAULT_WORKER_DATA_TIMEOUT = FIRST_BYTE_WAIT_S  # read at each call by ThreadWorker.handle
+        super().init_process()
+
+    def load_wsgi(self) -> None:
+        super().load_wsgi()
+        limit = int(os.environ.get("SCORING_MAX_BODY_BYTES", DEFAULT_BUFFERED_BYTES))
+        self.wsgi = BufferedBody(self.wsgi, limit=limit, timeout_s=read_timeout_s())
 
     def enqueue_req(self, conn: Any) -> None:
         if not isinstance(conn.sock, ReadTimeoutSocket):
