@@ -10,6 +10,11 @@ A deployment serves from its own copy of the scoring code, the model and the dep
 run may delete), with workers, threads and request timeout from the spec (`serving.server_settings`).
 A deployment whose server died is restarted by the next `invoke` (a managed endpoint is always up); one that
 cannot be restarted is reported in one line with the command that replaces it.
+
+Auth follows the endpoint spec beside the deployment spec (`online-endpoint.yml`): `auth_mode: key` (Azure's
+default) gives the endpoint a primary and a secondary key (`<state>/endpoints/<name>.keys.json`, mode 0600,
+read with `amlops get-keys`); its servers answer 401 without one (`serving_worker.KeyAuth`), and `invoke`
+sends the primary key. Without an endpoint spec the endpoint is open, as before.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import dataclasses
 import json
 import os
 import random
+import secrets
 import shutil
 import signal
 import socket
@@ -106,6 +112,29 @@ def scoring_code(deployment_spec: Path) -> tuple[Path, Path]:
     if not script.is_relative_to(code):
         raise ConfigError(f"{deployment_spec}: scoring script {script} is outside the code folder {code}")
     return code, script
+
+
+ENDPOINT_SPEC = "online-endpoint.yml"  # beside the deployment spec, as in pipelines/azureml/
+SUPPORTED_AUTH_MODES = ("key",)
+
+
+def auth_mode(deployment_spec: Path) -> str | None:
+    """The endpoint's auth mode from the endpoint spec beside `deployment_spec` (None: no spec, open)."""
+    path = deployment_spec.parent / ENDPOINT_SPEC
+    if not path.is_file():
+        return None
+    spec = read_deployment_spec(path)
+    mode = spec.get("auth_mode", "key")
+    if mode not in SUPPORTED_AUTH_MODES:
+        raise ConfigError(
+            f"{path}: auth_mode: {mode!r} is not supported by the local backend; use "
+            + " or ".join(SUPPORTED_AUTH_MODES)
+        )
+    return str(mode)
+
+
+def new_keys() -> dict[str, str]:
+    return {"primaryKey": secrets.token_urlsafe(32), "secondaryKey": secrets.token_urlsafe(32)}
 
 
 _NOT_COPIED = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".ruff_cache", ".mypy_cache")
@@ -261,8 +290,35 @@ class OnlineEndpoints:
         return [self._endpoint(read_json(p)) for p in sorted(self.root.glob("*.json"))]
 
     # --- processes --------------------------------------------------------------------------------------
+    def _keys_path(self, name: str) -> Path:
+        return self.root / f"{self._path(name).stem}.keys.json"
+
+    def keys(self, endpoint: str) -> dict[str, Any]:
+        """{"auth_mode", "primaryKey", "secondaryKey"} of an endpoint (keys None when it has none)."""
+        state = self._require(endpoint)
+        path = self._keys_path(endpoint)
+        stored = read_json(path) if state.get("auth_mode") == "key" and path.is_file() else {}
+        return {
+            "auth_mode": state.get("auth_mode"),
+            "primaryKey": stored.get("primaryKey"),
+            "secondaryKey": stored.get("secondaryKey"),
+        }
+
+    def _ensure_keys(self, endpoint: str) -> None:
+        path = self._keys_path(endpoint)
+        if path.is_file():
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            json.dump(new_keys(), handle)
+
     def _start(self, endpoint: str, name: str, record: dict[str, Any]) -> dict[str, Any]:
         log = self.root / endpoint / f"{name}.log"
+        state = self._load(endpoint) or {}
+        environ = dict(os.environ)
+        if (record.get("auth_mode") or state.get("auth_mode")) == "key":
+            environ["AMLOPS_ENDPOINT_KEYS_FILE"] = str(self._keys_path(endpoint))
         missing = [key for key in ("code", "script", "model_dir") if not Path(record[key]).exists()]
         if missing:
             raise FailedError(f"its {missing[0]} {record[missing[0]]} no longer exists")
@@ -272,6 +328,7 @@ class OnlineEndpoints:
             Path(record["model_dir"]),
             log,
             label=f"{endpoint}/{name}",
+            environ=environ,
             settings=ServerSettings(**record.get("settings", {})),
         )
         return {**record, "pid": process.pid, "port": port, "log": str(log), "started_at": now_iso()}
@@ -303,6 +360,7 @@ class OnlineEndpoints:
     ) -> Deployment:
         code, script = scoring_code(deployment_spec)
         settings = server_settings(read_deployment_spec(deployment_spec), source=str(deployment_spec))
+        mode = auth_mode(deployment_spec)
         state = self._load(endpoint) or {
             "name": endpoint,
             "created_at": now_iso(),
@@ -326,7 +384,11 @@ class OnlineEndpoints:
                 folder, code=code, script=script, model_dir=model_dir, deployment_spec=deployment_spec
             ),
             "settings": settings.as_dict(),
+            "auth_mode": mode,
         }
+        if mode == "key":
+            self._ensure_keys(endpoint)
+        state["auth_mode"] = mode
         try:
             record = self._start(endpoint, deployment, record)
         except BaseException:
@@ -376,6 +438,7 @@ class OnlineEndpoints:
             self._kill(record.get("pid"))
             self._remove_files(record)
         self._path(endpoint).unlink(missing_ok=True)
+        self._keys_path(endpoint).unlink(missing_ok=True)
 
     def set_traffic(
         self,
@@ -399,6 +462,10 @@ class OnlineEndpoints:
                 self.start(endpoint, name)  # a deployment taking traffic serves (restarted if it died)
         return self._endpoint(self._require(endpoint))
 
+    def _auth_header(self, endpoint: str) -> dict[str, str]:
+        key = self.keys(endpoint).get("primaryKey")
+        return {"Authorization": f"Bearer {key}"} if key else {}
+
     def invoke(self, endpoint: str, body: bytes, *, deployment: str | None = None) -> InvokeResponse:
         state = self._require(endpoint)
         if deployment is None:
@@ -413,7 +480,11 @@ class OnlineEndpoints:
             current.scoring_uri,
             data=body,
             method="POST",
-            headers={"Content-Type": "application/json", "azureml-model-deployment": deployment},
+            headers={
+                "Content-Type": "application/json",
+                "azureml-model-deployment": deployment,
+                **self._auth_header(endpoint),
+            },
         )
         started = time.monotonic()
         try:

@@ -8,18 +8,22 @@ a few such clients (or a burst of idle ones) every other caller waits. Here a ne
 gunicorn makes it blocking, it gets a timeout instead (`AMLOPS_READ_TIMEOUT_S`, the deployment's request
 timeout), so a stalled read or write ends that connection and frees the thread. A body of declared length
 (up to `SCORING_MAX_BODY_BYTES`) is read in full before the application sees it (`BufferedBody`), so a body
-that stalls is answered 408 whatever the scoring script does with it. Azure ML's managed front end gives the
-same protection.
+that stalls is answered 408 whatever the scoring script does with it. With `AMLOPS_ENDPOINT_KEYS_FILE` set
+(an endpoint with `auth_mode: key`), every request but the liveness probe (`GET /`) needs
+`Authorization: Bearer <key>` with one of the keys in that file, or gets 401 before its body is read
+(`KeyAuth`). Azure ML's managed front end gives the same protection.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hmac
 import io
 import json
 import os
 import socket
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from gunicorn.workers import gthread
@@ -79,15 +83,62 @@ class BufferedBody:
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RD)  # end the connection rather than drain the rest
             message = f"the body did not arrive within the request timeout ({self.timeout_s:g} s)"
-            payload = json.dumps({"error": message, "field": None, "row": None, "problems": []}).encode()
-            start_response(
-                "408 Request Timeout",
-                [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
-            )
-            return [payload]
+            body = {"error": message, "field": None, "row": None, "problems": []}
+            return _json_response(start_response, "408 Request Timeout", body)
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
         return self.app(environ, start_response)
+
+
+def _json_response(
+    start_response: Callable[..., Any], status: str, body: dict[str, Any], headers: tuple = ()
+) -> list[bytes]:
+    payload = json.dumps(body).encode()
+    start_response(
+        status,
+        [("Content-Type", "application/json"), ("Content-Length", str(len(payload))), *headers],
+    )
+    return [payload]
+
+
+KEY_REQUIRED = "this endpoint needs a key: send `Authorization: Bearer <key>` (amlops get-keys)"
+
+
+class KeyAuth:
+    """WSGI middleware: 401 unless `Authorization: Bearer <key>` carries a key from `keys_file` (re-read
+    when it changes, so regenerated keys apply without a restart). `GET /` (liveness) stays open."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], keys_file: Path) -> None:
+        self.app, self.keys_file = app, keys_file
+        self._stamp: float | None = None
+        self._keys: tuple[bytes, ...] = ()
+
+    def keys(self) -> tuple[bytes, ...]:
+        try:
+            stamp = self.keys_file.stat().st_mtime
+            if stamp != self._stamp:
+                document = json.loads(self.keys_file.read_text(encoding="utf-8"))
+                self._keys = tuple(
+                    str(document[k]).encode() for k in ("primaryKey", "secondaryKey") if document.get(k)
+                )
+                self._stamp = stamp
+        except (OSError, ValueError):
+            self._keys, self._stamp = (), None  # no readable keys: nothing is accepted
+        return self._keys
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") == "GET" and environ.get("PATH_INFO") in ("", "/"):
+            return self.app(environ, start_response)
+        scheme, _, token = str(environ.get("HTTP_AUTHORIZATION", "")).partition(" ")
+        offered = token.strip().encode()
+        if (
+            scheme.lower() == "bearer"
+            and offered
+            and any(hmac.compare_digest(offered, k) for k in self.keys())
+        ):
+            return self.app(environ, start_response)
+        body = {"error": KEY_REQUIRED, "field": "Authorization", "row": None, "problems": []}
+        return _json_response(start_response, "401 Unauthorized", body, (("WWW-Authenticate", "Bearer"),))
 
 
 class ReadTimeoutThreadWorker(ThreadWorker):
@@ -101,6 +152,9 @@ class ReadTimeoutThreadWorker(ThreadWorker):
         super().load_wsgi()
         limit = int(os.environ.get("SCORING_MAX_BODY_BYTES", DEFAULT_BUFFERED_BYTES))
         self.wsgi = BufferedBody(self.wsgi, limit=limit, timeout_s=read_timeout_s())
+        keys_file = os.environ.get("AMLOPS_ENDPOINT_KEYS_FILE")
+        if keys_file:
+            self.wsgi = KeyAuth(self.wsgi, Path(keys_file))  # outermost: refused before the body is read
 
     def enqueue_req(self, conn: Any) -> None:
         if not isinstance(conn.sock, ReadTimeoutSocket):
