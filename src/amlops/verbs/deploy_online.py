@@ -22,7 +22,13 @@ from amlops.config import Settings
 from amlops.errors import AmlopsError, FailedError, UsageError
 from amlops.output import emit_result, say
 from amlops.progress import StepProgress
-from amlops.verbs._common import add_model_reference, backend_for, read_json_file, resolve_model
+from amlops.verbs._common import (
+    add_model_reference,
+    backend_for,
+    endpoint_lock,
+    read_json_file,
+    resolve_model,
+)
 
 COLOURS = ("blue", "green")
 HISTORY_KEPT = 5  # promotions remembered for rollback (Azure keeps them in one endpoint tag)
@@ -102,6 +108,33 @@ def next_deployment_name(endpoint: Endpoint | None) -> str:
 
 
 def deploy_online(
+    backend: Backend,
+    settings: Settings,
+    *,
+    endpoint: str,
+    model_name: str,
+    version: str | None = None,
+    alias: str | None = None,
+    deployment: str | None = None,
+    smoke_request: Path | None = None,
+    deployment_spec: Path | None = None,
+) -> dict[str, Any]:
+    """Deploy a model version to `endpoint`; one deploy or rollback per endpoint at a time."""
+    with endpoint_lock(backend, endpoint):
+        return _deploy_online(
+            backend,
+            settings,
+            endpoint=endpoint,
+            model_name=model_name,
+            version=version,
+            alias=alias,
+            deployment=deployment,
+            smoke_request=smoke_request,
+            deployment_spec=deployment_spec,
+        )
+
+
+def _deploy_online(
     backend: Backend,
     settings: Settings,
     *,

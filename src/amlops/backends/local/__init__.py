@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 from collections.abc import Mapping
@@ -168,6 +169,10 @@ class LocalBackend:
 
     def invoke(self, endpoint: str, body: bytes, *, deployment: str | None = None) -> InvokeResponse:
         return self.online.invoke(endpoint, body, deployment=deployment)
+
+    def endpoint_lock(self, endpoint: str) -> contextlib.AbstractContextManager[None]:
+        """Held by deploy-online and rollback: one of them per endpoint at a time, across processes."""
+        return self.online.lock(endpoint)
 
     def endpoint_keys(self, endpoint: str) -> dict[str, Any]:
         """The endpoint's auth mode and keys (the local counterpart of `az ml online-endpoint

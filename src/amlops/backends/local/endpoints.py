@@ -41,11 +41,13 @@ from typing import Any
 import yaml
 
 from amlops.backends.base import Deployment, Endpoint, InvokeResponse, ModelVersion
-from amlops.backends.local._files import now_iso, read_json, tail, write_json
+from amlops.backends.local._files import now_iso, read_json, rotate, tail, write_json
+from amlops.backends.local._locks import locked
 from amlops.backends.local.serving import ServerSettings, server_settings
 from amlops.errors import ConfigError, FailedError, NotFoundError, UsageError
 
 READY_TIMEOUT_S = float(os.environ.get("AMLOPS_READY_TIMEOUT", "90"))
+LOG_MAX_BYTES = 10 * 1024 * 1024  # a server log (access log included) is rotated when it starts beyond this
 INVOKE_TIMEOUT_S = 60.0
 
 # azmlinfsrv binds 0.0.0.0 with no option to change it; this launcher runs the same server entry point
@@ -290,6 +292,10 @@ class OnlineEndpoints:
         return [self._endpoint(read_json(p)) for p in sorted(self.root.glob("*.json"))]
 
     # --- processes --------------------------------------------------------------------------------------
+    def lock(self, name: str) -> contextlib.AbstractContextManager[None]:
+        """The endpoint's lock: deploy, traffic, rollback and delete of one endpoint run one at a time."""
+        return locked(self.root / f"{self._path(name).stem}.lock", what=f"endpoint {name}")
+
     def _keys_path(self, name: str) -> Path:
         return self.root / f"{self._path(name).stem}.keys.json"
 
@@ -315,6 +321,7 @@ class OnlineEndpoints:
 
     def _start(self, endpoint: str, name: str, record: dict[str, Any]) -> dict[str, Any]:
         log = self.root / endpoint / f"{name}.log"
+        rotate(log, max_bytes=LOG_MAX_BYTES)
         state = self._load(endpoint) or {}
         environ = dict(os.environ)
         if (record.get("auth_mode") or state.get("auth_mode")) == "key":
@@ -355,7 +362,7 @@ class OnlineEndpoints:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, signal.SIGKILL)
 
-    def create_deployment(
+    def _create_deployment_unlocked(
         self, endpoint: str, deployment: str, model: ModelVersion, *, model_dir: Path, deployment_spec: Path
     ) -> Deployment:
         code, script = scoring_code(deployment_spec)
@@ -399,7 +406,7 @@ class OnlineEndpoints:
         self._save(state)
         return self._deployment(endpoint, state, deployment)
 
-    def start(self, endpoint: str, deployment: str) -> Deployment:
+    def _start_unlocked(self, endpoint: str, deployment: str) -> Deployment:
         state = self._require(endpoint)
         if deployment not in state["deployments"]:
             raise NotFoundError(f"endpoint {endpoint!r} has no deployment {deployment!r}")
@@ -423,7 +430,7 @@ class OnlineEndpoints:
         if record:
             self._kill(record.get("pid"))
 
-    def delete_deployment(self, endpoint: str, deployment: str) -> None:
+    def _delete_deployment_unlocked(self, endpoint: str, deployment: str) -> None:
         state = self._require(endpoint)
         record = state["deployments"].pop(deployment, None)
         if record:
@@ -432,7 +439,7 @@ class OnlineEndpoints:
         state["traffic"].pop(deployment, None)
         self._save(state)
 
-    def delete(self, endpoint: str) -> None:
+    def _delete_unlocked(self, endpoint: str) -> None:
         state = self._require(endpoint)
         for record in state["deployments"].values():
             self._kill(record.get("pid"))
@@ -440,7 +447,7 @@ class OnlineEndpoints:
         self._path(endpoint).unlink(missing_ok=True)
         self._keys_path(endpoint).unlink(missing_ok=True)
 
-    def set_traffic(
+    def _set_traffic_unlocked(
         self,
         endpoint: str,
         traffic: Mapping[str, int],
@@ -465,6 +472,41 @@ class OnlineEndpoints:
     def _auth_header(self, endpoint: str) -> dict[str, str]:
         key = self.keys(endpoint).get("primaryKey")
         return {"Authorization": f"Bearer {key}"} if key else {}
+
+    # --- locked entry points ----------------------------------------------------------------------------
+    def create_deployment(
+        self, endpoint: str, deployment: str, model: ModelVersion, *, model_dir: Path, deployment_spec: Path
+    ) -> Deployment:
+        with self.lock(endpoint):
+            return self._create_deployment_unlocked(
+                endpoint, deployment, model, model_dir=model_dir, deployment_spec=deployment_spec
+            )
+
+    def start(self, endpoint: str, deployment: str) -> Deployment:
+        state = self._require(endpoint)
+        record = state["deployments"].get(deployment)
+        if record and pid_alive(record.get("pid")) and http_get(f"http://127.0.0.1:{record['port']}/") == 200:
+            return self._deployment(endpoint, state, deployment)  # serving: no need to wait for the lock
+        with self.lock(endpoint):
+            return self._start_unlocked(endpoint, deployment)
+
+    def delete_deployment(self, endpoint: str, deployment: str) -> None:
+        with self.lock(endpoint):
+            self._delete_deployment_unlocked(endpoint, deployment)
+
+    def delete(self, endpoint: str) -> None:
+        with self.lock(endpoint):
+            self._delete_unlocked(endpoint)
+
+    def set_traffic(
+        self,
+        endpoint: str,
+        traffic: Mapping[str, int],
+        *,
+        history: tuple[Mapping[str, Any], ...] | None = None,
+    ) -> Endpoint:
+        with self.lock(endpoint):
+            return self._set_traffic_unlocked(endpoint, traffic, history=history)
 
     def invoke(self, endpoint: str, body: bytes, *, deployment: str | None = None) -> InvokeResponse:
         state = self._require(endpoint)
