@@ -193,6 +193,8 @@ def run_project_demo(settings: Settings, answers: Mapping[str, str]) -> dict[str
         summary["endpoints"][role].update(scoring_uri=uri, prediction=predictions[:1])
         rows.append((f"{role} endpoint", f"{endpoint} {uri}".strip()))
         rows.append((f"{role} sample prediction", str(predictions[:1])))
+        if backend.endpoint_keys(endpoint).get("primaryKey"):
+            rows.append((f"{role} keys", f"uv run amlops --state-dir {state} get-keys --endpoint {endpoint}"))
     rows.append(("stop the servers", summary["stop_command"]))
     show(table("Served", ["", ""], rows))
     return summary

@@ -56,6 +56,15 @@ def test_keys_are_required_and_invoke_sends_them(cli, keyed: dict, project: Path
     assert served.result["response"] == {"predictions": [2.0, 5.0]}
     with urllib.request.urlopen(uri.removesuffix("score"), timeout=10) as response:  # the liveness probe
         assert response.status == 200
+    assert cli("status").result["endpoints"][0]["name"] == "ep"  # the keys are not an endpoint record
+
+
+def test_deleting_the_endpoint_deletes_its_keys(cli, keyed: dict, state_dir: Path) -> None:
+    keys_file = state_dir / "endpoints" / "ep.keys"
+    assert oct(keys_file.stat().st_mode & 0o777) == "0o600"
+    assert cli("delete-endpoint", "--all").result == {"deleted": ["ep"]}
+    assert not keys_file.exists()
+    assert cli("status").result["endpoints"] == []
 
 
 def test_an_endpoint_without_auth_mode_key_has_no_keys(cli, trained, project: Path) -> None:

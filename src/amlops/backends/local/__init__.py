@@ -5,7 +5,7 @@
 <state>/runs/<run_id>/            pipeline runs (executor layout + amlops.json + decision.json)
 <state>/components/<id>/          single component runs (validate-data, check-drift, batch jobs)
 <state>/models/<name>/<version>/  downloaded model bundles (what deployments serve)
-<state>/endpoints/<name>.json     online endpoints (keys: <name>.keys.json)
+<state>/endpoints/<name>.json     online endpoints (keys: <name>.keys)
 <state>/endpoints/<name>/         each deployment's served copy (code, model, spec) and server log
 <state>/batch-endpoints/          batch endpoints
 <state>/events.jsonl              registry changes, one JSON object per line

@@ -12,7 +12,7 @@ A deployment whose server died is restarted by the next `invoke` (a managed endp
 cannot be restarted is reported in one line with the command that replaces it.
 
 Auth follows the endpoint spec beside the deployment spec (`online-endpoint.yml`): `auth_mode: key` (Azure's
-default) gives the endpoint a primary and a secondary key (`<state>/endpoints/<name>.keys.json`, mode 0600,
+default) gives the endpoint a primary and a secondary key (`<state>/endpoints/<name>.keys` (JSON), mode 0600,
 read with `amlops get-keys`); its servers answer 401 without one (`serving_worker.KeyAuth`), and `invoke`
 sends the primary key. Without an endpoint spec the endpoint is open, as before.
 """
@@ -297,7 +297,7 @@ class OnlineEndpoints:
         return locked(self.root / f"{self._path(name).stem}.lock", what=f"endpoint {name}")
 
     def _keys_path(self, name: str) -> Path:
-        return self.root / f"{self._path(name).stem}.keys.json"
+        return self.root / f"{self._path(name).stem}.keys"
 
     def keys(self, endpoint: str) -> dict[str, Any]:
         """{"auth_mode", "primaryKey", "secondaryKey"} of an endpoint (keys None when it has none)."""
