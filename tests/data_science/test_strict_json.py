@@ -1,6 +1,6 @@
 import pytest
 from datascience import strict_json
-from datascience.strict_json import BadNumber, BodyError, loads, nesting_depth
+from datascience.strict_json import BadNumber, BodyError, loads, nesting
 
 
 def test_plain_json_parses_as_json_loads_would():
@@ -36,9 +36,12 @@ def test_twenty_digit_integers_still_parse():
     assert loads("[18446744073709551616]") == [2**64]
 
 
-def test_depth_is_bounded_before_parsing_and_brackets_in_strings_do_not_count():
-    assert nesting_depth('{"a": [[1]], "b": "[[[[[[["}') == 3
-    assert nesting_depth("[" * 10_000, stop=5) == 5
+def test_depth_is_bounded_and_brackets_in_strings_do_not_count():
+    assert nesting({"a": [[1]], "b": "[[[[[[["}, stop=99) == 3
+    assert nesting(loads("[" * 30 + "]" * 30), stop=5) == 5
+    assert nesting(7, stop=5) == 0
+    with pytest.raises(BodyError, match="more than 32 levels deep"):
+        loads('{"a": ' * 33 + "1" + "}" * 33)
     loads("[" * 32 + "]" * 32)
     with pytest.raises(BodyError, match="more than 32 levels deep"):
         loads("[" * 33 + "]" * 33)
