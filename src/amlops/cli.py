@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "register-model": "amlops.verbs.register_model",
     "deploy-online": "amlops.verbs.deploy_online",
     "invoke": "amlops.verbs.invoke",
+    "get-keys": "amlops.verbs.get_keys",
     "rollback": "amlops.verbs.rollback",
     "delete-endpoint": "amlops.verbs.delete_endpoint",
     "deploy-batch": "amlops.verbs.deploy_batch",

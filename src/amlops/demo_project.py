@@ -10,6 +10,10 @@
 The lifecycle's state (`<state>/demo/state/`: MLflow registry, data, runs, endpoints, events) survives
 re-runs, so a second demo gates its candidate against the first one's champion; the project is rendered
 afresh each time. Pipeline logs go to `<state>/demo/lifecycle.log`.
+
+Whatever state it finds, the demo ends with the champion served on both endpoints: when the gate rejected
+the candidate nothing is deployed by the pipelines, so an endpoint deleted since (`delete-endpoint --all`)
+or a deployment whose server died is deployed again from the champion (`serve_champion`).
 """
 
 from __future__ import annotations
@@ -25,8 +29,9 @@ from typing import Any
 import yaml
 
 from amlops.backends import get_backend
-from amlops.config import Settings
-from amlops.errors import FailedError, UsageError
+from amlops.backends.base import CHAMPION, STOPPED, Backend
+from amlops.config import ProjectPaths, Settings
+from amlops.errors import FailedError, NotFoundError, UsageError
 from amlops.output import say
 from amlops.progress import show, table
 from amlops.render.layout import ANSWERS_FILE
@@ -75,6 +80,40 @@ def _answers_environments(project: Path) -> tuple[str, str]:
     return str(answers["dev_environment"]), str(answers["prod_environment"])
 
 
+def serve_champion(
+    backend: Backend, settings: Settings, *, endpoint: str, model_name: str, smoke_request: Path
+) -> str:
+    """Make `endpoint` serve the champion of `model_name`: "serving" when it already does, "deployed" when
+    it had to be deployed again (the endpoint was gone, served another version, or its server was down)."""
+    from amlops.verbs.deploy_online import deploy_online
+
+    try:
+        champion = backend.get_model_version(model_name, alias=CHAMPION).version
+    except NotFoundError:
+        message = f"no version of {model_name} is {CHAMPION}: nothing to serve on {endpoint}"
+        raise FailedError(message) from None
+    found = backend.get_endpoint(endpoint)
+    live = found.live if found else None
+    if live is not None and live.state != STOPPED and live.model_version == champion:
+        return "serving"
+    if found is None:
+        why = "the endpoint is gone"
+    elif live is None or live.model_version != champion:
+        why = "it does not serve the champion"
+    else:
+        why = "its server is down"
+    say(f"{endpoint}: {why}; deploying {model_name}:{champion} ({CHAMPION}) again")
+    deploy_online(
+        backend,
+        settings,
+        endpoint=endpoint,
+        model_name=model_name,
+        version=champion,
+        smoke_request=smoke_request,
+    )
+    return "deployed"
+
+
 def run_project_demo(settings: Settings, answers: Mapping[str, str]) -> dict[str, Any]:
     from amlops.ci.lifecycle import run_lifecycle
     from amlops.verbs.invoke import invoke
@@ -121,7 +160,8 @@ def run_project_demo(settings: Settings, answers: Mapping[str, str]) -> dict[str
     if not result.ok:
         raise FailedError(f"the lifecycle did not complete; see {log_path}")
 
-    backend = get_backend(Settings(backend="local", state_dir=state, project=settings.project))
+    project_settings = Settings(backend="local", state_dir=state, project=ProjectPaths(project))
+    backend = get_backend(project_settings)
     rows: list[tuple[str, str]] = []
     summary: dict[str, Any] = {
         "project": str(project),
@@ -140,13 +180,21 @@ def run_project_demo(settings: Settings, answers: Mapping[str, str]) -> dict[str
     for role in (dev, prod):
         variables = environment_settings(project, role)
         endpoint = variables["onlineEndpoint"]
+        smoke = project / variables["smokeRequest"]
+        model_name = variables["modelName"]
+        action = serve_champion(
+            backend, project_settings, endpoint=endpoint, model_name=model_name, smoke_request=smoke
+        )
+        summary["endpoints"][role] = {"endpoint": endpoint, "action": action}
         found = backend.get_endpoint(endpoint)
-        answer = invoke(backend, endpoint=endpoint, request=project / variables["smokeRequest"])
+        answer = invoke(backend, endpoint=endpoint, request=smoke)
         predictions = (answer["response"] or {}).get("predictions", [])
         uri = found.scoring_uri if found is not None else ""
-        summary["endpoints"][role] = {"endpoint": endpoint, "scoring_uri": uri, "prediction": predictions[:1]}
+        summary["endpoints"][role].update(scoring_uri=uri, prediction=predictions[:1])
         rows.append((f"{role} endpoint", f"{endpoint} {uri}".strip()))
         rows.append((f"{role} sample prediction", str(predictions[:1])))
+        if backend.endpoint_keys(endpoint).get("primaryKey"):
+            rows.append((f"{role} keys", f"uv run amlops --state-dir {state} get-keys --endpoint {endpoint}"))
     rows.append(("stop the servers", summary["stop_command"]))
     show(table("Served", ["", ""], rows))
     return summary

@@ -94,3 +94,44 @@ def test_demo_refuses_an_unknown_ci_platform_before_writing_anything(
     assert main([*base, "demo", "--answer", "ci_platform=jenkins"]) == 2
     assert "ci_platform" in capsys.readouterr().err
     assert not (state_dir / "demo").exists()
+
+
+@pytest.mark.slow
+def test_demo_serves_the_champion_again_after_the_endpoints_were_deleted(
+    tmp_path: Path, state_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make demo`, `amlops delete-endpoint --all`, `make demo`: the second run's gate rightly rejects the
+    same model, so no pipeline deploys; the demo itself deploys the champion again on both endpoints."""
+    import json
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    base = ["--project-dir", str(REPO), "--state-dir", str(state_dir)]
+    demo_state = ["--state-dir", str(state_dir / "demo" / "state")]
+    try:
+        assert main([*base, "demo"]) == 0, capsys.readouterr().err[-6000:]
+        first = json.loads(capsys.readouterr().out.splitlines()[-1])
+        assert {role: e["action"] for role, e in first["endpoints"].items()} == {
+            "dev": "serving",
+            "prod": "serving",
+        }
+
+        assert main([*demo_state, "delete-endpoint", "--all"]) == 0
+        deleted = json.loads(capsys.readouterr().out.splitlines()[-1])["deleted"]
+        assert sorted(deleted) == sorted(e["endpoint"] for e in first["endpoints"].values())
+
+        code = main([*base, "demo"])
+        out, err = capsys.readouterr()
+        assert code == 0, err[-6000:]
+        second = json.loads(out.splitlines()[-1])
+        assert second["registered"] is None  # the gate rejected the identical candidate
+        assert second["pipelines"] == {"pr-ci": "succeeded", "train": "succeeded", "deploy": "not-triggered"}
+        for role in ("dev", "prod"):
+            served = second["endpoints"][role]
+            assert served["action"] == "deployed"
+            assert served["scoring_uri"].startswith("http://127.0.0.1:")
+            assert served["prediction"] == first["endpoints"][role]["prediction"]
+            assert f"{served['endpoint']}: the endpoint is gone; deploying" in " ".join(err.split())
+        assert "Traceback" not in err
+    finally:
+        main([*demo_state, "delete-endpoint", "--all"])

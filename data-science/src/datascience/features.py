@@ -11,17 +11,27 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from datascience.contract import Column, Contract
+from datascience.strict_json import BadNumber
 
 MISSING_CATEGORY = "__missing__"
+# Numeric model inputs are float32 tensors: larger magnitudes would reach the model as infinity.
+MAX_MODEL_NUMBER = float(np.finfo(np.float32).max)
+# A date and a time of day (seconds, fraction and UTC offset optional): a date alone, an ordinal or an ISO
+# week date would silently become midnight.
+DATETIME_TEXT = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?"
+)
 
 
 def typed_frame(frame: pd.DataFrame, contract: Contract) -> pd.DataFrame:
@@ -197,22 +207,73 @@ def record_problems(records: Iterable[Mapping[str, Any]], contract: Contract) ->
     """Check scoring records against the contract: required fields, types, nulls, ranges, categories.
 
     The id and target columns may be present and are not checked; any other unknown field is a problem.
+    Checked column by column (one checker per column, bounds parsed once); problems come out by row, and
+    within a row: unknown fields, then the input columns in contract order.
     """
     problems: list[Problem] = []
     allowed = set(contract.names)
+    rows: list[tuple[int, Mapping[str, Any]]] = []
     for row, record in enumerate(records):
         if not isinstance(record, Mapping):
             problems.append(Problem(row, "", "each record must be a JSON object of column: value"))
             continue
-        problems.extend(Problem(row, str(name), "unknown field") for name in record if name not in allowed)
-        for column in contract.input_columns:
-            if column.name not in record:
-                problems.append(Problem(row, column.name, "required field is missing"))
+        if not allowed.issuperset(record):
+            unknown = (name for name in record if name not in allowed)
+            problems.extend(Problem(row, str(name), "unknown field") for name in unknown)
+        rows.append((row, record))
+    for column in contract.input_columns:
+        check, name = value_checker(column), column.name
+        for row, record in rows:
+            if name not in record:
+                problems.append(Problem(row, name, "required field is missing"))
                 continue
-            message = value_problem(record[column.name], column)
+            message = check(record[name])
             if message:
-                problems.append(Problem(row, column.name, message))
+                problems.append(Problem(row, name, message))
+    problems.sort(key=lambda problem: problem.row)  # stable: the order within a row is kept
     return problems
+
+
+def value_checker(column: Column) -> Callable[[Any], str | None]:
+    """`value_problem` for one column, with fast paths for the plain valid values of each type (bounds and
+    categories prepared once); anything else goes to `value_problem`, the one source of the messages."""
+    slow = partial(value_problem, column=column)
+    if column.type in ("float", "int"):
+        low = -MAX_MODEL_NUMBER if column.min is None else max(float(column.min), -MAX_MODEL_NUMBER)
+        high = MAX_MODEL_NUMBER if column.max is None else min(float(column.max), MAX_MODEL_NUMBER)
+        integral = column.type == "int"
+
+        def number(value: Any) -> str | None:
+            kind = type(value)
+            plain = kind is int or (kind is float and (not integral or value.is_integer()))
+            return None if plain and low <= value <= high else slow(value)
+
+        return number
+    if column.type == "category":
+        allowed = frozenset(column.categories or ())
+        return lambda value: None if type(value) is str and value in allowed else slow(value)
+    if column.type == "string":
+        return lambda value: None if type(value) is str else slow(value)
+    if column.type == "bool":
+        return lambda value: None if type(value) is bool else slow(value)
+    if column.type == "datetime":
+        first, last = (
+            datetime.fromisoformat(str(bound)).replace(tzinfo=None) if bound is not None else default
+            for bound, default in ((column.min, datetime.min), (column.max, datetime.max))
+        )
+
+        def moment(value: Any) -> str | None:
+            if type(value) is str and DATETIME_TEXT.fullmatch(value):
+                try:
+                    stamp = datetime.fromisoformat(value).replace(tzinfo=None)  # wall time, as value_problem
+                except ValueError:
+                    return slow(value)
+                if first <= stamp <= last:
+                    return None
+            return slow(value)
+
+        return moment
+    return slow
 
 
 def _is_missing(value: Any) -> bool:
@@ -223,30 +284,55 @@ def _is_missing(value: Any) -> bool:
 
 def value_problem(value: Any, column: Column) -> str | None:
     """Why `value` breaks the contract for `column`, or None when it is fine."""
+    if isinstance(value, BadNumber):
+        return str(value)
     if _is_missing(value):
         return None if column.nullable else "must not be null"
     if column.type in ("float", "int"):
-        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-            return f"expected a number, got {type(value).__name__} {value!r}"
-        if column.type == "int" and float(value) != int(value):
-            return f"expected an integer, got {value!r}"
-        return _range_problem(float(value), column)
+        return _number_problem(value, column)
     if column.type == "bool":
-        return None if isinstance(value, bool | np.bool_) else f"expected true/false, got {value!r}"
+        return None if isinstance(value, bool | np.bool_) else f"expected true/false, got {_shown(value)}"
     if column.type == "datetime":
         if isinstance(value, pd.Timestamp | datetime):
             stamp = pd.Timestamp(value)
         else:
+            if not isinstance(value, str) or not DATETIME_TEXT.fullmatch(value):
+                return f"expected an ISO 8601 date-time with a time of day, got {_shown(value)}"
             try:
-                stamp = pd.Timestamp(datetime.fromisoformat(str(value)))
-            except ValueError:
-                return f"expected an ISO 8601 date-time, got {value!r}"
+                stamp = pd.Timestamp(datetime.fromisoformat(value))
+            except ValueError as error:
+                return f"expected an ISO 8601 date-time, got {_shown(value)} ({error})"
         return _range_problem(stamp.tz_localize(None) if stamp.tzinfo else stamp, column)
     if not isinstance(value, str):
-        return f"expected a string, got {type(value).__name__} {value!r}"
+        return f"expected a string, got {_shown(value)}"
     if column.categories is not None and value not in column.categories:
-        return f"{value!r} is not an allowed category"
+        return f"{_shown(value)} is not an allowed category"
     return None
+
+
+def _number_problem(value: Any, column: Column) -> str | None:
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        return f"expected a number, got {_shown(value)}"
+    if isinstance(value, int | np.integer):
+        if abs(int(value)) > MAX_MODEL_NUMBER:
+            return f"{_shown(value)} is out of range (a model input holds at most {MAX_MODEL_NUMBER:.3g})"
+        return _range_problem(float(value), column)
+    number = float(value)
+    if not math.isfinite(number):
+        return f"expected a finite number, got {value!r}"
+    if abs(number) > MAX_MODEL_NUMBER:
+        return f"{value!r} is out of range (a model input holds at most {MAX_MODEL_NUMBER:.3g})"
+    if column.type == "int" and not number.is_integer():
+        return f"expected an integer, got {value!r}"
+    return _range_problem(number, column)
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """`type value` for a message, long values cut in the middle."""
+    text = repr(value)
+    if len(text) > limit:
+        text = f"{text[: limit // 2]}...{text[-limit // 4 :]} ({len(text)} characters)"
+    return f"{type(value).__name__} {text}"
 
 
 def _range_problem(value: Any, column: Column) -> str | None:

@@ -1,4 +1,4 @@
-"""Azure ML online scoring script: `init()` loads the bundle, `run(raw_data)` scores a JSON request.
+"""Azure ML online scoring script: `init()` loads the bundle, `run(request)` scores a JSON request.
 
 The bundle (model.onnx + contract.yml) is read from `$AZUREML_MODEL_DIR` or the one folder below it
 (Azure ML mounts a registered model folder one level down). Accepted request bodies:
@@ -6,20 +6,29 @@ The bundle (model.onnx + contract.yml) is read from `$AZUREML_MODEL_DIR` or the 
     {"data": [{"<column>": <value>, ...}, ...]}                  (one object per row)
     {"input_data": {"columns": ["<column>", ...], "data": [[<value>, ...], ...]}}
 
-with the contract's feature and timestamp columns (date-times as ISO 8601 strings).
+with the contract's feature and timestamp columns (date-times as ISO 8601 strings with a time of day).
 
-Every record is checked against the contract (required fields, types, nulls, ranges, categories; the id
-and target columns may be present and are ignored). A bad request gets HTTP 400 with
-`{"error": ..., "field": ..., "row": ..., "problems": [...]}`; a good one gets
-`{"predictions": [...]}`, plus `"probabilities"` (one {class: p} per row) for classification.
+`run` is decorated with `@rawhttp`: the server hands it the HTTP request itself, so the script decides
+before reading the body: only POST (405 otherwise), only `application/json` in UTF-8 (415), at most
+`MAX_BODY_BYTES` (413, from Content-Length before anything is read, or while reading a chunked body), read
+within the request timeout (`SCORING_TIMEOUT_MS`, the deployment's `request_timeout_ms`; 408). The body is
+parsed strictly (`strict_json`: duplicate keys, nesting depth, numbers no model input can hold), its shape
+checked (exactly one of `data` / `input_data`, unique string column names, at most `MAX_ROWS` rows), then
+every record against the contract (required fields, types, nulls, ranges, categories; the id and target
+columns may be present and are ignored). Every refusal is a 4xx with
+`{"error": ..., "field": ..., "row": ..., "problems": [...]}`; a good request gets `{"predictions": [...]}`,
+plus `"probabilities"` (one {class: p} per row) for classification. Called with a string, bytes or an
+already-parsed object (tests, other callers), `run` skips the HTTP checks and validates the same way.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
 import logging
 import os
+import socket
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -28,21 +37,48 @@ _CODE_ROOT = str(Path(__file__).resolve().parents[1])
 if _CODE_ROOT not in sys.path:
     sys.path.insert(0, _CODE_ROOT)
 
+from datascience import strict_json  # noqa: E402
 from datascience.bundle import OnnxModel  # noqa: E402
 from datascience.features import record_problems  # noqa: E402
 
+try:  # the server aliases this module; outside it the decorator is the same function
+    from azureml.contrib.services.aml_request import rawhttp
+except ImportError:
+    try:
+        from azureml_inference_server_http.api.aml_request import rawhttp
+    except ImportError:  # no inference server installed (e.g. importing the script for its functions)
+
+        def rawhttp(func: Any) -> Any:
+            return func
+
+
 MAX_ROWS = 10_000
 MAX_PROBLEMS = 20
+# 10,000 rows of a dozen columns are about 2.5 MB of JSON; 4 MiB leaves room and refuses floods unread.
+MAX_BODY_BYTES = int(os.environ.get("SCORING_MAX_BODY_BYTES", str(4 * 1024 * 1024)))
+DEFAULT_TIMEOUT_MS = 5_000
+JSON_TYPES = ("application/json",)
+_CHUNK = 64 * 1024
 logger = logging.getLogger(__name__)
 _model: OnnxModel | None = None
 
 
 class RequestError(ValueError):
+    """A refused request: the HTTP status (4xx), a message, and the field/row it concerns when known."""
+
     def __init__(
-        self, message: str, field: str | None = None, row: int | None = None, problems: list | None = None
+        self,
+        message: str,
+        field: str | None = None,
+        row: int | None = None,
+        problems: list | None = None,
+        *,
+        status: int = 400,
+        headers: dict[str, str] | None = None,
     ):
         super().__init__(message)
         self.field, self.row, self.problems = field, row, problems or []
+        self.status, self.headers = status, headers or {}
 
     def body(self) -> dict[str, Any]:
         return {"error": str(self), "field": self.field, "row": self.row, "problems": self.problems}
@@ -51,27 +87,56 @@ class RequestError(ValueError):
 def parse_request(raw_data: Any) -> list[dict[str, Any]]:
     """The request's records, or RequestError naming what is malformed."""
     if isinstance(raw_data, bytes | bytearray):
-        raw_data = raw_data.decode("utf-8", errors="replace")
+        try:
+            raw_data = bytes(raw_data).decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise RequestError(f"the body is not UTF-8: {error.reason} at byte {error.start}") from None
     if isinstance(raw_data, str):
         try:
-            raw_data = json.loads(raw_data)
-        except json.JSONDecodeError as error:
-            raise RequestError(f"the body is not valid JSON: {error.msg} at position {error.pos}") from error
+            raw_data = strict_json.loads(raw_data)
+        except strict_json.BodyError as error:
+            raise RequestError(str(error), field=error.field) from None
     if not isinstance(raw_data, dict):
         raise RequestError('the body must be a JSON object with "data" or "input_data"')
-    if "data" in raw_data:
+    shapes = [key for key in ("data", "input_data") if key in raw_data]
+    unknown = sorted(str(key) for key in raw_data if key not in ("data", "input_data"))
+    if not shapes:
+        got = f" (it has {', '.join(map(repr, unknown))})" if unknown else ""
+        raise RequestError(f'the body must have a "data" or an "input_data" key{got}', field="data")
+    if unknown:
+        raise RequestError(
+            f'unknown top-level key(s) {", ".join(map(repr, unknown))}; expected "data" or "input_data"',
+            field=unknown[0],
+        )
+    if len(shapes) > 1:
+        raise RequestError('the body has both "data" and "input_data"; send exactly one', field="input_data")
+    if shapes == ["data"]:
         records = raw_data["data"]
-        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        if not isinstance(records, list):
             raise RequestError('"data" must be a list of objects (one per row)', field="data")
-    elif "input_data" in raw_data:
-        records = _split_records(raw_data["input_data"])
+        _check_row_count(len(records), "data")
+        for index, record in enumerate(records):
+            if not isinstance(record, dict):
+                raise RequestError(
+                    f'"data" must be a list of objects (one per row); row {index} is {_kind(record)}',
+                    field="data",
+                    row=index,
+                )
     else:
-        raise RequestError('the body must have a "data" or an "input_data" key', field="data")
-    if not records:
-        raise RequestError("the request holds no rows", field="data")
-    if len(records) > MAX_ROWS:
-        raise RequestError(f"at most {MAX_ROWS} rows per request, got {len(records)}", field="data")
+        records = _split_records(raw_data["input_data"])
     return records
+
+
+def _check_row_count(count: int, field: str) -> None:
+    if not count:
+        raise RequestError("the request holds no rows", field=field)
+    if count > MAX_ROWS:
+        raise RequestError(f"at most {MAX_ROWS} rows per request, got {count}", field=field)
+
+
+def _kind(value: Any) -> str:
+    kinds = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}
+    return kinds.get(type(value), "a number" if isinstance(value, int | float) else "an invalid value")
 
 
 def _split_records(block: Any) -> list[dict[str, Any]]:
@@ -79,9 +144,27 @@ def _split_records(block: Any) -> list[dict[str, Any]]:
         raise RequestError(
             '"input_data" must be {"columns": [...], "data": [[...], ...]}', field="input_data.columns"
         )
+    unknown = sorted(str(key) for key in block if key not in ("columns", "data", "index"))
+    if unknown:
+        raise RequestError(
+            f'unknown key(s) {", ".join(map(repr, unknown))} in "input_data"; expected "columns" and "data"',
+            field=f"input_data.{unknown[0]}",
+        )
     columns, rows = block["columns"], block.get("data")
+    for index, name in enumerate(columns):
+        if not isinstance(name, str):
+            raise RequestError(
+                f"input_data.columns[{index}] must be a column name (a string), not {_kind(name)}",
+                field="input_data.columns",
+            )
+    seen: set[str] = set()
+    for name in columns:
+        if name in seen:
+            raise RequestError(f"column {name!r} is listed twice in input_data.columns", field=name)
+        seen.add(name)
     if not isinstance(rows, list):
         raise RequestError('"input_data.data" must be a list of rows', field="input_data.data")
+    _check_row_count(len(rows), "input_data.data")
     records = []
     for index, row in enumerate(rows):
         if not isinstance(row, list) or len(row) != len(columns):
@@ -110,12 +193,85 @@ def predict(model: OnnxModel, raw_data: Any) -> dict[str, Any]:
     return {"predictions": [float(v) for v in result.values]}
 
 
-def _response(body: dict[str, Any], status: int) -> Any:
+def _response(body: dict[str, Any], status: int, headers: dict[str, str] | None = None) -> Any:
     try:
         from azureml.contrib.services.aml_response import AMLResponse
     except ImportError:  # outside the server the alias is not registered; it is the same class
         from azureml_inference_server_http.api.aml_response import AMLResponse
-    return AMLResponse(body, status, json_str=True)
+    return AMLResponse(body, status, headers or {}, json_str=True)
+
+
+def timeout_ms() -> int:
+    """The deployment's request timeout (`request_settings.request_timeout_ms`, as Azure ML passes it)."""
+    try:
+        value = int(os.environ.get("SCORING_TIMEOUT_MS", DEFAULT_TIMEOUT_MS))
+    except ValueError:
+        return DEFAULT_TIMEOUT_MS
+    return value if value > 0 else DEFAULT_TIMEOUT_MS
+
+
+def read_body(request: Any, *, limit: int, deadline: float) -> bytes:
+    """The body of an HTTP request, checked before (method, content type, declared length) and while it is
+    read (size, time). RequestError carries the 4xx status."""
+    if request.method != "POST":
+        raise RequestError(
+            f"method {request.method} is not allowed on /score; send the request with POST",
+            status=405,
+            headers={"Allow": "POST"},
+        )
+    mimetype = (request.mimetype or "").lower()
+    if mimetype not in JSON_TYPES:
+        got = f"Content-Type {request.content_type!r}" if request.content_type else "no Content-Type"
+        raise RequestError(f"expected Content-Type application/json, got {got}", status=415)
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise RequestError(f"expected a UTF-8 body, got charset {charset!r}", status=415)
+    declared = request.content_length
+    if declared is not None and declared > limit:
+        _stop_reading(request)
+        raise RequestError(f"the body is {declared} bytes; at most {limit} allowed", status=413)
+    sock = request.environ.get("gunicorn.socket")
+    previous = sock.gettimeout() if isinstance(sock, socket.socket) else None
+    chunks, size = [], 0
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            if isinstance(sock, socket.socket):
+                sock.settimeout(remaining)  # a client that stops sending cannot hold this thread
+            chunk = request.stream.read(min(_CHUNK, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                _stop_reading(request)
+                raise RequestError(f"the body is larger than {limit} bytes", status=413)
+    except TimeoutError:
+        _stop_reading(request)
+        raise RequestError(
+            f"the body did not arrive within the request timeout ({timeout_ms()} ms)", status=408
+        ) from None
+    finally:
+        if isinstance(sock, socket.socket):
+            sock.settimeout(previous)
+    if not size:
+        raise RequestError('the body is empty; expected a JSON object with "data" or "input_data"')
+    return b"".join(chunks)
+
+
+def _stop_reading(request: Any) -> None:
+    """Refuse the rest of a body that will not be read: the connection ends after the response instead of
+    the server draining (and waiting for) what the client still sends."""
+    sock = request.environ.get("gunicorn.socket")
+    if isinstance(sock, socket.socket):
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RD)
+
+
+def _is_http_request(raw_data: Any) -> bool:
+    return hasattr(raw_data, "environ") and hasattr(raw_data, "method")
 
 
 def init() -> None:
@@ -124,11 +280,20 @@ def init() -> None:
     logger.info("loaded model for contract %s", _model.contract.name)
 
 
+@rawhttp
 def run(raw_data: Any) -> Any:
     if _model is None:
         return _response({"error": "the model is not loaded (init() did not run)", "field": None}, 503)
+    started = time.monotonic()
+    deadline = started + timeout_ms() / 1000
     try:
-        return predict(_model, raw_data)
+        if _is_http_request(raw_data):
+            raw_data = read_body(raw_data, limit=MAX_BODY_BYTES, deadline=deadline)
+        result = predict(_model, raw_data)
+        if time.monotonic() > deadline:
+            message = f"scoring took longer than the request timeout ({timeout_ms()} ms)"
+            raise RequestError(message, status=408)
+        return result
     except RequestError as error:
-        logger.info("rejected request: %s", error)
-        return _response(error.body(), 400)
+        logger.info("rejected request (%d): %s", error.status, error)
+        return _response(error.body(), error.status, error.headers)

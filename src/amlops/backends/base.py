@@ -20,6 +20,7 @@ COMPLETED = "Completed"
 FAILED = "Failed"
 
 CHAMPION = "champion"
+STOPPED = "stopped"  # Deployment.state of an online deployment whose server is not running
 CHALLENGER = "challenger"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -18,6 +19,13 @@ from amlops.hashing import content_hash
 
 def backend_for(args: argparse.Namespace) -> Backend:
     return get_backend(args.settings)
+
+
+def endpoint_lock(backend: Backend, endpoint: str) -> contextlib.AbstractContextManager[Any]:
+    """Hold the endpoint against concurrent deploy/rollback where the backend can (local: a lock file);
+    Azure ML serialises endpoint operations itself."""
+    lock = getattr(backend, "endpoint_lock", None)
+    return lock(endpoint) if lock is not None else contextlib.nullcontext()
 
 
 def add_model_reference(parser: argparse.ArgumentParser, *, required: bool = True) -> None:

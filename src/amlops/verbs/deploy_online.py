@@ -17,12 +17,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from amlops.backends.base import CHAMPION, Backend, Endpoint, InvokeResponse
+from amlops.backends.base import CHAMPION, STOPPED, Backend, Endpoint, InvokeResponse
 from amlops.config import Settings
 from amlops.errors import AmlopsError, FailedError, UsageError
 from amlops.output import emit_result, say
 from amlops.progress import StepProgress
-from amlops.verbs._common import add_model_reference, backend_for, read_json_file, resolve_model
+from amlops.verbs._common import (
+    add_model_reference,
+    backend_for,
+    endpoint_lock,
+    read_json_file,
+    resolve_model,
+)
 
 COLOURS = ("blue", "green")
 HISTORY_KEPT = 5  # promotions remembered for rollback (Azure keeps them in one endpoint tag)
@@ -113,6 +119,33 @@ def deploy_online(
     smoke_request: Path | None = None,
     deployment_spec: Path | None = None,
 ) -> dict[str, Any]:
+    """Deploy a model version to `endpoint`; one deploy or rollback per endpoint at a time."""
+    with endpoint_lock(backend, endpoint):
+        return _deploy_online(
+            backend,
+            settings,
+            endpoint=endpoint,
+            model_name=model_name,
+            version=version,
+            alias=alias,
+            deployment=deployment,
+            smoke_request=smoke_request,
+            deployment_spec=deployment_spec,
+        )
+
+
+def _deploy_online(
+    backend: Backend,
+    settings: Settings,
+    *,
+    endpoint: str,
+    model_name: str,
+    version: str | None = None,
+    alias: str | None = None,
+    deployment: str | None = None,
+    smoke_request: Path | None = None,
+    deployment_spec: Path | None = None,
+) -> dict[str, Any]:
     model = resolve_model(backend, model_name, version=version, alias=alias)
     smoke_path = (smoke_request or settings.project.smoke_request).resolve()
     body = Path(smoke_path).read_bytes() if smoke_path.is_file() else None
@@ -121,7 +154,8 @@ def deploy_online(
     expected = request_rows(read_json_file(smoke_path, "smoke request"))
     current = backend.get_endpoint(endpoint)
     live = current.live if current else None
-    if live is not None and live.model_name == model.name and live.model_version == model.version:
+    serving = live is not None and live.state != STOPPED  # a dead server is replaced, not reported as serving
+    if serving and live.model_name == model.name and live.model_version == model.version:
         if _champion_version(backend, model.name) != model.version:
             # an earlier run moved traffic but not the alias (it failed between the two): finish the move
             backend.set_alias(model.name, CHAMPION, model.version)

@@ -13,7 +13,7 @@ from typing import Any
 from amlops.backends.base import CHAMPION, Backend
 from amlops.errors import NotFoundError, RefusedError
 from amlops.output import emit_result, say
-from amlops.verbs._common import backend_for
+from amlops.verbs._common import backend_for, endpoint_lock
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -21,6 +21,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def rollback(backend: Backend, *, endpoint: str) -> dict[str, Any]:
+    with endpoint_lock(backend, endpoint):
+        return _rollback(backend, endpoint=endpoint)
+
+
+def _rollback(backend: Backend, *, endpoint: str) -> dict[str, Any]:
     current = backend.get_endpoint(endpoint)
     if current is None:
         raise NotFoundError(f"no online endpoint named {endpoint!r}")

@@ -8,14 +8,27 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from amlops.backends.base import Backend
-from amlops.output import emit_result
+from amlops.backends.base import STOPPED, Backend, Endpoint
+from amlops.output import emit_result, say
 from amlops.progress import show, table
 from amlops.verbs._common import backend_for
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--runs", type=int, default=10, help="how many recent runs to list (default 10)")
+
+
+def down_deployments(endpoints: list[Endpoint]) -> list[str]:
+    """One line per online deployment that takes traffic but whose server is not running, with the fix."""
+    return [
+        f"{e.name}/{d.name} takes {e.traffic.get(d.name, 0)} % of the traffic but its server is not running; "
+        f"fix: amlops deploy-online --endpoint {e.name} --model-name {d.model_name} "
+        f"--version {d.model_version}"
+        for e in endpoints
+        if e.kind == "online"
+        for d in e.deployments
+        if d.state == STOPPED and e.traffic.get(d.name, 0) > 0
+    ]
 
 
 def status(backend: Backend, *, runs: int = 10) -> dict[str, Any]:
@@ -81,8 +94,12 @@ def status(backend: Backend, *, runs: int = 10) -> dict[str, Any]:
             ],
         )
     )
+    problems = down_deployments(endpoints)
+    for line in problems:
+        say(f"[red]{line}[/]")
     return {
         "backend": backend.name,
+        "problems": problems,
         "data_assets": [{"name": a.name, "version": a.version, "hash": a.hash} for a in data],
         "runs": [{"run_id": r.run_id, "status": r.status, "failed_step": r.failed_step} for r in recent],
         "models": [{"name": m.name, "version": m.version, "aliases": list(m.aliases)} for m in models],

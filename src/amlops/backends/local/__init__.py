@@ -5,13 +5,15 @@
 <state>/runs/<run_id>/            pipeline runs (executor layout + amlops.json + decision.json)
 <state>/components/<id>/          single component runs (validate-data, check-drift, batch jobs)
 <state>/models/<name>/<version>/  downloaded model bundles (what deployments serve)
-<state>/endpoints/<name>.json     online endpoints; server logs in endpoints/<name>/
+<state>/endpoints/<name>.json     online endpoints (keys: <name>.keys)
+<state>/endpoints/<name>/         each deployment's served copy (code, model, spec) and server log
 <state>/batch-endpoints/          batch endpoints
 <state>/events.jsonl              registry changes, one JSON object per line
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 from collections.abc import Mapping
@@ -167,6 +169,15 @@ class LocalBackend:
 
     def invoke(self, endpoint: str, body: bytes, *, deployment: str | None = None) -> InvokeResponse:
         return self.online.invoke(endpoint, body, deployment=deployment)
+
+    def endpoint_lock(self, endpoint: str) -> contextlib.AbstractContextManager[None]:
+        """Held by deploy-online and rollback: one of them per endpoint at a time, across processes."""
+        return self.online.lock(endpoint)
+
+    def endpoint_keys(self, endpoint: str) -> dict[str, Any]:
+        """The endpoint's auth mode and keys (the local counterpart of `az ml online-endpoint
+        get-credentials`)."""
+        return self.online.keys(endpoint)
 
     # batch endpoints
     def deploy_batch(

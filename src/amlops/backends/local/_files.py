@@ -10,7 +10,7 @@ from typing import Any
 
 from amlops.lineage import git_sha
 
-__all__ = ["git_sha", "now_iso", "read_json", "tail", "write_json"]
+__all__ = ["git_sha", "now_iso", "read_json", "rotate", "tail", "write_json"]
 
 
 def now_iso() -> str:
@@ -38,3 +38,16 @@ def tail(path: Path | None, lines: int = 30) -> str:
         handle.seek(max(0, size - 64 * 1024))
         text = handle.read().decode("utf-8", errors="replace")
     return "\n".join(text.splitlines()[-lines:])
+
+
+def rotate(path: Path, *, max_bytes: int, keep: int = 3) -> bool:
+    """If `path` is larger than `max_bytes`, shift it to `<path>.1` (`.1` to `.2`, ..., dropping `.<keep>`).
+    Returns whether it rotated."""
+    if not path.is_file() or path.stat().st_size <= max_bytes:
+        return False
+    for index in range(keep - 1, 0, -1):
+        older = path.with_name(f"{path.name}.{index}")
+        if older.exists():
+            older.replace(path.with_name(f"{path.name}.{index + 1}"))
+    path.replace(path.with_name(f"{path.name}.1"))
+    return True

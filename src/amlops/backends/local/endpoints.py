@@ -4,6 +4,17 @@ An online deployment is one `azmlinfsrv` (azureml-inference-server-http, from th
 environment) serving the project's scoring script with a model version's bundle, bound to 127.0.0.1 on a
 free port, detached so it outlives the command. Endpoint state: `<state>/endpoints/<name>.json`
 (deployments with pid, port, model version; traffic; history for rollback); server logs beside it.
+
+A deployment serves from its own copy of the scoring code, the model and the deployment spec under
+`<state>/endpoints/<endpoint>/<deployment>-<id>/` (never from the project or a run's folder, which a later
+run may delete), with workers, threads and request timeout from the spec (`serving.server_settings`).
+A deployment whose server died is restarted by the next `invoke` (a managed endpoint is always up); one that
+cannot be restarted is reported in one line with the command that replaces it.
+
+Auth follows the endpoint spec beside the deployment spec (`online-endpoint.yml`): `auth_mode: key` (Azure's
+default) gives the endpoint a primary and a secondary key (`<state>/endpoints/<name>.keys` (JSON), mode 0600,
+read with `amlops get-keys`); its servers answer 401 without one (`serving_worker.KeyAuth`), and `invoke`
+sends the primary key. Without an endpoint spec the endpoint is open, as before.
 """
 
 from __future__ import annotations
@@ -12,6 +23,8 @@ import contextlib
 import dataclasses
 import os
 import random
+import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -19,6 +32,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -26,10 +40,13 @@ from typing import Any
 import yaml
 
 from amlops.backends.base import Deployment, Endpoint, InvokeResponse, ModelVersion
-from amlops.backends.local._files import now_iso, read_json, tail, write_json
+from amlops.backends.local._files import now_iso, read_json, rotate, tail, write_json
+from amlops.backends.local._locks import locked
+from amlops.backends.local.serving import ServerSettings, server_settings
 from amlops.errors import ConfigError, FailedError, NotFoundError, UsageError
 
 READY_TIMEOUT_S = float(os.environ.get("AMLOPS_READY_TIMEOUT", "90"))
+LOG_MAX_BYTES = 10 * 1024 * 1024  # a server log (access log included) is rotated when it starts beyond this
 INVOKE_TIMEOUT_S = 60.0
 
 # azmlinfsrv binds 0.0.0.0 with no option to change it; this launcher runs the same server entry point
@@ -73,20 +90,76 @@ def http_get(url: str, timeout: float = 2.0) -> int | None:
         return None
 
 
-def scoring_code(deployment_spec: Path) -> tuple[Path, Path]:
-    """(code folder, scoring script) from an Azure ML online deployment spec's `code_configuration`."""
+def read_deployment_spec(deployment_spec: Path) -> dict[str, Any]:
     try:
         spec = yaml.safe_load(deployment_spec.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"cannot read deployment spec {deployment_spec}: {exc}") from None
-    config = (spec or {}).get("code_configuration") if isinstance(spec, dict) else None
+    if not isinstance(spec, dict):
+        raise ConfigError(f"{deployment_spec}: an online deployment spec must be a mapping")
+    return spec
+
+
+def scoring_code(deployment_spec: Path) -> tuple[Path, Path]:
+    """(code folder, scoring script) from an Azure ML online deployment spec's `code_configuration`."""
+    spec = read_deployment_spec(deployment_spec)
+    config = spec.get("code_configuration")
     if not isinstance(config, dict) or not config.get("code") or not config.get("scoring_script"):
         raise ConfigError(f"{deployment_spec}: code_configuration needs `code` and `scoring_script`")
     code = (deployment_spec.parent / str(config["code"])).resolve()
     script = (code / str(config["scoring_script"])).resolve()
     if not script.is_file():
         raise ConfigError(f"{deployment_spec}: scoring script {script} does not exist")
+    if not script.is_relative_to(code):
+        raise ConfigError(f"{deployment_spec}: scoring script {script} is outside the code folder {code}")
     return code, script
+
+
+ENDPOINT_SPEC = "online-endpoint.yml"  # beside the deployment spec, as in pipelines/azureml/
+SUPPORTED_AUTH_MODES = ("key",)
+
+
+def auth_mode(deployment_spec: Path) -> str | None:
+    """The endpoint's auth mode from the endpoint spec beside `deployment_spec` (None: no spec, open)."""
+    path = deployment_spec.parent / ENDPOINT_SPEC
+    if not path.is_file():
+        return None
+    spec = read_deployment_spec(path)
+    mode = spec.get("auth_mode", "key")
+    if mode not in SUPPORTED_AUTH_MODES:
+        raise ConfigError(
+            f"{path}: auth_mode: {mode!r} is not supported by the local backend; use "
+            + " or ".join(SUPPORTED_AUTH_MODES)
+        )
+    return str(mode)
+
+
+def new_keys() -> dict[str, str]:
+    return {"primaryKey": secrets.token_urlsafe(32), "secondaryKey": secrets.token_urlsafe(32)}
+
+
+_NOT_COPIED = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".ruff_cache", ".mypy_cache")
+
+
+def snapshot(
+    folder: Path, *, code: Path, script: Path, model_dir: Path, deployment_spec: Path
+) -> dict[str, str]:
+    """Copy what a deployment serves into `folder` (code, model, spec): the paths its record points at."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    shutil.copytree(code, folder / "code", ignore=_NOT_COPIED)
+    shutil.copytree(model_dir, folder / "model", symlinks=False)
+    shutil.copy2(deployment_spec, folder / "deployment.yml")
+    return {
+        "folder": str(folder),
+        "code": str(folder / "code"),
+        "script": str(folder / "code" / script.relative_to(code)),
+        "model_dir": str(folder / "model"),
+        "deployment_spec": str(folder / "deployment.yml"),
+        "source_code": str(code),
+        "source_model_dir": str(model_dir),
+    }
 
 
 def launch_inference_server(
@@ -97,14 +170,18 @@ def launch_inference_server(
     *,
     label: str,
     environ: Mapping[str, str] | None = None,
+    settings: ServerSettings | None = None,
 ) -> tuple[subprocess.Popen[bytes], int]:
     """Start the Azure ML inference server for `script` with `model_dir` on a free loopback port, detached
-    (its own session, so it outlives the command), and wait until `GET /` answers 200."""
+    (its own session, so it outlives the command), and wait until `GET /` answers 200. `settings` (default:
+    one worker, `ServerSettings()`) chooses workers, threads and the request timeout."""
+    settings = settings or ServerSettings()
     port = free_port()
     log.parent.mkdir(parents=True, exist_ok=True)
     base = os.environ if environ is None else environ
     env = {
         **base,
+        **settings.environ(),
         "PYTHONPATH": os.pathsep.join(p for p in (str(code), base.get("PYTHONPATH", "")) if p),
         "AML_APP_ROOT": str(code),
         "MLFLOW_DISABLE_TELEMETRY": "true",
@@ -121,7 +198,7 @@ def launch_inference_server(
         "--port",
         str(port),
         "--worker_count",
-        "1",
+        str(settings.workers),
     ]
     with log.open("ab") as out:
         process = subprocess.Popen(
@@ -146,6 +223,13 @@ def launch_inference_server(
     OnlineEndpoints._kill(process.pid)
     raise FailedError(
         f"deployment {label} was not ready within {READY_TIMEOUT_S:.0f}s; log {log}:\n{tail(log)}"
+    )
+
+
+def redeploy_command(endpoint: str, record: Mapping[str, Any]) -> str:
+    return (
+        f"amlops deploy-online --endpoint {endpoint} --model-name {record.get('model_name')} "
+        f"--version {record.get('model_version')}"
     )
 
 
@@ -207,16 +291,58 @@ class OnlineEndpoints:
         return [self._endpoint(read_json(p)) for p in sorted(self.root.glob("*.json"))]
 
     # --- processes --------------------------------------------------------------------------------------
+    def lock(self, name: str) -> contextlib.AbstractContextManager[None]:
+        """The endpoint's lock: deploy, traffic, rollback and delete of one endpoint run one at a time."""
+        return locked(self.root / f"{self._path(name).stem}.lock", what=f"endpoint {name}")
+
+    def _keys_path(self, name: str) -> Path:
+        return self.root / f"{self._path(name).stem}.keys"
+
+    def keys(self, endpoint: str) -> dict[str, Any]:
+        """{"auth_mode", "primaryKey", "secondaryKey"} of an endpoint (keys None when it has none)."""
+        state = self._require(endpoint)
+        path = self._keys_path(endpoint)
+        stored = read_json(path) if state.get("auth_mode") == "key" and path.is_file() else {}
+        return {
+            "auth_mode": state.get("auth_mode"),
+            "primaryKey": stored.get("primaryKey"),
+            "secondaryKey": stored.get("secondaryKey"),
+        }
+
+    def _ensure_keys(self, endpoint: str) -> None:
+        path = self._keys_path(endpoint)
+        if path.is_file():
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            json.dump(new_keys(), handle)
+
     def _start(self, endpoint: str, name: str, record: dict[str, Any]) -> dict[str, Any]:
         log = self.root / endpoint / f"{name}.log"
+        rotate(log, max_bytes=LOG_MAX_BYTES)
+        state = self._load(endpoint) or {}
+        environ = dict(os.environ)
+        if (record.get("auth_mode") or state.get("auth_mode")) == "key":
+            environ["AMLOPS_ENDPOINT_KEYS_FILE"] = str(self._keys_path(endpoint))
+        missing = [key for key in ("code", "script", "model_dir") if not Path(record[key]).exists()]
+        if missing:
+            raise FailedError(f"its {missing[0]} {record[missing[0]]} no longer exists")
         process, port = launch_inference_server(
             Path(record["code"]),
             Path(record["script"]),
             Path(record["model_dir"]),
             log,
             label=f"{endpoint}/{name}",
+            environ=environ,
+            settings=ServerSettings(**record.get("settings", {})),
         )
         return {**record, "pid": process.pid, "port": port, "log": str(log), "started_at": now_iso()}
+
+    def _remove_files(self, record: Mapping[str, Any]) -> None:
+        folder = record.get("folder")
+        if folder and Path(folder).resolve().is_relative_to(self.root.resolve()):
+            shutil.rmtree(folder, ignore_errors=True)
 
     @staticmethod
     def _kill(pid: int | None, timeout: float = 10.0) -> None:
@@ -235,10 +361,12 @@ class OnlineEndpoints:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, signal.SIGKILL)
 
-    def create_deployment(
+    def _create_deployment_unlocked(
         self, endpoint: str, deployment: str, model: ModelVersion, *, model_dir: Path, deployment_spec: Path
     ) -> Deployment:
         code, script = scoring_code(deployment_spec)
+        settings = server_settings(read_deployment_spec(deployment_spec), source=str(deployment_spec))
+        mode = auth_mode(deployment_spec)
         state = self._load(endpoint) or {
             "name": endpoint,
             "created_at": now_iso(),
@@ -253,27 +381,45 @@ class OnlineEndpoints:
         old = state["deployments"].get(deployment)
         if old:
             self._kill(old.get("pid"))
+            self._remove_files(old)
+        folder = self.root / endpoint / f"{deployment}-{uuid.uuid4().hex[:8]}"
         record = {
             "model_name": model.name,
             "model_version": model.version,
-            "model_dir": str(model_dir),
-            "code": str(code),
-            "script": str(script),
+            **snapshot(
+                folder, code=code, script=script, model_dir=model_dir, deployment_spec=deployment_spec
+            ),
+            "settings": settings.as_dict(),
+            "auth_mode": mode,
         }
-        record = self._start(endpoint, deployment, record)
+        if mode == "key":
+            self._ensure_keys(endpoint)
+        state["auth_mode"] = mode
+        try:
+            record = self._start(endpoint, deployment, record)
+        except BaseException:
+            self._remove_files(record)
+            raise
         state["deployments"][deployment] = record
         state["traffic"].setdefault(deployment, 0)
         self._save(state)
         return self._deployment(endpoint, state, deployment)
 
-    def start(self, endpoint: str, deployment: str) -> Deployment:
+    def _start_unlocked(self, endpoint: str, deployment: str) -> Deployment:
         state = self._require(endpoint)
         if deployment not in state["deployments"]:
             raise NotFoundError(f"endpoint {endpoint!r} has no deployment {deployment!r}")
         record = state["deployments"][deployment]
         if not (pid_alive(record.get("pid")) and http_get(f"http://127.0.0.1:{record['port']}/") == 200):
             self._kill(record.get("pid"))
-            state["deployments"][deployment] = self._start(endpoint, deployment, record)
+            try:
+                state["deployments"][deployment] = self._start(endpoint, deployment, record)
+            except FailedError as exc:
+                first = exc.message.splitlines()[0]
+                raise FailedError(
+                    f"deployment {endpoint}/{deployment} is down and did not restart ({first}); "
+                    f"redeploy with `{redeploy_command(endpoint, record)}`"
+                ) from None
             self._save(state)
         return self._deployment(endpoint, state, deployment)
 
@@ -283,21 +429,24 @@ class OnlineEndpoints:
         if record:
             self._kill(record.get("pid"))
 
-    def delete_deployment(self, endpoint: str, deployment: str) -> None:
+    def _delete_deployment_unlocked(self, endpoint: str, deployment: str) -> None:
         state = self._require(endpoint)
         record = state["deployments"].pop(deployment, None)
         if record:
             self._kill(record.get("pid"))
+            self._remove_files(record)
         state["traffic"].pop(deployment, None)
         self._save(state)
 
-    def delete(self, endpoint: str) -> None:
+    def _delete_unlocked(self, endpoint: str) -> None:
         state = self._require(endpoint)
         for record in state["deployments"].values():
             self._kill(record.get("pid"))
+            self._remove_files(record)
         self._path(endpoint).unlink(missing_ok=True)
+        self._keys_path(endpoint).unlink(missing_ok=True)
 
-    def set_traffic(
+    def _set_traffic_unlocked(
         self,
         endpoint: str,
         traffic: Mapping[str, int],
@@ -319,6 +468,45 @@ class OnlineEndpoints:
                 self.start(endpoint, name)  # a deployment taking traffic serves (restarted if it died)
         return self._endpoint(self._require(endpoint))
 
+    def _auth_header(self, endpoint: str) -> dict[str, str]:
+        key = self.keys(endpoint).get("primaryKey")
+        return {"Authorization": f"Bearer {key}"} if key else {}
+
+    # --- locked entry points ----------------------------------------------------------------------------
+    def create_deployment(
+        self, endpoint: str, deployment: str, model: ModelVersion, *, model_dir: Path, deployment_spec: Path
+    ) -> Deployment:
+        with self.lock(endpoint):
+            return self._create_deployment_unlocked(
+                endpoint, deployment, model, model_dir=model_dir, deployment_spec=deployment_spec
+            )
+
+    def start(self, endpoint: str, deployment: str) -> Deployment:
+        state = self._require(endpoint)
+        record = state["deployments"].get(deployment)
+        if record and pid_alive(record.get("pid")) and http_get(f"http://127.0.0.1:{record['port']}/") == 200:
+            return self._deployment(endpoint, state, deployment)  # serving: no need to wait for the lock
+        with self.lock(endpoint):
+            return self._start_unlocked(endpoint, deployment)
+
+    def delete_deployment(self, endpoint: str, deployment: str) -> None:
+        with self.lock(endpoint):
+            self._delete_deployment_unlocked(endpoint, deployment)
+
+    def delete(self, endpoint: str) -> None:
+        with self.lock(endpoint):
+            self._delete_unlocked(endpoint)
+
+    def set_traffic(
+        self,
+        endpoint: str,
+        traffic: Mapping[str, int],
+        *,
+        history: tuple[Mapping[str, Any], ...] | None = None,
+    ) -> Endpoint:
+        with self.lock(endpoint):
+            return self._set_traffic_unlocked(endpoint, traffic, history=history)
+
     def invoke(self, endpoint: str, body: bytes, *, deployment: str | None = None) -> InvokeResponse:
         state = self._require(endpoint)
         if deployment is None:
@@ -333,7 +521,11 @@ class OnlineEndpoints:
             current.scoring_uri,
             data=body,
             method="POST",
-            headers={"Content-Type": "application/json", "azureml-model-deployment": deployment},
+            headers={
+                "Content-Type": "application/json",
+                "azureml-model-deployment": deployment,
+                **self._auth_header(endpoint),
+            },
         )
         started = time.monotonic()
         try:

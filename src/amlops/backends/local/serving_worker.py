@@ -1,0 +1,162 @@
+"""The gunicorn worker class local online deployments run under (imported inside the server process).
+
+gunicorn's threaded worker parks idle connections in its poller, but only after a thread has waited up to
+5 s for their first byte, and once a thread has a connection it reads headers and body from a blocking
+socket with no timeout: a client that sends half a request and stops holds that thread for good, and with
+a few such clients (or a burst of idle ones) every other caller waits. Here a new connection gets
+`FIRST_BYTE_WAIT_S` before it is parked, and every accepted socket is a `ReadTimeoutSocket`: wherever
+gunicorn makes it blocking, it gets a timeout instead (`AMLOPS_READ_TIMEOUT_S`, the deployment's request
+timeout), so a stalled read or write ends that connection and frees the thread. A body of declared length
+(up to `SCORING_MAX_BODY_BYTES`) is read in full before the application sees it (`BufferedBody`), so a body
+that stalls is answered 408 whatever the scoring script does with it. With `AMLOPS_ENDPOINT_KEYS_FILE` set
+(an endpoint with `auth_mode: key`), every request but the liveness probe (`GET /`) needs
+`Authorization: Bearer <key>` with one of the keys in that file, or gets 401 before its body is read
+(`KeyAuth`). Azure ML's managed front end gives the same protection.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import io
+import json
+import os
+import socket
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from gunicorn.workers import gthread
+from gunicorn.workers.gthread import ThreadWorker
+
+DEFAULT_READ_TIMEOUT_S = 5.0
+FIRST_BYTE_WAIT_S = 0.05
+DEFAULT_BUFFERED_BYTES = 4 * 1024 * 1024
+
+
+def read_timeout_s(environ: Any = os.environ) -> float:
+    try:
+        value = float(environ.get("AMLOPS_READ_TIMEOUT_S", DEFAULT_READ_TIMEOUT_S))
+    except ValueError:
+        return DEFAULT_READ_TIMEOUT_S
+    return value if value > 0 else DEFAULT_READ_TIMEOUT_S
+
+
+class ReadTimeoutSocket(socket.socket):
+    """A socket whose blocking mode always carries a timeout."""
+
+    read_timeout: float = DEFAULT_READ_TIMEOUT_S
+
+    @classmethod
+    def adopt(cls, sock: socket.socket, timeout: float) -> ReadTimeoutSocket:
+        blocking = sock.getblocking()
+        adopted = cls(sock.family, sock.type, sock.proto, fileno=sock.detach())
+        adopted.read_timeout = timeout
+        adopted.setblocking(blocking)  # the descriptor's flags and Python's view of them agree again
+        return adopted
+
+    def setblocking(self, flag: bool) -> None:
+        if flag:
+            self.settimeout(self.read_timeout)
+        else:
+            super().setblocking(False)
+
+
+class BufferedBody:
+    """WSGI middleware: read a declared-length body before the application runs; 408 if it stalls."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], *, limit: int, timeout_s: float) -> None:
+        self.app, self.limit, self.timeout_s = app, limit, timeout_s
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or "")
+        except ValueError:
+            return self.app(environ, start_response)  # chunked or none: the application reads it
+        if not 0 < length <= self.limit:
+            return self.app(environ, start_response)  # oversize: the application refuses it unread
+        try:
+            body = environ["wsgi.input"].read(length)
+        except TimeoutError:
+            sock = environ.get("gunicorn.socket")
+            if isinstance(sock, socket.socket):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RD)  # end the connection rather than drain the rest
+            message = f"the body did not arrive within the request timeout ({self.timeout_s:g} s)"
+            body = {"error": message, "field": None, "row": None, "problems": []}
+            return _json_response(start_response, "408 Request Timeout", body)
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        return self.app(environ, start_response)
+
+
+def _json_response(
+    start_response: Callable[..., Any], status: str, body: dict[str, Any], headers: tuple = ()
+) -> list[bytes]:
+    payload = json.dumps(body).encode()
+    start_response(
+        status,
+        [("Content-Type", "application/json"), ("Content-Length", str(len(payload))), *headers],
+    )
+    return [payload]
+
+
+KEY_REQUIRED = "this endpoint needs a key: send `Authorization: Bearer <key>` (amlops get-keys)"
+
+
+class KeyAuth:
+    """WSGI middleware: 401 unless `Authorization: Bearer <key>` carries a key from `keys_file` (re-read
+    when it changes, so regenerated keys apply without a restart). `GET /` (liveness) stays open."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], keys_file: Path) -> None:
+        self.app, self.keys_file = app, keys_file
+        self._stamp: float | None = None
+        self._keys: tuple[bytes, ...] = ()
+
+    def keys(self) -> tuple[bytes, ...]:
+        try:
+            stamp = self.keys_file.stat().st_mtime
+            if stamp != self._stamp:
+                document = json.loads(self.keys_file.read_text(encoding="utf-8"))
+                self._keys = tuple(
+                    str(document[k]).encode() for k in ("primaryKey", "secondaryKey") if document.get(k)
+                )
+                self._stamp = stamp
+        except (OSError, ValueError):
+            self._keys, self._stamp = (), None  # no readable keys: nothing is accepted
+        return self._keys
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") == "GET" and environ.get("PATH_INFO") in ("", "/"):
+            return self.app(environ, start_response)
+        scheme, _, token = str(environ.get("HTTP_AUTHORIZATION", "")).partition(" ")
+        offered = token.strip().encode()
+        if (
+            scheme.lower() == "bearer"
+            and offered
+            and any(hmac.compare_digest(offered, k) for k in self.keys())
+        ):
+            return self.app(environ, start_response)
+        body = {"error": KEY_REQUIRED, "field": "Authorization", "row": None, "problems": []}
+        return _json_response(start_response, "401 Unauthorized", body, (("WWW-Authenticate", "Bearer"),))
+
+
+class ReadTimeoutThreadWorker(ThreadWorker):
+    """gunicorn's gthread worker over `ReadTimeoutSocket`s, parking silent connections at once."""
+
+    def init_process(self) -> None:
+        gthread.DEFAULT_WORKER_DATA_TIMEOUT = FIRST_BYTE_WAIT_S  # read at each call by ThreadWorker.handle
+        super().init_process()
+
+    def load_wsgi(self) -> None:
+        super().load_wsgi()
+        limit = int(os.environ.get("SCORING_MAX_BODY_BYTES", DEFAULT_BUFFERED_BYTES))
+        self.wsgi = BufferedBody(self.wsgi, limit=limit, timeout_s=read_timeout_s())
+        keys_file = os.environ.get("AMLOPS_ENDPOINT_KEYS_FILE")
+        if keys_file:
+            self.wsgi = KeyAuth(self.wsgi, Path(keys_file))  # outermost: refused before the body is read
+
+    def enqueue_req(self, conn: Any) -> None:
+        if not isinstance(conn.sock, ReadTimeoutSocket):
+            conn.sock = ReadTimeoutSocket.adopt(conn.sock, read_timeout_s())
+        super().enqueue_req(conn)
