@@ -20,7 +20,13 @@ from amlops.config import Settings
 from amlops.errors import ConfigError, FailedError, NotFoundError, UsageError
 from amlops.gating import GateConfig, Metrics, decide, unreachable_thresholds
 from amlops.output import emit_result, say
-from amlops.verbs._common import backend_for, boolean, bundle_digest, read_json_file
+from amlops.verbs._common import (
+    backend_for,
+    boolean,
+    bundle_digest,
+    project_relative,
+    read_json_file,
+)
 
 DECISION_FILE = "decision.json"
 BUNDLE_OUTPUT = "model_bundle"
@@ -52,15 +58,6 @@ def load_gate_config(path: Path) -> GateConfig:
     except yaml.YAMLError as exc:
         raise ConfigError(f"gate config {path} is not valid YAML: {exc}") from None
     return GateConfig.from_mapping(document, source=str(path))
-
-
-def project_relative(path: Path, root: Path) -> str:
-    """`path` as the user knows it: relative to the project root when inside it (a runner's scratch copy
-    of the project has the same layout), else as it is."""
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def rejection_message(run_id: str, summary: str, config_name: str, task: str, hints: list[str]) -> str:
