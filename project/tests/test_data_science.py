@@ -96,6 +96,19 @@ def test_bundle_holds_the_onnx_model_and_the_task_metrics(trained):
     assert metrics["onnx_max_abs_diff"] < 0.1
 
 
+def test_the_smoke_request_fits_the_contract():
+    """The first deploy's smoke test sends this file; checked here, without a model, in pr-ci."""
+    from datascience.contract import load_contract
+    from datascience.score import request_problems
+
+    problems = request_problems(SMOKE_REQUEST.read_text(encoding="utf-8"), load_contract(CONTRACT))
+    assert not problems, (
+        f"{SMOKE_REQUEST.relative_to(ROOT).as_posix()} (the smoke request deploy-online sends, chosen by "
+        f"`smokeRequest` in pipelines/config/dev.yml) does not fit data-science/contract.yml; change its "
+        "rows to the contract's input columns: " + "; ".join(problems[:10])
+    )
+
+
 def test_scoring_script_answers_the_smoke_request(trained, monkeypatch):
     from datascience import score
 

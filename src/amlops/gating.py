@@ -8,6 +8,12 @@
   3. ONNX parity: the bundle's max |sklearn - onnxruntime| difference within tolerance.
 Every check is reported with its value, threshold and outcome. A missing or non-finite metric fails its
 check. No knowledge of columns: metrics are compared by name and direction only.
+
+`unreachable_thresholds(candidate, config)` says which thresholds no model could pass: a bounded metric
+(r2, accuracy, f1_macro at most 1; error metrics at least 0) asked to go beyond its bound, or, for
+regression, an error-metric maximum (rmse, mae: in the label's unit) below `SCALE_FRACTION` (1 %) of the
+label's standard deviation on the test split (`label_std` in metrics.json, written by evaluate). Without
+`label_std` the scale half is skipped and the hint says so.
 """
 
 from __future__ import annotations
@@ -30,16 +36,19 @@ class Metrics:
     task: str
     values: Mapping[str, float]
     onnx_max_abs_diff: float | None = None
+    label_std: float | None = None  # regression: std of the label on the test split
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Metrics:
         if not isinstance(data, Mapping) or not isinstance(data.get("metrics"), Mapping):
             raise ConfigError("metrics document must hold a 'metrics' mapping of name -> number")
         diff = data.get("onnx_max_abs_diff")
+        spread = data.get("label_std")
         return cls(
             task=str(data.get("task", "")),
             values={str(k): _to_float(v) for k, v in data["metrics"].items()},
             onnx_max_abs_diff=None if diff is None else _to_float(diff),
+            label_std=None if spread is None else _to_float(spread),
         )
 
 
@@ -300,3 +309,38 @@ def _decision(checks: list[Check], task: str, *, compared: bool) -> Decision:
     return Decision(
         passed=passed, reasons=tuple(checks), task=task, champion_compared=compared, summary=summary
     )
+
+
+SCALE_FRACTION = 0.01  # an error threshold below 1 % of the label's standard deviation is unreachable
+LABEL_UNIT_ERRORS = ("rmse", "mae")  # regression error metrics in the label's unit
+AT_MOST_ONE = ("r2", "accuracy", "f1_macro")
+AT_LEAST_ZERO = ("rmse", "mae", "log_loss")
+
+
+def unreachable_thresholds(candidate: Metrics, config: GateConfig) -> list[str]:
+    """Thresholds of the candidate's task that no model could pass (see the module docstring). Pure."""
+    task_gate = config.tasks.get(candidate.task)
+    if task_gate is None:
+        return []
+    hints: list[str] = []
+    where = f"tasks.{candidate.task}.thresholds"
+    scale_skipped = False
+    for t in task_gate.thresholds:
+        if t.metric in AT_MOST_ONE and t.min is not None and t.min > 1:
+            hints.append(f"{where}.{t.metric}.min {_fmt(t.min)} can never pass: {t.metric} is at most 1")
+        if t.metric in AT_LEAST_ZERO and t.max is not None and t.max < 0:
+            hints.append(f"{where}.{t.metric}.max {_fmt(t.max)} can never pass: {t.metric} is at least 0")
+        if candidate.task != "regression" or t.metric not in LABEL_UNIT_ERRORS or t.max is None:
+            continue
+        spread = candidate.label_std
+        if spread is None or not math.isfinite(spread):
+            scale_skipped = True
+        elif spread > 0 and t.max < SCALE_FRACTION * spread:
+            hints.append(
+                f"{where}.{t.metric}.max {_fmt(t.max)} is below {SCALE_FRACTION:.0%} of the label's standard "
+                f"deviation on the test split ({_fmt(spread)}): no model will pass it on data of this "
+                f"scale; set it in the label's unit (e.g. a fraction of {_fmt(spread)})"
+            )
+    if scale_skipped:
+        hints.append("the scale check of rmse/mae thresholds was skipped: metrics.json has no label_std")
+    return hints

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from amlops.errors import ConfigError
-from amlops.gating import Comparison, GateConfig, Metrics, TaskGate, Threshold, decide
+from amlops.gating import Comparison, GateConfig, Metrics, TaskGate, Threshold, decide, unreachable_thresholds
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -112,3 +112,40 @@ def test_committed_gate_config_parses() -> None:
 def test_bad_config_is_refused(doc: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         GateConfig.from_mapping(doc)
+
+
+def _gate(thresholds: dict, task: str = "regression") -> GateConfig:
+    return GateConfig.from_mapping({"tasks": {task: {"thresholds": thresholds}}})
+
+
+def test_error_threshold_far_below_the_label_spread_is_unreachable() -> None:
+    candidate = Metrics("regression", {"rmse": 250.0, "mae": 180.0}, 0.0, label_std=1200.0)
+    hints = unreachable_thresholds(candidate, _gate({"rmse": {"max": 8.0}, "mae": {"max": 500.0}}))
+    assert hints == [
+        "tasks.regression.thresholds.rmse.max 8 is below 1% of the label's standard deviation on the test "
+        "split (1200): no model will pass it on data of this scale; set it in the label's unit "
+        "(e.g. a fraction of 1200)"
+    ]
+
+
+def test_threshold_within_the_label_scale_gives_no_hint() -> None:
+    candidate = Metrics("regression", {"rmse": 3.0}, 0.0, label_std=10.0)
+    assert unreachable_thresholds(candidate, _gate({"rmse": {"max": 0.5}})) == []
+
+
+def test_scale_check_without_label_std_says_it_was_skipped() -> None:
+    hints = unreachable_thresholds(Metrics("regression", {"rmse": 3.0}), _gate({"rmse": {"max": 1.0}}))
+    assert hints == ["the scale check of rmse/mae thresholds was skipped: metrics.json has no label_std"]
+
+
+def test_bounded_metrics_beyond_their_bound_are_unreachable() -> None:
+    hints = unreachable_thresholds(
+        Metrics("classification", {"accuracy": 0.9}), _gate({"accuracy": {"min": 1.5}}, "classification")
+    )
+    assert hints == ["tasks.classification.thresholds.accuracy.min 1.5 can never pass: accuracy is at most 1"]
+
+
+def test_label_std_is_read_from_metrics_json() -> None:
+    doc = {"task": "regression", "metrics": {"rmse": 1}, "label_std": 4.5}
+    assert Metrics.from_mapping(doc).label_std == 4.5
+    assert Metrics.from_mapping({"task": "regression", "metrics": {}}).label_std is None

@@ -88,3 +88,12 @@ def test_no_column_name_is_written_in_the_code(contract):
     names = [c.name for c in contract.columns] + ["sepal_length", "petal_width", "species"]
     offenders = [(Path(p).name, n) for p, text in sources.items() for n in names if f'"{n}"' in text]
     assert offenders == []
+
+
+def test_int_column_values_print_as_integers(contract):
+    from datascience.features import value_problem
+
+    column = contract.column("passenger_count")
+    assert value_problem(9, column) == "9 is above the maximum 6"
+    assert value_problem(0.0, column) == "0 is below the minimum 1"
+    assert value_problem(0.05, contract.column("trip_distance")) == "0.05 is below the minimum 0.1"

@@ -2,6 +2,7 @@ import json
 
 import onnx
 import pandas as pd
+import pytest
 from datascience.bundle import OnnxModel, find_bundle
 
 
@@ -17,6 +18,8 @@ def test_bundle_layout_and_metrics(taxi_trained, contract):
     assert metrics["onnx_max_abs_diff"] < 1e-3
     assert metrics["n_test_rows"] == len(pd.read_parquet(taxi_trained.prepared / "test.parquet"))
     assert metrics["seed"] == 3
+    test = pd.read_parquet(taxi_trained.prepared / "test.parquet")
+    assert metrics["label_std"] == pytest.approx(test[contract.target].std())
 
 
 def test_onnx_inputs_are_the_contract_model_inputs(taxi_trained, contract):
@@ -34,6 +37,7 @@ def test_classification_bundle(iris_trained, iris_contract):
     assert set(metrics["metrics"]) == {"accuracy", "f1_macro", "log_loss"}
     assert metrics["metrics"]["accuracy"] > 0.8
     assert metrics["onnx_max_abs_diff"] < 1e-4  # probabilities
+    assert metrics["label_std"] is None  # the gate's scale check is for regression labels
     model = OnnxModel.from_bundle(iris_trained.bundle)
     assert model.classes == iris_contract.classes
     result = model.predict(pd.read_csv(iris_trained.data).head(4))

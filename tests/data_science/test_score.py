@@ -186,3 +186,21 @@ def test_request_path_agrees_for_classification(iris_trained):
     by_frame = model.predict(pd.DataFrame.from_records(records))
     np.testing.assert_array_equal(by_records.values, by_frame.values)
     np.testing.assert_array_equal(by_records.probabilities, by_frame.probabilities)
+
+
+def test_committed_smoke_request_fits_the_taxi_contract(contract):
+    request = (DATA_SCIENCE.parent / "pipelines/azureml/smoke-request.json").read_text()
+    assert score.request_problems(request, contract) == []
+
+
+def test_taxi_smoke_request_against_another_contract_names_row_and_field(iris_contract):
+    request = (DATA_SCIENCE.parent / "pipelines/azureml/smoke-request.json").read_text()
+    problems = score.request_problems(request, iris_contract)
+    assert problems[0] == "row 0, field 'trip_id': unknown field"
+    assert "row 0, field 'sepal_length': required field is missing" in problems
+
+
+def test_malformed_smoke_request_is_one_problem(contract):
+    assert score.request_problems('{"rows": []}', contract) == [
+        'the body must have a "data" or an "input_data" key (it has \'rows\')'
+    ]

@@ -44,6 +44,14 @@ def test_metrics(contract: Contract, onnx_model: OnnxModel, test: pd.DataFrame) 
     return regression_metrics(y, result.values)
 
 
+def label_spread(contract: Contract, test: pd.DataFrame) -> float | None:
+    """Standard deviation of a regression label on the test split (the gate's scale check), else None."""
+    if contract.task != "regression" or len(test) < 2:
+        return None
+    spread = float(np.std(np.asarray(target_values(test, contract), dtype=float), ddof=1))
+    return spread if np.isfinite(spread) else None
+
+
 def run(
     contract_path: Path, prepared: Path, model_dir: Path, output: Path, *, seed: int | None
 ) -> dict[str, Any]:
@@ -62,6 +70,7 @@ def run(
         "metrics": test_metrics(contract, onnx_model, test),
         "onnx_max_abs_diff": parity(contract, pipeline, onnx_model, model_frame(test, contract)),
         "n_test_rows": len(test),
+        "label_std": label_spread(contract, test),
         "seed": seed,
     }
     (output / METRICS_FILE).write_text(json.dumps(document, indent=2), encoding="utf-8")

@@ -341,7 +341,14 @@ def _range_problem(value: Any, column: Column) -> str | None:
         low = pd.Timestamp(low) if low is not None else None
         high = pd.Timestamp(high) if high is not None else None
     if low is not None and value < low:
-        return f"{value} is below the minimum {column.min}"
+        return f"{number_text(value, column)} is below the minimum {number_text(column.min, column)}"
     if high is not None and value > high:
-        return f"{value} is above the maximum {column.max}"
+        return f"{number_text(value, column)} is above the maximum {number_text(column.max, column)}"
     return None
+
+
+def number_text(value: Any, column: Column) -> str:
+    """A value or bound for a message: integers of an int column without the float's `.0`."""
+    if column.type == "int" and isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)

@@ -39,6 +39,7 @@ if _CODE_ROOT not in sys.path:
 
 from datascience import strict_json  # noqa: E402
 from datascience.bundle import OnnxModel  # noqa: E402
+from datascience.contract import Contract  # noqa: E402
 from datascience.features import record_problems  # noqa: E402
 
 try:  # the server aliases this module; outside it the decorator is the same function
@@ -173,6 +174,16 @@ def _split_records(block: Any) -> list[dict[str, Any]]:
             )
         records.append(dict(zip(columns, row, strict=True)))
     return records
+
+
+def request_problems(raw_data: Any, contract: Contract) -> list[str]:
+    """Why a request (e.g. the committed smoke request) would be refused by this script, without a model:
+    the same parsing and contract checks as `predict`; empty when it fits."""
+    try:
+        records = parse_request(raw_data)
+    except RequestError as error:
+        return [str(error)]
+    return [str(problem) for problem in record_problems(records, contract)]
 
 
 def predict(model: OnnxModel, raw_data: Any) -> dict[str, Any]:

@@ -124,8 +124,14 @@ def run_validation(frame: pd.DataFrame, contract: Contract) -> dict[str, Any]:
             warnings.simplefilter("ignore")
             outcome = definition.run(batch_parameters={"dataframe": data}, result_format="SUMMARY")
         results.extend(_result_row(suite_name, r) for r in outcome.results)
+    unknown = [str(name) for name in frame.columns if name not in set(contract.names)]
     failures = [
-        {"column": r["column"], "expectation": r["expectation"], "unexpected_count": r["unexpected_count"]}
+        {
+            "column": r["column"],
+            "expectation": r["expectation"],
+            "unexpected_count": r["unexpected_count"],
+            "message": failure_message(r, contract, unknown),
+        }
         for r in results
         if not r["success"]
     ]
@@ -160,15 +166,65 @@ def _result_row(suite: str, result: Any) -> dict[str, Any]:
     }
 
 
+def failure_message(result: dict[str, Any], contract: Contract, unknown: Sequence[str]) -> str:
+    """A failed expectation in the contract's words (column, what is wrong, how many, examples). Pure."""
+    name, kind = result["column"], result["expectation"]
+    column = contract.column(name) if name in contract.names else None
+    count = result["unexpected_count"]
+    examples = ", ".join(_value_text(v, column) for v in result["partial_unexpected_list"][:3])
+    eg = f" (e.g. {examples})" if examples else ""
+    rows = f"{count} row(s)" if count is not None else "some rows"
+    if kind == "expect_column_to_exist":
+        known = "; ".join(f"the data has a column {u!r} the contract does not know" for u in unknown)
+        return f"column {name!r} is missing" + (f"; {known}" if known else "")
+    if kind == "expect_table_row_count_to_be_between":
+        return "the data has no rows"
+    if kind == "expect_column_values_to_not_be_null":
+        return f"column {name!r} has {rows} with no value, and the contract says it is not nullable"
+    if kind == "expect_column_values_to_be_in_type_list" and column is not None:
+        return f"column {name!r} has {rows} that are not of the contract type {column.type}{eg}"
+    if kind == "expect_column_values_to_be_between" and column is not None:
+        low, high = column.min, column.max
+        if low is not None and high is not None:
+            allowed = f"between {_value_text(low, column)} and {_value_text(high, column)}"
+        elif low is not None:
+            allowed = f"at least {_value_text(low, column)}"
+        else:
+            allowed = f"at most {_value_text(high, column)}"
+        return f"column {name!r} has {rows} outside the contract range: must be {allowed}{eg}"
+    if kind == "expect_column_values_to_be_in_set" and column is not None:
+        allowed = ", ".join(column.categories or ())
+        return f"column {name!r} has {rows} with a category the contract does not list ({allowed}){eg}"
+    where = f"column {name!r}" if name else "the table"
+    return f"{where}: {kind}" + (f": {count} unexpected value(s)" if count is not None else " failed")
+
+
+def _value_text(value: Any, column: Column | None) -> str:
+    """A value for a message: integers of an int column print as integers (2015, not 2015.0)."""
+    if column is not None and column.type == "int":
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return repr(value)
+        if number.is_integer():
+            return str(int(number))
+    return (
+        str(value)
+        if isinstance(value, int | float)
+        else repr(value)
+        if isinstance(value, str)
+        else str(value)
+    )
+
+
 def summarise(report: dict[str, Any]) -> str:
     """One line per failed expectation, naming the column and the count of unexpected values."""
     if report["success"]:
         return f"validate: {report['row_count']} rows satisfy the contract {report['contract']!r}"
     lines = [f"validate: {len(report['failures'])} expectation(s) failed on {report['row_count']} rows:"]
     for failure in report["failures"]:
-        count = failure["unexpected_count"]
-        counted = f"{count} unexpected value(s)" if count is not None else "failed"
-        lines.append(f"  {failure['column'] or '(table)'}: {failure['expectation']}: {counted}")
+        fallback = f"{failure['column'] or '(table)'}: {failure['expectation']}"
+        lines.append(f"  {failure.get('message') or fallback}")
     return "\n".join(lines)
 
 

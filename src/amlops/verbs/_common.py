@@ -48,6 +48,15 @@ def read_json_file(path: Path, what: str) -> Any:
         raise UsageError(f"{what} {path} is not valid JSON: {exc}") from None
 
 
+def project_relative(path: Path, root: Path) -> str:
+    """`path` as the user knows it: relative to the project root when inside it (a runner's scratch copy
+    of the project has the same layout), else as it is."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def bundle_digest(bundle: Path) -> str:
     """sha256 over the bundle's files (names and bytes): ties a gate decision to exactly what it judged."""
     return content_hash(bundle)

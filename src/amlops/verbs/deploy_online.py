@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from amlops.verbs._common import (
     add_model_reference,
     backend_for,
     endpoint_lock,
+    project_relative,
     read_json_file,
     resolve_model,
 )
@@ -98,6 +100,15 @@ def smoke_check(response: InvokeResponse, expected_rows: int | None) -> list[str
     return problems
 
 
+def smoke_request_origin(request: str, environment: str | None) -> str:
+    """Where the smoke request comes from, for a failure message: the file and the settings that choose it."""
+    config = f"pipelines/config/{environment or '<env>'}.yml"
+    return (
+        f"the smoke request {request} (chosen by `smokeRequest` in {config}, or the --smoke-request option; "
+        "its rows must fit data-science/contract.yml)"
+    )
+
+
 def next_deployment_name(endpoint: Endpoint | None) -> str:
     if endpoint is None:
         return COLOURS[0]
@@ -148,9 +159,12 @@ def _deploy_online(
 ) -> dict[str, Any]:
     model = resolve_model(backend, model_name, version=version, alias=alias)
     smoke_path = (smoke_request or settings.project.smoke_request).resolve()
+    origin = smoke_request_origin(
+        project_relative(smoke_path, settings.project.root), os.environ.get("AMLOPS_ENVIRONMENT")
+    )
     body = Path(smoke_path).read_bytes() if smoke_path.is_file() else None
     if body is None:
-        raise UsageError(f"smoke request not found: {smoke_path}")
+        raise UsageError(f"smoke request not found: {smoke_path}; {origin}")
     expected = request_rows(read_json_file(smoke_path, "smoke request"))
     current = backend.get_endpoint(endpoint)
     live = current.live if current else None
@@ -178,12 +192,13 @@ def _deploy_online(
             backend.delete_deployment(endpoint, name)
             raise FailedError(
                 f"smoke test of {endpoint}/{name} failed: {'; '.join(problems)}; deployment removed, "
-                "traffic and champion unchanged",
+                f"traffic and champion unchanged; sent {origin}",
                 result={
                     "endpoint": endpoint,
                     "deployment": name,
                     "smoke_passed": False,
                     "problems": problems,
+                    "smoke_request": project_relative(smoke_path, settings.project.root),
                 },
             )
     previous_champion = _champion_version(backend, model.name)

@@ -18,9 +18,15 @@ import yaml
 from amlops.backends.base import CHAMPION, Backend, PipelineRun
 from amlops.config import Settings
 from amlops.errors import ConfigError, FailedError, NotFoundError, UsageError
-from amlops.gating import GateConfig, Metrics, decide
+from amlops.gating import GateConfig, Metrics, decide, unreachable_thresholds
 from amlops.output import emit_result, say
-from amlops.verbs._common import backend_for, boolean, bundle_digest, read_json_file
+from amlops.verbs._common import (
+    backend_for,
+    boolean,
+    bundle_digest,
+    project_relative,
+    read_json_file,
+)
 
 DECISION_FILE = "decision.json"
 BUNDLE_OUTPUT = "model_bundle"
@@ -52,6 +58,12 @@ def load_gate_config(path: Path) -> GateConfig:
     except yaml.YAMLError as exc:
         raise ConfigError(f"gate config {path} is not valid YAML: {exc}") from None
     return GateConfig.from_mapping(document, source=str(path))
+
+
+def rejection_message(run_id: str, summary: str, config_name: str, task: str, hints: list[str]) -> str:
+    """The one-line rejection: what failed, the file (and section) to change, thresholds no model passes."""
+    message = f"gate rejected run {run_id}: {summary}; the gate is set in {config_name} (tasks.{task})"
+    return message + "".join(f"; {hint}" for hint in hints)
 
 
 def candidate_bundle(backend: Backend, run_id: str) -> Path:
@@ -97,6 +109,8 @@ def gate(
     candidate = Metrics.from_mapping(read_json_file(bundle / "metrics.json", "candidate metrics"))
     champion_version, champion = champion_metrics(backend, model_name)
     decision = decide(candidate, champion, gate_config)
+    config_name = project_relative(config_path, settings.project.root)
+    hints = unreachable_thresholds(candidate, gate_config)
     document = {
         **decision.to_dict(),
         "run_id": run_id,
@@ -106,18 +120,20 @@ def gate(
         if champion is None
         else {"version": champion_version, "metrics": dict(champion.values)},
         "bundle_digest": bundle_digest(bundle),
-        "config": str(config_path),
+        "config": config_name,
+        "unreachable_thresholds": hints,
         "decided_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+    if not decision.passed:
+        document["message"] = rejection_message(run_id, decision.summary, config_name, decision.task, hints)
     path = backend.write_run_file(run_id, DECISION_FILE, json.dumps(document, indent=2) + "\n")
     document["decision_file"] = str(path)
-    colour = "green" if decision.passed else "red"
-    say(
-        f"[{colour}]gate {'passed' if decision.passed else 'rejected'}[/] "
-        f"for run {run_id}: {decision.summary}"
-    )
-    if fail_on_reject and not decision.passed:
-        raise FailedError(f"gate rejected run {run_id}: {decision.summary}", result=document)
+    if decision.passed:
+        say(f"[green]gate passed[/] for run {run_id}: {decision.summary}")
+        return document
+    say(f"[red]{document['message']}[/]")
+    if fail_on_reject:
+        raise FailedError(document["message"], result=document)
     return document
 
 

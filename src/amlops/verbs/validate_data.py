@@ -73,10 +73,9 @@ def validate_data(
         say(f"[green]data asset {asset.name}:{asset.version} is valid[/]")
         return result
     for failure in failures:
-        say(
-            f"  [red]{failure.get('column')}: {failure.get('expectation')} "
-            f"({failure.get('unexpected_count')} unexpected)[/]"
-        )
+        count = failure.get("unexpected_count")
+        plain = f"{failure.get('column')}: {failure.get('expectation')} ({count} unexpected)"
+        say(f"  [red]{failure.get('message') or plain}[/]")
     if not failures:
         say(run.log_tail)
     columns = sorted({str(f.get("column")) for f in failures})

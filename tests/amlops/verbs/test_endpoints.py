@@ -91,6 +91,11 @@ def test_failed_smoke_test_removes_the_new_deployment(cli, trained, tmp_path: Pa
     assert failed.code == 1
     assert failed.result["smoke_passed"] is False
     assert "HTTP 400" in failed.result["error"]
+    assert (
+        f"sent the smoke request {bad} (chosen by `smokeRequest` in pipelines/config/<env>.yml, "
+        "or the --smoke-request option; its rows must fit data-science/contract.yml)"
+    ) in failed.result["error"]
+    assert failed.result["smoke_request"] == str(bad)
     endpoint = cli("status").result["endpoints"][0]
     assert endpoint["traffic"] == {"blue": 100}
     assert set(endpoint["deployments"]) == {"blue"}
@@ -103,3 +108,13 @@ def test_failed_smoke_test_removes_the_new_deployment(cli, trained, tmp_path: Pa
     assert deleted.result == {"deleted": ["ep"]}
     assert not pid_alive(pid)
     assert cli("status").result["endpoints"] == []
+
+
+def test_smoke_request_origin_names_the_file_and_the_setting() -> None:
+    from amlops.verbs.deploy_online import smoke_request_origin
+
+    assert smoke_request_origin("pipelines/azureml/smoke-request.json", "dev") == (
+        "the smoke request pipelines/azureml/smoke-request.json (chosen by `smokeRequest` in "
+        "pipelines/config/dev.yml, or the --smoke-request option; "
+        "its rows must fit data-science/contract.yml)"
+    )

@@ -118,7 +118,13 @@ def test_worse_candidate_is_rejected_and_champion_stays(cli, trained, state_dir:
     assert gate.result["champion"] == {"version": "1", "metrics": {"rmse": 3.0, "r2": 0.9}}
     failing = [r for r in gate.result["reasons"] if not r["passed"]]
     assert [(r["check"], r["metric"], r["value"]) for r in failing] == [("champion", "rmse", 5.0)]
-    assert cli("gate", "--run-id", worse, "--model-name", "m", "--fail-on-reject").code == 1
+    assert gate.result["config"] == "data-science/gate.yml"  # the user's file, not a scratch copy
+    assert "the gate is set in data-science/gate.yml (tasks.regression)" in gate.result["message"]
+    assert "the gate is set in data-science/gate.yml" in " ".join(gate.stderr.split())
+    failed = cli("gate", "--run-id", worse, "--model-name", "m", "--fail-on-reject")
+    assert failed.code == 1
+    assert failed.result["error"].startswith(f"gate rejected run {worse}: rejected: champion rmse = 3")
+    assert "data-science/gate.yml (tasks.regression)" in failed.result["error"]
     refused = cli("register-model", "--run-id", worse, "--model-name", "m")
     assert refused.code == 3
     assert "gate rejected" in refused.result["error"]
@@ -136,3 +142,17 @@ def test_decision_is_bound_to_model_name_and_bundle(cli, trained, state_dir: Pat
     assert tampered.code == 3
     assert "changed after it was gated" in tampered.result["error"]
     assert models(cli) == []
+
+
+def test_threshold_rejection_names_the_gate_file_and_the_skipped_scale_check(cli, trained) -> None:
+    run_id = trained("rmse=50.0")
+    gate = cli("gate", "--run-id", run_id, "--model-name", "m")
+    assert gate.result["passed"] is False
+    assert gate.result["message"] == (
+        f"gate rejected run {run_id}: rejected: candidate rmse = 50, needs <= 10; the gate is set in "
+        "data-science/gate.yml (tasks.regression); the scale check of rmse/mae thresholds was skipped: "
+        "metrics.json has no label_std"
+    )
+    assert gate.result["unreachable_thresholds"] == [
+        "the scale check of rmse/mae thresholds was skipped: metrics.json has no label_std"
+    ]
