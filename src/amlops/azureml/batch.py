@@ -223,6 +223,14 @@ def load_batch_deployment(path: Path) -> BatchDeploymentSpec:
             line=node.line_of("resources"),
         )
     environment = node.get("environment") or {}
+    if isinstance(environment, dict) and environment.get("conda_file"):
+        conda = (path.parent / str(environment["conda_file"])).resolve()
+        if not conda.is_file():
+            raise PipelineSpecError(
+                f"environment.conda_file {environment['conda_file']!r} does not exist ({conda})",
+                file=path,
+                line=node.line_of("environment"),
+            )
     if isinstance(environment, dict):
         environment = {
             **environment,

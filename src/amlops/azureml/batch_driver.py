@@ -40,7 +40,10 @@ def mini_batches(files: Sequence[Path], size: int) -> list[list[str]]:
 
 
 def failed_count(mini_batch: Sequence[str], result: Any) -> int:
-    """Azure ML counts one success per element `run` returns; fewer elements than files are failures."""
+    """Azure ML counts one success per element `run` returns; fewer elements than files are failures
+    (a string is not a list of results: all its files count as failed)."""
+    if isinstance(result, str | bytes):
+        return len(mini_batch)
     try:
         returned = len(result)
     except TypeError:

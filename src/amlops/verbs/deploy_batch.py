@@ -23,6 +23,7 @@ from amlops.progress import StepProgress
 from amlops.verbs._common import add_model_reference, as_folder, backend_for, optional_path, resolve_model
 
 TABLE_SUFFIXES = (".csv", ".parquet")
+OUTPUT_MARKER = ".amlops-batch-output"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -61,13 +62,46 @@ def column_names(text: str) -> list[str]:
 def _tables(path: Path) -> list[Path]:
     if path.is_file():
         return [path]
-    return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in TABLE_SUFFIXES)
+    return sorted(
+        p
+        for p in path.rglob("*")
+        if p.is_file() and p.suffix in TABLE_SUFFIXES and not p.name.startswith(".")
+    )
 
 
 def _read(path: Path) -> Any:
+    """A csv/parquet file as a DataFrame; one that cannot be read raises ValueError naming it."""
     import pandas as pd
 
-    return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    try:
+        return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    except Exception as exc:  # pandas/pyarrow raise many types for unreadable files
+        raise ValueError(
+            f"cannot read {path}: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+        ) from None
+
+
+def _replace_output(output: Path, source: Path, *, protected: Sequence[Path]) -> Path:
+    """Make `output` a copy of the job's files. Only a folder amlops itself wrote (it holds the marker file)
+    or an empty one is replaced, never one that holds the project or the input."""
+    output = output.resolve()
+    for keep in protected:
+        if output == keep or output in keep.parents:
+            raise UsageError(f"--output {output} holds {keep}; name a folder of its own")
+    if output.exists() and (
+        not output.is_dir() or (any(output.iterdir()) and not (output / OUTPUT_MARKER).is_file())
+    ):
+        raise UsageError(
+            f"--output {output} exists and was not written by amlops deploy-batch; "
+            "name an empty or new folder (it is replaced by each job's files)"
+        )
+    staging = output.with_name(f".{output.name}.amlops-tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(source, staging)
+    (staging / OUTPUT_MARKER).write_text("written by amlops deploy-batch; replaced by the next job\n")
+    shutil.rmtree(output, ignore_errors=True)
+    staging.replace(output)
+    return output
 
 
 def count_rows(path: Path) -> int:
@@ -128,7 +162,10 @@ def deploy_batch(
     input_path = input_path.resolve()
     if not input_path.exists():
         raise UsageError(f"batch input not found: {input_path}")
-    expected = count_rows(input_path)
+    try:
+        expected = count_rows(input_path)
+    except ValueError as exc:
+        raise UsageError(f"batch input: {exc}") from None
     if expected == 0:
         raise UsageError(f"no rows in csv/parquet files under {input_path}")
     model = resolve_model(backend, model_name, version=version, alias=alias)
@@ -142,12 +179,13 @@ def deploy_batch(
             endpoint,
             input_dir=as_folder(input_path, settings.state_dir / "batch-inputs", endpoint),
         )
-    rows, columns = check_predictions(job.output_dir, expected, expect_columns)
+    try:
+        rows, columns = check_predictions(job.output_dir, expected, expect_columns)
+    except ValueError as exc:
+        raise FailedError(f"batch output: {exc}") from None
     where = job.output_dir
     if output is not None:  # the job's own files only: a second job (another environment) replaces them
-        where = output.resolve()
-        shutil.rmtree(where, ignore_errors=True)
-        shutil.copytree(job.output_dir, where)
+        where = _replace_output(output, job.output_dir, protected=(settings.project.root, input_path))
     say(f"[green]batch {endpoint}/{name}: {rows} prediction(s) in {where}[/]")
     return {
         "endpoint": endpoint,

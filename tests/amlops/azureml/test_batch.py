@@ -20,6 +20,7 @@ from pathlib import Path
 def init():
     global out
     out = Path(os.environ["AZUREML_BI_OUTPUT_PATH"])
+    (out / "init.txt").open("a").write("init\\n")
     if os.environ.get("FAIL_INIT"):
         raise ValueError("no model here")
 
@@ -116,6 +117,13 @@ def test_a_bad_spec_names_file_line_and_key(tmp_path: Path, old: str, new: str, 
     assert (caught.value.file, caught.value.line) == (spec, line)
 
 
+def test_a_missing_conda_file_is_named(tmp_path: Path) -> None:
+    spec = _spec(tmp_path)
+    spec.write_text(spec.read_text() + "environment:\n  image: base:1\n  conda_file: env/conda.yml\n")
+    with pytest.raises(PipelineSpecError, match=r"environment\.conda_file 'env/conda\.yml' does not exist"):
+        load_batch_deployment(spec)
+
+
 def test_a_missing_scoring_script_is_named(tmp_path: Path) -> None:
     spec = _spec(tmp_path)
     spec.write_text(spec.read_text().replace("score.py", "nope.py"))
@@ -129,6 +137,7 @@ def test_mini_batches_and_failure_counting() -> None:
     assert failed_count(["a", "b"], ["a"]) == 1
     assert failed_count(["a", "b"], pd.DataFrame({"x": range(10)})) == 0
     assert failed_count(["a"], None) == 1
+    assert failed_count(["a", "b"], "ab") == 2
 
 
 def test_append_row_writes_no_header_and_space_separated_values(tmp_path: Path) -> None:
@@ -142,6 +151,7 @@ def test_the_driver_runs_init_once_and_run_per_mini_batch(tmp_path: Path) -> Non
     result = _run(tmp_path, _spec(tmp_path), _inputs(tmp_path, "a.csv", "b.csv", "c.csv"))
     assert result.succeeded, result.log_tail
     assert (tmp_path / "out/calls.txt").read_text().splitlines() == ["a.csv,b.csv", "c.csv"]
+    assert (tmp_path / "out/init.txt").read_text().splitlines() == ["init"]
     assert "3 file(s) in 2 mini-batch(es)" in result.log_tail
 
 
@@ -151,6 +161,29 @@ def test_a_failing_mini_batch_is_retried_then_counted(tmp_path: Path) -> None:
     assert result.succeeded  # error_threshold -1: failures do not fail the job
     assert result.log_tail.count("failed: RuntimeError: cannot read a.csv") == 3
     assert "2 failed file(s)" in result.log_tail
+
+
+def test_failures_up_to_the_error_threshold_pass(tmp_path: Path) -> None:
+    spec = _spec(tmp_path, "  error_threshold: 1\n  retry_settings:\n    max_retries: 0\n")
+    result = _run(tmp_path, spec, _inputs(tmp_path, "half1.csv", "half2.csv"))
+    assert result.succeeded, result.log_tail
+    assert "1 failed file(s)" in result.log_tail
+
+
+def test_a_mini_batch_over_its_timeout_is_retried_then_counted(tmp_path: Path) -> None:
+    spec = _spec(tmp_path, "  retry_settings:\n    max_retries: 1\n    timeout: 1\n")
+    (tmp_path / "src/score.py").write_text(
+        SCRIPT.replace(
+            "    names = [Path(f).name", "    import time\n    time.sleep(5)\n    names = [Path(f).name"
+        )
+    )
+    result = _run(tmp_path, spec, _inputs(tmp_path, "a.csv"))
+    assert result.succeeded
+    assert (
+        result.log_tail.count("failed: MiniBatchTimeout: run() took longer than retry_settings.timeout (1 s)")
+        == 2
+    )
+    assert "1 failed file(s)" in result.log_tail
 
 
 def test_the_error_threshold_fails_the_job(tmp_path: Path) -> None:

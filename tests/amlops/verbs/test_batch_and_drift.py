@@ -34,7 +34,7 @@ def test_deploy_batch_scores_every_row(cli, trained, project: Path, tmp_path: Pa
     assert result.result["columns"] == ["row", "prediction", "error"]
     # mini_batch_size 2 in the spec: both files are one mini-batch, written by run() into the output
     written = sorted(p.name for p in out.iterdir())
-    assert written == ["predictions-a.csv"]
+    assert written == [".amlops-batch-output", "predictions-a.csv"]  # the marker: amlops wrote this folder
     lines = (out / "predictions-a.csv").read_text().splitlines()[1:]
     assert lines == ["a.csv:0,2.0,", "a.csv:1,4.0,", "b.csv:0,6.0,"]
     status = cli("status").result["endpoints"]
@@ -47,7 +47,17 @@ def test_deploy_batch_scores_every_row(cli, trained, project: Path, tmp_path: Pa
     argv = ("--model-name", "m", "--version", "1", "--input", other, "--output", out)
     second = cli("deploy-batch", "--endpoint", "batch-prod", *argv)
     assert (second.code, second.result["rows"]) == (0, 1), second.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["predictions-c.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [".amlops-batch-output", "predictions-c.csv"]
+
+    # --output never replaces a folder amlops did not write, nor one holding the project or the input
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine")
+    for target, message in ((foreign, "was not written by amlops deploy-batch"), (project, "holds")):
+        refused = cli("deploy-batch", "--endpoint", "batch-prod", *argv[:-1], target)
+        assert refused.code == 2
+        assert message in refused.result["error"]
+    assert (foreign / "notes.txt").read_text() == "mine"
 
 
 def test_rejected_rows_fail_the_smoke_batch_with_their_reasons(cli, trained, tmp_path: Path) -> None:

@@ -124,15 +124,18 @@ class AzureBatch:
     def _entity(self, spec: BatchDeploymentSpec, endpoint: str, deployment: str, model: ModelVersion) -> Any:
         from azure.ai.ml.entities import Environment
 
-        if isinstance(spec.environment, str):
-            environment: Any = spec.environment
-        elif isinstance(spec.environment, Mapping) and spec.environment.get("image"):
-            environment = Environment(
-                image=str(spec.environment["image"]), conda_file=spec.environment.get("conda_file")
-            )
-        else:
+        if not isinstance(spec.environment, str | Mapping) or (
+            isinstance(spec.environment, Mapping) and not spec.environment.get("image")
+        ):
             raise ConfigError(f"{spec.source}: `environment` needs an `image` (and a `conda_file`) or a name")
         try:
+            environment: Any = (
+                spec.environment
+                if isinstance(spec.environment, str)
+                else Environment(
+                    image=str(spec.environment["image"]), conda_file=spec.environment.get("conda_file")
+                )
+            )
             return self._build(spec, endpoint, deployment, model, environment=environment)
         except ConfigError:
             raise
@@ -200,7 +203,10 @@ class AzureBatch:
         if current is None:
             raise NotFoundError(f"batch endpoint {endpoint!r} disappeared while deploying to it")
         if getattr(current.defaults, "deployment_name", None) != deployment:
-            current.defaults.deployment_name = deployment
+            if current.defaults is None:  # the service may leave `defaults` out of the endpoint
+                current.defaults = {"deployment_name": deployment}
+            else:
+                current.defaults.deployment_name = deployment
             with service_call("set the default deployment of batch endpoint", endpoint):
                 poller = ml.batch_endpoints.begin_create_or_update(current)
                 finish(poller, "set the default deployment of batch endpoint", endpoint)
@@ -229,7 +235,10 @@ class AzureBatch:
             )
         status = self.jobs.wait(job.name, None)
         if status != "Completed":
-            studio = getattr(ml.jobs.get(job.name), "studio_url", None) or ""
+            studio = ""
+            # The link is a courtesy: the failure is reported either way.
+            with contextlib.suppress(Exception), service_call("get batch job", job.name):
+                studio = getattr(ml.jobs.get(job.name), "studio_url", None) or ""
             raise FailedError(
                 f"batch job {job.name} on {endpoint}/{deployment} ended {status} on Azure ML"
                 + (f"; its logs (Outputs + logs, logs/user): {studio}" if studio else ""),
@@ -241,7 +250,11 @@ class AzureBatch:
         shutil.rmtree(scratch, ignore_errors=True)
         with service_call("download the output of batch job", job.name):
             ml.jobs.download(job.name, download_path=str(scratch), output_name="score")
-        for item in scratch.iterdir() if scratch.is_dir() else ():
+        # Batch jobs land straight in the download folder; jobs the service tags as pipeline jobs land in
+        # named-outputs/score/ (azure-ai-ml `_job_operations.download`): take the files from there then.
+        nested = scratch / "named-outputs" / "score"
+        source = nested if nested.is_dir() else scratch
+        for item in source.iterdir() if source.is_dir() else ():
             destination = target / item.name
             if destination.is_dir():
                 shutil.rmtree(destination)

@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Iterator
 from typing import Any
 
-from amlops.errors import AmlopsError, FailedError, NotFoundError, UsageError
+from amlops.errors import AmlopsError, ConfigError, FailedError, NotFoundError, UsageError
 
 LRO_TIMEOUT_ENV = "AMLOPS_AZURE_LRO_TIMEOUT_S"
 ROLE_HINT = (
@@ -28,6 +28,8 @@ def describe(exc: BaseException, operation: str, resource: str) -> AmlopsError:
 
     message = _message(exc)
     where = f"{operation} {resource}".strip()
+    if type(exc).__name__ == "ValidationException":  # azure-ai-ml refused an entity before sending it
+        return ConfigError(f"{where}: azure-ai-ml refuses it: {message}")
     if isinstance(exc, core.ClientAuthenticationError):
         status = getattr(exc, "status_code", None)
         if status == 403 or "AuthorizationFailed" in message or "Forbidden" in message:
@@ -55,6 +57,8 @@ def describe(exc: BaseException, operation: str, resource: str) -> AmlopsError:
             return FailedError(f"{where}: quota exceeded ({message}); request more quota or a smaller SKU")
         if status is not None and 400 <= status < 500:
             return UsageError(f"{where}: the service rejected the request (HTTP {status}: {message})")
+        if status is not None and status < 400:  # a long-running operation that ended Failed
+            return FailedError(f"{where}: the operation failed ({message})")
         return FailedError(f"{where}: the service failed (HTTP {status}: {message})")
     if isinstance(exc, core.ServiceRequestError | core.ServiceResponseError):
         return FailedError(f"{where}: cannot reach the service ({message})")
@@ -66,7 +70,11 @@ def describe(exc: BaseException, operation: str, resource: str) -> AmlopsError:
 def finish(poller: Any, operation: str, resource: str = "") -> Any:
     """The result of a long-running operation, waited for at most `AMLOPS_AZURE_LRO_TIMEOUT_S` seconds
     (default 3600); after that a FailedError says it goes on in Azure. Call inside `service_call`."""
-    timeout = float(os.environ.get(LRO_TIMEOUT_ENV, "3600"))
+    text = os.environ.get(LRO_TIMEOUT_ENV, "3600")
+    try:
+        timeout = float(text)
+    except ValueError:
+        raise UsageError(f"{LRO_TIMEOUT_ENV} must be a number of seconds, got {text!r}") from None
     poller.wait(timeout)
     if not poller.done():
         raise FailedError(

@@ -39,10 +39,17 @@ class BatchEndpoints:
             raise UsageError(f"invalid deployment name {deployment!r}")
         spec = load_batch_deployment(deployment_spec)
         path = self._path(endpoint)
-        snapshot = self.root / endpoint / deployment / "code"
-        shutil.rmtree(snapshot, ignore_errors=True)
-        shutil.copytree(spec.code, snapshot, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".*"))
+        # A new snapshot per deploy, swapped in by the state write: a failed copy leaves the old one in use.
+        snapshot = self.root / endpoint / deployment / f"code-{secrets.token_hex(4)}"
+        try:
+            shutil.copytree(spec.code, snapshot, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".*"))
+        except OSError as exc:
+            shutil.rmtree(snapshot, ignore_errors=True)
+            raise FailedError(
+                f"cannot copy the scoring code {spec.code} for {endpoint}/{deployment}: {exc}"
+            ) from None
         state = read_json(path) if path.is_file() else {"name": endpoint, "deployments": {}, "default": None}
+        previous = (state["deployments"].get(deployment) or {}).get("code")
         state["deployments"][deployment] = {
             "model_name": model.name,
             "model_version": model.version,
@@ -55,6 +62,8 @@ class BatchEndpoints:
         }
         state["default"] = deployment
         write_json(path, state)
+        if previous and Path(previous) != snapshot:
+            shutil.rmtree(previous, ignore_errors=True)
         return Deployment(deployment, endpoint, model.name, model.version, "ready", traffic=100)
 
     def get(self, endpoint: str) -> dict[str, Any]:
