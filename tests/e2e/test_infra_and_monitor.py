@@ -101,7 +101,7 @@ def test_monitor_without_drift_does_not_retrain(project: Path, tmp_path: Path) -
     _register_training_snapshot(project, state)
     code, log = _run(path, project, state, "schedule")
     assert code == 0, log[-6000:]
-    assert '"drifted": false' in log, log[-6000:]
+    assert '{"drifted":false,' in log, log[-6000:]  # the verb's result line (compact JSON)
     assert not (state / "runs").is_dir() or not any((state / "runs").glob("*/decision.json"))
 
 
@@ -118,5 +118,5 @@ def test_monitor_with_drift_retrains(project: Path, tmp_path: Path) -> None:
         inputs={"current-data": drifted.relative_to(project).as_posix()},
     )
     assert code == 0, log[-6000:]
-    assert '"drifted": true' in log, log[-6000:]
+    assert '{"drifted":true,' in log, log[-6000:]  # the verb's result line (compact JSON)
     assert any((state / "runs").glob("*/decision.json")), "the retrain job did not run the training pipeline"
