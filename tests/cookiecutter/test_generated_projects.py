@@ -418,7 +418,7 @@ TRAIN = textwrap.dedent(
 
 DEPLOY = textwrap.dedent(
     """
-    import io, json, sys
+    import io, json, re, sys
     from pathlib import Path
     from amlops.ci.commands_run import MODEL_REGISTERED, run_pipeline, select_pipelines
 
@@ -439,7 +439,8 @@ DEPLOY = textwrap.dedent(
                 batches.append(json.loads(line[start:]))
             except ValueError:
                 pass
-    smoke = [line for line in log.getvalue().splitlines() if "smoke batch ok:" in line]
+    # the verb's own check of the smoke batch (rows, prediction and expected columns) passed: its summary line
+    smoke = [line for line in log.getvalue().splitlines() if re.search(r"batch \\S+: \\d+ prediction", line)]
     print(json.dumps({"runs": runs, "batches": batches, "smoke": smoke}))
     """
 )
