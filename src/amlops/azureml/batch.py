@@ -26,6 +26,7 @@ from types import MappingProxyType
 from typing import Any
 
 from amlops.azureml.errors import PipelineSpecError
+from amlops.azureml.spec import check_keys
 from amlops.azureml.yamlfile import YamlMap, load_yaml
 
 OUTPUT_ACTIONS = ("append_row", "summary_only")
@@ -125,13 +126,7 @@ def parse_batch_settings(
     if not isinstance(node, dict):
         raise PipelineSpecError("settings must be a mapping", file=file, line=line)
     settings = node if isinstance(node, YamlMap) else YamlMap(node)
-    for key in settings:
-        if key not in _SETTINGS_KEYS:
-            raise PipelineSpecError(
-                f"unknown key '{key}' in settings (known: {', '.join(sorted(_SETTINGS_KEYS))})",
-                file=file,
-                line=settings.line_of(key),
-            )
+    check_keys(settings, _SETTINGS_KEYS, "settings", file=file)
     action = str(settings.get("output_action", "append_row"))
     if action not in OUTPUT_ACTIONS:
         raise PipelineSpecError(
@@ -179,13 +174,7 @@ def load_batch_deployment(path: Path) -> BatchDeploymentSpec:
     node = load_yaml(path)
     if not isinstance(node, YamlMap):
         raise PipelineSpecError("a batch deployment file must hold a mapping", file=path, line=1)
-    for key in node:
-        if key not in _TOP_KEYS:
-            raise PipelineSpecError(
-                f"unknown key '{key}' in the batch deployment (known: {', '.join(sorted(_TOP_KEYS))})",
-                file=path,
-                line=node.line_of(key),
-            )
+    check_keys(node, _TOP_KEYS, "the batch deployment", file=path)
     kind = node.get("type", "model")
     if kind != "model":
         raise PipelineSpecError(

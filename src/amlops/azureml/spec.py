@@ -220,7 +220,8 @@ def _expect_map(node: object, what: str, *, file: Path, line: int | None) -> Yam
     return node
 
 
-def _check_keys(node: YamlMap, allowed: frozenset[str], what: str, *, file: Path) -> None:
+def check_keys(node: YamlMap, allowed: frozenset[str], what: str, *, file: Path) -> None:
+    """An unknown key of `node` raises PipelineSpecError naming it, its line and the known keys."""
     for key in node:
         if key not in allowed:
             known = ", ".join(sorted(allowed))
@@ -257,7 +258,7 @@ def _optional_number(node: YamlMap, key: str, *, file: Path) -> float | None:
 
 def _input_decl(name: str, node: object, *, file: Path, line: int | None) -> InputSpec:
     decl = _expect_map(node, f"input '{name}'", file=file, line=line)
-    _check_keys(decl, _INPUT_DECL_KEYS, f"input '{name}'", file=file)
+    check_keys(decl, _INPUT_DECL_KEYS, f"input '{name}'", file=file)
     type_ = decl.get("type")
     if type_ not in INPUT_TYPES:
         raise PipelineSpecError(
@@ -289,7 +290,7 @@ def _input_decl(name: str, node: object, *, file: Path, line: int | None) -> Inp
 
 def _output_decl(name: str, node: object, *, file: Path, line: int | None) -> OutputSpec:
     decl = _expect_map(node, f"output '{name}'", file=file, line=line)
-    _check_keys(decl, _OUTPUT_DECL_KEYS, f"output '{name}'", file=file)
+    check_keys(decl, _OUTPUT_DECL_KEYS, f"output '{name}'", file=file)
     type_ = decl.get("type", "uri_folder")
     if type_ not in OUTPUT_TYPES:
         raise PipelineSpecError(
@@ -318,7 +319,7 @@ def _code_dir(value: object, *, base_dir: Path, file: Path, line: int | None) ->
 def parse_component(node: object, *, file: Path, base_dir: Path, line: int | None = None) -> ComponentSpec:
     """Build a `ComponentSpec` from a loaded component mapping (a file's content or an inline definition)."""
     spec = _expect_map(node, "component", file=file, line=line)
-    _check_keys(spec, _COMPONENT_KEYS, "component", file=file)
+    check_keys(spec, _COMPONENT_KEYS, "component", file=file)
     type_ = spec.get("type", "command")
     if type_ != "command":
         raise PipelineSpecError(
@@ -378,7 +379,7 @@ def _input_value(name: str, node: object, *, file: Path, line: int | None) -> In
     if not isinstance(node, dict):
         return InputValue(name=name, value=node, base_dir=base_dir, line=line)
     value = _expect_map(node, f"input '{name}'", file=file, line=line)
-    _check_keys(value, _VALUE_KEYS, f"input '{name}'", file=file)
+    check_keys(value, _VALUE_KEYS, f"input '{name}'", file=file)
     type_ = value.get("type")
     if type_ is not None and type_ not in INPUT_TYPES:
         raise PipelineSpecError(
@@ -411,7 +412,7 @@ def _output_value(name: str, node: object, *, file: Path, line: int | None) -> O
     if isinstance(node, str):
         return OutputValue(name=name, binding=node, line=line)
     value = _expect_map(node, f"output '{name}'", file=file, line=line)
-    _check_keys(value, _OUTPUT_DECL_KEYS | {"datastore"}, f"output '{name}'", file=file)
+    check_keys(value, _OUTPUT_DECL_KEYS | {"datastore"}, f"output '{name}'", file=file)
     type_ = value.get("type")
     if type_ is not None and type_ not in OUTPUT_TYPES:
         raise PipelineSpecError(
@@ -478,7 +479,7 @@ def literal_type(value: InputValue) -> str:
 
 def _step(name: str, node: object, *, file: Path, line: int | None, cache: dict[Path, ComponentSpec]) -> Step:
     step = _expect_map(node, f"step '{name}'", file=file, line=line)
-    _check_keys(step, _STEP_KEYS, f"step '{name}'", file=file)
+    check_keys(step, _STEP_KEYS, f"step '{name}'", file=file)
     type_ = step.get("type", "command")
     if type_ != "command":
         raise PipelineSpecError(
@@ -554,9 +555,9 @@ def load_pipeline_job(path: Path) -> PipelineJob:
         raise PipelineSpecError(
             f"expected 'type: pipeline', got {job.get('type')!r}", file=file, line=job.line_of("type")
         )
-    _check_keys(job, _JOB_KEYS, "pipeline job", file=file)
+    check_keys(job, _JOB_KEYS, "pipeline job", file=file)
     settings = _expect_map(job.get("settings"), "settings", file=file, line=job.line_of("settings"))
-    _check_keys(settings, _SETTINGS_KEYS, "settings", file=file)
+    check_keys(settings, _SETTINGS_KEYS, "settings", file=file)
     continue_on_failure = _flag(settings, "continue_on_step_failure", "settings", file=file)
     force_rerun = _flag(settings, "force_rerun", "settings", file=file)
     inputs_node = _expect_map(job.get("inputs"), "inputs", file=file, line=job.line_of("inputs"))
