@@ -26,7 +26,7 @@ from types import MappingProxyType
 from typing import Any
 
 from amlops.azureml.errors import PipelineSpecError
-from amlops.azureml.spec import check_keys
+from amlops.azureml.spec import check_keys, code_dir
 from amlops.azureml.yamlfile import YamlMap, load_yaml
 
 OUTPUT_ACTIONS = ("append_row", "summary_only")
@@ -189,13 +189,8 @@ def load_batch_deployment(path: Path) -> BatchDeploymentSpec:
             file=path,
             line=node.line_of("code_configuration"),
         )
-    code = (path.parent / str(config["code"]).removeprefix("file:")).resolve()
-    if not code.is_dir():
-        raise PipelineSpecError(
-            f"code folder {config['code']!r} does not exist ({code})",
-            file=path,
-            line=node.line_of("code_configuration"),
-        )
+    code = code_dir(config["code"], base_dir=path.parent, file=path, line=node.line_of("code_configuration"))
+    assert code is not None  # `code` is set: checked above
     script = str(config["scoring_script"])
     if not (code / script).is_file():
         raise PipelineSpecError(

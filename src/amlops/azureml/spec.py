@@ -301,7 +301,8 @@ def _output_decl(name: str, node: object, *, file: Path, line: int | None) -> Ou
     return OutputSpec(name=name, type=type_, line=line)
 
 
-def _code_dir(value: object, *, base_dir: Path, file: Path, line: int | None) -> Path | None:
+def code_dir(value: object, *, base_dir: Path, file: Path, line: int | None) -> Path | None:
+    """A spec's `code:` as a local folder (relative to `base_dir`); anything else raises PipelineSpecError."""
     if value is None:
         return None
     if not isinstance(value, str):
@@ -346,7 +347,7 @@ def parse_component(node: object, *, file: Path, base_dir: Path, line: int | Non
         name=str(name),
         source=file,
         command=command,
-        code=_code_dir(spec.get("code"), base_dir=base_dir, file=file, line=spec.line_of("code")),
+        code=code_dir(spec.get("code"), base_dir=base_dir, file=file, line=spec.line_of("code")),
         inputs=_freeze(inputs),
         outputs=_freeze(outputs),
         content=json.dumps(spec, sort_keys=True, default=str),
@@ -453,7 +454,7 @@ def _inline_component(step_name: str, step: YamlMap, *, file: Path) -> Component
         name=step_name,
         source=file,
         command=command,
-        code=_code_dir(step.get("code"), base_dir=file.parent, file=file, line=step.line_of("code")),
+        code=code_dir(step.get("code"), base_dir=file.parent, file=file, line=step.line_of("code")),
         inputs=_freeze(inputs),
         outputs=_freeze(outputs),
         content=json.dumps(definition, sort_keys=True, default=str),

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .http import Request, Response
+from .online import service_environment
 
 _DURATION = re.compile(r"^P(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$")
 
@@ -165,7 +166,7 @@ class Batch:
                 input_path=Path(data),
                 output_dir=folder / "score",
                 log_path=folder / "std_log.txt",
-                env=_base_environment() | jobs._environment(),
+                env=service_environment() | jobs._environment(),
             )
             emulator.container().upload_blob(
                 f"ExperimentRun/dcid.{child}/user_logs/std_log.txt",
@@ -182,15 +183,6 @@ class Batch:
         jobs.runs[child].update(status="Completed" if ok else "Failed", error=error)
         jobs.runs[job]["error"] = error
         jobs._set_status(job_path, job, "Completed" if ok else "Failed")
-
-
-def _base_environment() -> dict[str, str]:
-    """The job runs on Azure's side: this process's environment without the client's proxy settings."""
-    import os
-
-    from .online import PROXY_VARIABLES
-
-    return {k: v for k, v in os.environ.items() if k.lower() not in PROXY_VARIABLES}
 
 
 def install(emulator: Any) -> Batch:

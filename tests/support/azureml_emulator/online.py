@@ -41,6 +41,11 @@ PROXY_VARIABLES = {
 }
 
 
+def service_environment() -> dict[str, str]:
+    """What runs on Azure's side (scoring containers, batch jobs): no client proxy settings inherited."""
+    return {k: v for k, v in os.environ.items() if k.lower() not in PROXY_VARIABLES}
+
+
 class Operations:
     """Long-running operations: id -> {"status", "error"}; each reports InProgress to its first poll."""
 
@@ -265,10 +270,8 @@ class Online:
         if not script.is_file():
             raise RuntimeError(f"scoring script {config['scoringScript']} is not in the code snapshot")
         self._stop(key)
-        # The scoring container runs on Azure's side: it does not inherit the client's proxy settings.
-        environ = {k: v for k, v in os.environ.items() if k.lower() not in PROXY_VARIABLES}
         process, port = launch_inference_server(
-            code, script, model_dir, folder / "server.log", label=key, environ=environ
+            code, script, model_dir, folder / "server.log", label=key, environ=service_environment()
         )
         self.servers[key] = {"process": process, "port": port, "log": folder / "server.log"}
 

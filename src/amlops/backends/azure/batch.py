@@ -15,7 +15,6 @@ terminal status with the same polling and timeout as pipeline jobs, then `jobs.d
 from __future__ import annotations
 
 import contextlib
-import re
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -25,17 +24,9 @@ from amlops.azureml.batch import BatchDeploymentSpec, load_batch_deployment
 from amlops.backends.azure.client import Connection
 from amlops.backends.azure.errors import finish, service_call
 from amlops.backends.azure.jobs import status_text
+from amlops.backends.azure.online import model_of
 from amlops.backends.base import BatchJob, Deployment, Endpoint, ModelVersion
 from amlops.errors import ConfigError, FailedError, NotFoundError
-
-_MODEL_ID = re.compile(r"/models/(?P<name>[^/]+)/versions/(?P<version>[^/]+)$")
-
-
-def _model_of(deployment: Any) -> tuple[str, str]:
-    model = deployment.model
-    text = model if isinstance(model, str) else getattr(model, "id", None) or getattr(model, "asset_id", "")
-    match = _MODEL_ID.search(str(text or ""))
-    return (match["name"], match["version"]) if match else (str(text or ""), "")
 
 
 def batch_compute(spec: BatchDeploymentSpec, workspace_compute: str | None) -> str:
@@ -76,7 +67,7 @@ class AzureBatch:
                 deployments = list(ml.batch_deployments.list(entity.name))
             records = []
             for d in deployments:
-                name, version = _model_of(d)
+                name, version = model_of(d)
                 records.append(
                     Deployment(
                         d.name,

@@ -30,9 +30,14 @@ _MODEL_ID = re.compile(r"/models/(?P<name>[^/]+)/versions/(?P<version>[^/]+)$")
 _STATES = {"Succeeded": "running", "Failed": "failed", "Creating": "starting", "Updating": "starting"}
 
 
-def _model_of(deployment: Any) -> tuple[str, str]:
+def model_of(deployment: Any) -> tuple[str, str]:
+    """(name, version) of the model an online or batch deployment entity refers to."""
     model = deployment.model
-    text = model if isinstance(model, str) else getattr(model, "id", "") or ""
+    text = (
+        model
+        if isinstance(model, str)
+        else getattr(model, "id", None) or getattr(model, "asset_id", "") or ""
+    )
     match = _MODEL_ID.search(str(text))
     if match:
         return match["name"], match["version"]
@@ -52,7 +57,7 @@ class AzureOnline:
         traffic = {k: int(v) for k, v in (entity.traffic or {}).items()}
         records = []
         for d in deployments:
-            model_name, model_version = _model_of(d)
+            model_name, model_version = model_of(d)
             records.append(
                 Deployment(
                     name=d.name,
@@ -154,7 +159,7 @@ class AzureOnline:
         except FailedError as exc:
             logs = self._logs(endpoint, deployment)
             raise FailedError(exc.message + (f"; last lines of its log:\n{logs}" if logs else "")) from None
-        name, version = _model_of(created)
+        name, version = model_of(created)
         return Deployment(
             deployment,
             endpoint,
