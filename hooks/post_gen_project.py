@@ -33,7 +33,7 @@ def main() -> int:
         "commit": CONTEXT.get("_template_commit", ""),
     }
     try:
-        layout.finalize(Path.cwd(), answers, template)
+        layout.finalize(Path.cwd(), answers, template, source=repo)
     except (ValueError, FileExistsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -27,9 +27,9 @@ COMMON_TOP_LEVEL = {
     "infrastructure",
     "pipelines",
     "pyproject.toml",
-    "src",
     "tests",
     "uv.lock",
+    "vendor",
 }
 MARKERS = re.compile(r"\{\{\s*cookiecutter|\{%|\{#|cookiecutter\.project_slug")
 EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
@@ -37,11 +37,7 @@ EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
 
 def _text_files(root: Path):
     for path in sorted(root.rglob("*")):
-        if (
-            path.is_file()
-            and path.suffix not in {".parquet", ".lock"}
-            and "src/amlops" not in path.as_posix()
-        ):
+        if path.is_file() and path.suffix not in {".parquet", ".lock", ".whl"}:
             try:
                 yield path, path.read_text(encoding="utf-8")
             except UnicodeDecodeError:

