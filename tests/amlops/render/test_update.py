@@ -343,3 +343,19 @@ def test_update_keeps_team_edits_brings_template_changes_and_marks_conflicts(
     assert record["answers"]["step_library_ref"] == commit_b
     # Nothing committed: the team reviews the working tree.
     assert _git(project, "log", "-1", "--format=%s") == "team edits"
+
+
+def test_a_render_failure_changes_nothing_in_the_project(tmp_path, git_env, isolated, capsys):
+    template, first = _tiny_template(tmp_path)  # no project folder: cookiecutter cannot render it
+    (template / "CHANGELOG.md").write_text("B\n", encoding="utf-8")
+    second = _commit_all(template, "B")
+    project = _fake_project(tmp_path, source=str(template), commit=first)
+    _init(project)
+    head = _commit_all(project, "generated")
+    assert main(["--project-dir", str(project), "update"]) == 1
+    out, err = capsys.readouterr()
+    assert f"rendering the template at {first[:12]} failed" in err
+    assert _last_json(out)["error_type"] == "FailedError"
+    assert second != first
+    assert _git(project, "status", "--porcelain") == ""
+    assert _git(project, "rev-parse", "HEAD") == head
