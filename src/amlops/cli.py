@@ -39,6 +39,7 @@ COMMANDS: dict[str, str] = {
     "validate-config": "amlops.verbs.validate_config",
     "demo": "amlops.demo",
     "new": "amlops.render.command",
+    "update": "amlops.render.update",
 }
 # Commands provided by other packages; registered only if their module is importable.
 OPTIONAL_COMMANDS: dict[str, str] = {
