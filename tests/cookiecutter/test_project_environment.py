@@ -87,9 +87,13 @@ def mirror(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str
     GitHub (`url.<mirror>.insteadOf`, through GIT_CONFIG_GLOBAL); yields (git config file, HEAD's SHA)."""
     root = tmp_path_factory.mktemp("mirror")
     bare = root / "amlops-template.git"
-    done = subprocess.run(["git", "clone", "-q", "--bare", str(REPO), str(bare)], capture_output=True)
+    done = subprocess.run(
+        ["git", "clone", "-q", "--bare", str(REPO), str(bare)], capture_output=True, check=False
+    )
     assert done.returncode == 0, done.stderr
-    head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True)
+    head = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True, check=False
+    )
     config = root / "gitconfig"
     config.write_text(
         f'[url "{bare.as_uri()}"]\n\tinsteadOf = https://github.com/{TEMPLATE_REPOSITORY}\n', encoding="utf-8"
@@ -100,38 +104,47 @@ def mirror(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str
 
 
 @pytest.mark.slow
-def test_a_pinned_project_installs_amlops_from_the_template_repository_at_its_ref(
+def test_a_pinned_project_installs_amlops_from_the_template_repository_and_its_make_test_passes(
     generate: Generate, mirror: tuple[Path, str], tmp_path: Path
 ) -> None:
+    """`make test` as a team runs it (its own `uv sync --frozen`, then ruff and pytest): the project's
+    pipelines expand with the step library of the amlops installed from the pinned ref."""
     config, head = mirror
     project = generate(
-        ci_platform="github-actions",
+        ci_platform="azure-devops",
         step_library="pinned",
         step_library_repository=TEMPLATE_REPOSITORY,
         step_library_ref=head,
     )
     assert not (project / "vendor").exists()
     assert not (project / "src").exists()
+    assert not (project / ".azure-pipelines" / "templates").exists()
     pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
     url = f"https://github.com/{TEMPLATE_REPOSITORY}"
     assert pyproject["tool"]["uv"]["sources"]["amlops"] == {"git": url, "rev": head}
+    assert pyproject["tool"]["amlops"]["repositories"] == {"templates": "amlops:templates/azure-devops"}
     assert _lock_packages(project)["amlops"]["source"] == {"git": f"{url}?rev={head}#{head}"}
 
-    uv = shutil.which("uv")
-    assert uv is not None
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
     venv = tmp_path / "venv"
     env = {
         **os.environ,
         "GIT_CONFIG_GLOBAL": str(config),
         "UV_CACHE_DIR": UV_CACHE,
         "UV_PROJECT_ENVIRONMENT": str(venv),
+        "UV_PYTHON": sys.executable,
         "UV_PYTHON_DOWNLOADS": "never",
+        "TMPDIR": str(tmp_path),
     }
     env.pop("VIRTUAL_ENV", None)
-    synced = subprocess.run(
-        [uv, "sync", "--frozen", "--python", sys.executable],
-        cwd=project, env=env, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
-    assert synced.returncode == 0, synced.stderr[-3000:]
-    version = subprocess.run([venv / "bin" / "amlops", "--version"], capture_output=True, text=True)
+    result = subprocess.run(
+        ["make", "test"], cwd=project, env=env, capture_output=True, text=True, timeout=900, check=False
+    )
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    assert " passed" in result.stdout
+    assert "skipped" not in result.stdout  # every pipeline expanded, none skipped for want of the library
+    version = subprocess.run(
+        [venv / "bin" / "amlops", "--version"], capture_output=True, text=True, check=False
+    )
     assert version.stdout.strip() == f"amlops {_version()}", version.stderr

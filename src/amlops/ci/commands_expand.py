@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from amlops import library
 from amlops.ci.expand import expand_pipeline
 from amlops.ci.yamlsource import plain
 from amlops.errors import UsageError
@@ -55,6 +56,8 @@ def project_repos(root: Path) -> dict[str, Path]:
 
         [tool.amlops.repositories]
         templates = "templates/azure-devops"   # relative to the project root
+        "owner/repo" = "amlops:"                 # a GitHub repository of `uses:`; `amlops:<path>` is the
+                                                 # step library of the installed amlops (amlops.library)
 
     `--repo ALIAS=PATH` overrides an entry. No file or no table means no mapping."""
     file = root / "pyproject.toml"
@@ -67,7 +70,10 @@ def project_repos(root: Path) -> dict[str, Path]:
     table = document.get("tool", {}).get("amlops", {}).get("repositories", {})
     if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
         raise UsageError(f"{file}: [tool.amlops.repositories] must map each alias to a folder (a string)")
-    return {str(alias): (root / folder).resolve() for alias, folder in table.items()}
+    try:
+        return {str(alias): library.resolve(folder, root) for alias, folder in table.items()}
+    except ValueError as exc:
+        raise UsageError(f"{file}: [tool.amlops.repositories]: {exc}") from None
 
 
 def repo_root_for(path: Path, settings: Any) -> Path:

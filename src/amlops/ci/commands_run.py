@@ -200,6 +200,11 @@ def run_pipeline(
             approve=approve,
             ref=ref,
             run_dir=run_dir,
+            repositories={
+                name: folder
+                for name, folder in {**project_repos(repo_root), **(repos or {})}.items()
+                if "/" in name
+            },
         )
         print(result.log, file=out, flush=True)
         _github_summary(result, out)

@@ -178,7 +178,9 @@ def lock(project: Path, *, preferences: Path | None = None) -> bool:
         _remove(target)
         print(f"warning: {exc}; run `uv lock` in {project}", file=sys.stderr)
         return False
-    done = subprocess.run([*command, "lock", "--quiet"], cwd=project, capture_output=True, text=True)
+    done = subprocess.run(
+        [*command, "lock", "--quiet"], cwd=project, capture_output=True, text=True, check=False
+    )
     if done.returncode != 0:
         _remove(target)
         print(

@@ -95,7 +95,7 @@ def test_dialect_detection(tmp_path: Path) -> None:
 def _fake_github(monkeypatch: pytest.MonkeyPatch, calls: list, *, ok: bool, pending: tuple = ()) -> None:
     fake = types.ModuleType("amlops.ci.github")
 
-    def run_workflow(path, *, event, inputs, repo_root, env, payload, approve, ref, run_dir):
+    def run_workflow(path, *, event, inputs, repo_root, env, payload, approve, ref, run_dir, repositories):
         calls.append(
             {
                 "path": path,

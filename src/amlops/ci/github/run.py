@@ -87,11 +87,16 @@ def standin_folder(use: RemoteUse) -> Path:
     return folder
 
 
-def local_repository_args(uses: Collection[RemoteUse]) -> list[str]:
-    """`--local-repository owner/repo@sha=folder` for every distinct pinned repository, as written."""
+def local_repository_args(
+    uses: Collection[RemoteUse], repositories: Mapping[str, Path] | None = None
+) -> list[str]:
+    """`--local-repository owner/repo@sha=folder` for every distinct pinned repository, as written: the
+    folder `repositories` maps owner/repo to (case-insensitive), else the stand-in."""
+    mapped = {key.lower(): folder for key, folder in (repositories or {}).items()}
     args: dict[str, str] = {}
     for use in uses:
-        args.setdefault(f"{use.repository}@{use.ref}", str(standin_folder(use)))
+        folder = mapped.get(use.repository.lower())
+        args.setdefault(f"{use.repository}@{use.ref}", str(folder if folder else standin_folder(use)))
     return [arg for key, folder in sorted(args.items()) for arg in ("--local-repository", f"{key}={folder}")]
 
 
@@ -327,6 +332,7 @@ def run_workflow(
     ref: str = "refs/heads/main",
     run_dir: Path | None = None,
     timeout: float | None = None,
+    repositories: Mapping[str, Path] | None = None,
 ) -> RunResult:
     """Run the workflow at `path` for `event` with act and return what happened, job by job.
 
@@ -336,8 +342,9 @@ def run_workflow(
     `client_payload` is `payload`). `payload` overrides keys of the event file; `inputs` are the
     workflow_dispatch inputs; `secrets` reach the workflow as `secrets.<NAME>`; `env` is added to the
     environment of every step. Jobs whose environment is in `approval_environments` (case-insensitive)
-    only run with `approve=True`. `run_dir` keeps the artifacts, HOME and the event file (a
-    temporary folder, removed afterwards, when not given).
+    only run with `approve=True`. `repositories` maps remote actions' owner/repo to local folders (the
+    pinned step library), read in place of a stand-in. `run_dir` keeps the artifacts, HOME and the event
+    file (a temporary folder, removed afterwards, when not given).
 
     Raises `PipelineError` (with file and line) before anything runs when the workflow cannot run here.
     """
@@ -354,7 +361,7 @@ def run_workflow(
             f"unknown event '{event}'; expected one of {', '.join((*EVENTS, MODEL_REGISTERED))}"
         )
     inputs = {k: str(v) for k, v in (inputs or {}).items()}
-    found = scan(path, repo_root, inputs)
+    found = scan(path, repo_root, inputs, repositories=repositories)
     shown = display(path, repo_root)
     if act_event not in triggered_events(found.document):
         raise PipelineError(
@@ -372,7 +379,7 @@ def run_workflow(
         held=_held_jobs(found, approve, approval_environments),
         ref=ref,
         timeout=timeout,
-        repository_args=local_repository_args(found.remote_uses),
+        repository_args=local_repository_args(found.remote_uses, repositories),
     )
     if run_dir is None:
         with tempfile.TemporaryDirectory(prefix="amlops-github-") as temporary:

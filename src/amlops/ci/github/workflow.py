@@ -190,8 +190,10 @@ def _scalar(value: Any) -> str:
 
 
 class _Scanner:
-    def __init__(self, repo_root: Path) -> None:
+    def __init__(self, repo_root: Path, repositories: Mapping[str, Path] | None = None) -> None:
         self.repo_root = repo_root
+        # owner/repo (lowercase) -> local folder: remote actions read from there, and scanned like local ones
+        self.repositories = {k.lower(): v for k, v in (repositories or {}).items()}
         self.remote: list[RemoteUse] = []
         self.labels: set[str] = set()
         self.files: list[Path] = []
@@ -290,10 +292,15 @@ class _Scanner:
                     )
                 self.local_action(uses, loc)
             else:
-                self.remote.append(parse_remote(uses, loc))
+                remote = parse_remote(uses, loc)
+                self.remote.append(remote)
+                folder = self.repositories.get(remote.repository.lower())
+                if folder is not None:
+                    self.local_action(uses, loc, folder=folder / remote.subpath)
 
-    def local_action(self, uses: str, loc: Loc) -> None:
-        folder = self.repo_root / uses
+    def local_action(self, uses: str, loc: Loc, *, folder: Path | None = None) -> None:
+        """Check a composite action's steps: `./x` of the workspace, or `folder` (a mapped repository)."""
+        folder = self.repo_root / uses if folder is None else folder
         candidates = [folder / "action.yml", folder / "action.yaml"]
         action = next((c for c in candidates if c.is_file()), None)
         if action is None:
@@ -316,9 +323,16 @@ class _Scanner:
             self._stack.pop()
 
 
-def scan(path: Path, repo_root: Path, inputs: Mapping[str, str] | None = None) -> WorkflowScan:
-    """Read `path` and everything local it uses; raise `PipelineError` naming the file on any problem."""
-    scanner = _Scanner(repo_root)
+def scan(
+    path: Path,
+    repo_root: Path,
+    inputs: Mapping[str, str] | None = None,
+    *,
+    repositories: Mapping[str, Path] | None = None,
+) -> WorkflowScan:
+    """Read `path` and everything local it uses (with the actions of `repositories`, owner/repo -> local
+    folder); raise `PipelineError` naming the file on any problem."""
+    scanner = _Scanner(repo_root, repositories)
     document, _ = load_yaml(path, repo_root)
     given = {**_input_defaults(document.get("on"), "workflow_dispatch"), **dict(inputs or {})}
     document, jobs = scanner.workflow(path, given)

@@ -178,3 +178,56 @@ def test_needs_approval_same_rule_as_azure_devops(environment: str, expected: bo
 def test_needs_approval_configurable_set() -> None:
     assert needs_approval("staging", ["staging"]) is True
     assert needs_approval("prod", ["staging"]) is False
+
+
+def test_a_mapped_repository_is_read_from_its_folder_and_its_actions_are_scanned(tmp_path: Path) -> None:
+    """The pinned step library: `contoso/steps/...@sha` comes from the folder the project maps it to, and the
+    third-party actions its composite actions use get their stand-ins too."""
+    from amlops.ci.github.workflow import scan
+
+    library = tmp_path / "library"
+    action = library / "templates" / "github" / "actions" / "install"
+    action.mkdir(parents=True)
+    (action / "action.yml").write_text(
+        f"name: install\nruns:\n  using: composite\n  steps:\n    - uses: astral-sh/setup-uv@{SHA_A}\n",
+        encoding="utf-8",
+    )
+    repo = tmp_path / "repo"
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    workflow = repo / ".github" / "workflows" / "ci.yml"
+    workflow.write_text(
+        "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n"
+        f"      - uses: actions/checkout@{SHA_B}\n"
+        f"      - uses: Contoso/Steps/templates/github/actions/install@{SHA_B}\n",
+        encoding="utf-8",
+    )
+    found = scan(workflow, repo, repositories={"contoso/steps": library})
+    assert [use.repository for use in found.remote_uses] == [
+        "actions/checkout",
+        "Contoso/Steps",
+        "astral-sh/setup-uv",
+    ]
+    args = dict(
+        arg.split("=", 1)
+        for arg in local_repository_args(found.remote_uses, {"contoso/steps": library})[1::2]
+    )
+    assert args[f"Contoso/Steps@{SHA_B}"] == str(library)
+    assert Path(args[f"astral-sh/setup-uv@{SHA_A}"], "action.yml").is_file()
+
+    with pytest.raises(PipelineError, match="has no local stand-in"):  # not mapped: no stand-in either
+        local_repository_args(found.remote_uses)
+
+
+def test_a_broken_action_of_a_mapped_repository_is_named(tmp_path: Path) -> None:
+    from amlops.ci.github.workflow import scan
+
+    repo = tmp_path / "repo"
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    workflow = repo / ".github" / "workflows" / "ci.yml"
+    workflow.write_text(
+        "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n"
+        f"      - uses: contoso/steps/templates/github/actions/missing@{SHA_B}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(PipelineError, match="not found"):
+        scan(workflow, repo, repositories={"contoso/steps": tmp_path / "library"})
