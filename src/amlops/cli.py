@@ -37,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "check-drift": "amlops.verbs.check_drift",
     "status": "amlops.verbs.status",
     "validate-config": "amlops.verbs.validate_config",
+    "check-infra": "amlops.verbs.check_infra",
     "demo": "amlops.demo",
     "new": "amlops.render.command",
     "update": "amlops.render.update",

@@ -16,8 +16,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -164,46 +163,20 @@ def test_pinned_azure_devops_pipelines_expand_against_the_library(generate: Gene
 
 
 # -------------------------------------------------------------------------------------------- infrastructure
-@contextmanager
-def _offline_check(project: Path) -> Iterator[Any]:
-    """The generated project's own infrastructure/offline_check.py, imported without leaking into
-    sys.path / sys.modules (it imports its sibling iac_eval by name)."""
-    import importlib.util
-
-    saved_path, saved = list(sys.path), {n: sys.modules.pop(n) for n in ("iac_eval",) if n in sys.modules}
-    path = project / "infrastructure" / "offline_check.py"
-    spec = importlib.util.spec_from_file_location(f"offline_check_{project.parent.name}", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    try:
-        spec.loader.exec_module(module)
-        yield module
-    finally:
-        sys.path[:] = saved_path
-        sys.modules.pop(spec.name, None)
-        sys.modules.pop("iac_eval", None)
-        sys.modules.update(saved)
-
-
 @pytest.mark.parametrize("combination", COMBINATIONS, ids="-".join)
 def test_infrastructure_parses_is_formatted_and_carries_the_answers(
     generate: Generate, combination: tuple[str, str, str, str]
 ) -> None:
+    from amlops.infra import check
+
     _, tool, _, network = combination
     project = generate(**_answers(combination))
-    tree = project / "infrastructure" / tool
-    with _offline_check(project) as check:
-        if tool == "terraform":
-            problems = check.terraform_parse_errors(tree) + [
-                f"terraform fmt would rewrite {f}" for f in check.terraform_unformatted(tree)
-            ]
-        else:
-            problems = check.bicep_parse_errors(tree)
-        assert not problems, "\n".join(problems)
-        # What the local plan/apply would check is the answered network mode, in both environments.
-        assert [check.default_network_mode(tool, env) for env in ("dev", "prod")] == [network, network]
+    infrastructure = project / "infrastructure"
+    problems = check.source_problems(infrastructure / tool, tool)  # parse errors, `terraform fmt` rewrites
+    assert not problems, "\n".join(problems)
+    # What the local plan/apply would check is the answered network mode, in both environments.
+    modes = [check.default_network_mode(infrastructure, tool, env) for env in ("dev", "prod")]
+    assert modes == [network, network]
 
 
 @pytest.mark.slow
@@ -213,18 +186,22 @@ def test_infrastructure_parses_is_formatted_and_carries_the_answers(
 def test_checkov_passes_on_the_generated_infrastructure(
     generate: Generate, tool: str, network: str, environment: str
 ) -> None:
-    """The full offline check (parse, fmt, checkov) once per tool, as the project's pipelines run it (the
-    monorepo's tests/infrastructure run checkov over every tree, environment and mode)."""
+    """The full offline check (parse, fmt, checkov) once per tool, as the project's pipelines run it:
+    `amlops check-infra` on the project's infrastructure folder (the monorepo's tests/infrastructure run
+    checkov over every tree, environment and mode)."""
     if not CHECKOV.is_file():
         pytest.fail("checkov is not installed: run `make tools`")
     project = generate(ci_platform="azure-devops", infrastructure=tool, network_mode=network)
     env = {**os.environ, "CHECKOV_BIN": str(CHECKOV)}
     result = _run(
-        sys.executable, "infrastructure/offline_check.py", tool, "--environment", environment,
-        cwd=project, env=env,
+        sys.executable, "-m", "amlops", "--project-dir", project, "check-infra", tool,
+        "--environment", environment, cwd=project, env=env,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     assert f"({environment}, {network})" in result.stdout
+    outcome = json.loads(result.stdout.splitlines()[-1])
+    assert outcome["ok"] is True
+    assert outcome["infrastructure_dir"] == str((project / "infrastructure").resolve())
 
 
 # ---------------------------------------------------------------------------------------------- shared env

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
-import iac_eval
-import offline_check
 import pytest
 
-INFRASTRUCTURE = offline_check.INFRASTRUCTURE
+from amlops.infra import check, iac_eval
+
+INFRASTRUCTURE = Path(__file__).resolve().parents[2] / "infrastructure"
 
 TREE = INFRASTRUCTURE / "bicep"
 FILES = sorted(TREE.rglob("*.bicep"))
@@ -20,7 +21,7 @@ WITHOUT_STANDARD_OUTPUTS = {"role-assignments"}
 
 def test_every_file_parses() -> None:
     assert len(FILES) >= 10
-    assert offline_check.bicep_parse_errors(TREE) == []
+    assert check.bicep_parse_errors(TREE) == []
 
 
 def test_main_targets_the_subscription_and_calls_every_module() -> None:
@@ -59,7 +60,7 @@ def test_enums_are_declared_not_described() -> None:
                 assert any(d["type"] == "allowed" for d in body["decorators"]), f"{path.name}: {name}"
 
 
-@pytest.mark.parametrize("environment", offline_check.ENVIRONMENTS)
+@pytest.mark.parametrize("environment", check.ENVIRONMENTS)
 def test_parameter_files_set_only_declared_parameters(environment: str) -> None:
     main = iac_eval.BicepFile.load(TREE / "main.bicep")
     values = iac_eval.load_parameters_json(TREE / "environments" / f"{environment}.parameters.json")
@@ -70,11 +71,11 @@ def test_parameter_files_set_only_declared_parameters(environment: str) -> None:
         assert not allowed or value in allowed[0], f"{environment}: {name}={value!r} not in {allowed[0]}"
 
 
-@pytest.mark.parametrize("mode", offline_check.NETWORK_MODES)
+@pytest.mark.parametrize("mode", check.NETWORK_MODES)
 def test_rendering_binds_the_mode_into_module_defaults(tmp_path, mode: str) -> None:
-    rendered = offline_check.render_bicep(TREE, "prod", mode, tmp_path / "rendered")
+    rendered = check.render_bicep(TREE, "prod", mode, tmp_path / "rendered")
     storage = (rendered / "modules" / "storage-account" / "main.bicep").read_text()
     expected = "Disabled" if mode == "private" else "Enabled"
     assert f"param publicNetworkAccess_storage_account string = '{expected}'" in storage
     assert "publicNetworkAccess: publicNetworkAccess_storage_account" in storage
-    assert offline_check.bicep_parse_errors(rendered) == []
+    assert check.bicep_parse_errors(rendered) == []

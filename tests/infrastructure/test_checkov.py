@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import re
 import subprocess
+from pathlib import Path
 
-import offline_check
 import pytest
 
-INFRASTRUCTURE = offline_check.INFRASTRUCTURE
+from amlops.infra import check
+
+INFRASTRUCTURE = Path(__file__).resolve().parents[2] / "infrastructure"
+SKIP_FILES = check.skip_files(INFRASTRUCTURE)
 
 REQUIRED_EVERY_MODE = {
     "CKV_AZURE_110",  # Key Vault purge protection
@@ -39,9 +42,9 @@ NOT_IMPLEMENTED_FOR_BICEP = {
 
 COMBINATIONS = [
     (tree, environment, mode)
-    for tree in offline_check.TREES
-    for environment in offline_check.ENVIRONMENTS
-    for mode in offline_check.NETWORK_MODES
+    for tree in check.TREES
+    for environment in check.ENVIRONMENTS
+    for mode in check.NETWORK_MODES
 ]
 
 
@@ -55,35 +58,24 @@ def required_checks(tree: str, mode: str) -> set[str]:
 
 @pytest.mark.parametrize("which", ["all", "public"])
 def test_every_skip_has_a_reason(which: str) -> None:
-    path = offline_check.SKIP_FILES[which]
+    path = SKIP_FILES[which]
     entries = [line for line in path.read_text().splitlines() if re.match(r"^\s*-\s*CKV", line)]
-    skips = offline_check.load_skips(path)
+    skips = check.load_skips(path)
     assert len(skips) == len(entries), f"{path.name}: duplicate or unparsable entries"
-    missing = sorted(check for check, reason in skips.items() if len(reason) < 20)
+    missing = sorted(check_id for check_id, reason in skips.items() if len(reason) < 20)
     assert not missing, f"{path.name}: skipped without a reason (a comment on the same line): {missing}"
-
-
-def test_load_skips_reports_entries_without_reason(tmp_path) -> None:
-    config = tmp_path / "checkov.yaml"
-    config.write_text(
-        "skip-check:\n  - CKV_AZURE_1  # a reason long enough to count\n  - CKV_AZURE_2\nquiet: true\n"
-    )
-    assert offline_check.load_skips(config) == {
-        "CKV_AZURE_1": "a reason long enough to count",
-        "CKV_AZURE_2": "",
-    }
 
 
 def test_readme_lists_every_skip() -> None:
     readme = (INFRASTRUCTURE / "README.md").read_text()
     for which in ("all", "public"):
-        for check in offline_check.load_skips(offline_check.SKIP_FILES[which]):
-            assert re.search(rf"\b{check}\b", readme), f"README.md does not list the skip {check}"
+        for check_id in check.load_skips(SKIP_FILES[which]):
+            assert re.search(rf"\b{check_id}\b", readme), f"README.md does not list the skip {check_id}"
 
 
 def test_required_checks_are_never_skipped() -> None:
-    base = set(offline_check.load_skips(offline_check.SKIP_FILES["all"]))
-    public = set(offline_check.load_skips(offline_check.SKIP_FILES["public"]))
+    base = set(check.load_skips(SKIP_FILES["all"]))
+    public = set(check.load_skips(SKIP_FILES["public"]))
     assert not base & (REQUIRED_EVERY_MODE | REQUIRED_PRIVATE_MODE)
     assert not public & REQUIRED_EVERY_MODE
     assert not base & public, "an id is in both skip lists"
@@ -97,12 +89,6 @@ def test_no_inline_skips_in_the_trees() -> None:
         if "checkov:skip" in path.read_text()
     ]
     assert not offenders, f"skips belong in .checkov.yaml with a reason, not inline: {offenders}"
-
-
-def test_missing_checkov_fails_with_instructions(monkeypatch, tmp_path) -> None:
-    monkeypatch.setattr(offline_check, "CHECKOV", tmp_path / "no-checkov")
-    with pytest.raises(offline_check.CheckError, match="make tools"):
-        offline_check.checkov_binary()
 
 
 # --------------------------------------------------------------------------------------------- checkov
@@ -127,9 +113,9 @@ def test_required_checks_pass(checkov_reports, tree: str, environment: str, mode
 
 
 @pytest.mark.slow
-def test_bicep_lacks_exactly_these_checks() -> None:
+def test_bicep_lacks_exactly_these_checks(checkov: Path) -> None:
     listing = subprocess.run(
-        [str(offline_check.checkov_binary()), "--list", "--framework", "bicep"],
+        [str(checkov), "--list", "--framework", "bicep"],
         capture_output=True,
         text=True,
         check=True,

