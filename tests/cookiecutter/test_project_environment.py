@@ -47,7 +47,7 @@ def test_a_default_project_holds_no_copy_of_amlops(generate: Generate) -> None:
 
     pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
     assert pyproject["project"]["name"] == "my-mlops-project"
-    assert f"amlops=={_version()}" in pyproject["project"]["dependencies"]
+    assert f"amlops[infra]=={_version()}" in pyproject["project"]["dependencies"]
     assert pyproject["tool"]["uv"]["package"] is False
     source = pyproject["tool"]["uv"]["sources"]["amlops"]
     assert source == {"path": f"vendor/amlops-{_version()}-py3-none-any.whl"}
