@@ -151,3 +151,67 @@ def test_a_pinned_project_installs_amlops_from_the_template_repository_and_its_m
         [venv / "bin" / "amlops", "--version"], capture_output=True, text=True, check=False
     )
     assert version.stdout.strip() == f"amlops {_version()}", version.stderr
+
+
+@pytest.mark.slow
+def test_a_pinned_github_project_runs_its_pr_ci_with_the_steps_of_the_installed_amlops(
+    generate: Generate, mirror: tuple[Path, str], tmp_path: Path
+) -> None:
+    """`uses: <template repository>/templates/github/actions/<step>@<ref>` runs locally from the step library
+    inside the amlops installed from that ref (and the actions those steps use from their stand-ins)."""
+    config, head = mirror
+    generated = generate(
+        ci_platform="github-actions",
+        step_library="pinned",
+        step_library_repository=TEMPLATE_REPOSITORY,
+        step_library_ref=head,
+    )
+    project = tmp_path / "project"
+    shutil.copytree(generated, project)
+    git_env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "amlops-tests",
+        "GIT_AUTHOR_EMAIL": "tests@localhost",
+        "GIT_COMMITTER_NAME": "amlops-tests",
+        "GIT_COMMITTER_EMAIL": "tests@localhost",
+    }
+    for command in (
+        ["init", "-q", "-b", "main"],
+        ["remote", "add", "origin", "https://github.com/local/project.git"],
+        ["add", "-A"],
+        ["-c", "commit.gpgsign=false", "commit", "-q", "-m", "generated"],
+    ):
+        done = subprocess.run(
+            ["git", "-C", str(project), *command], env=git_env, capture_output=True, check=False
+        )
+        assert done.returncode == 0, done.stderr
+    assert not (project / ".github" / "actions").exists()
+    uv = shutil.which("uv")
+    assert uv is not None
+    env = {
+        **os.environ,
+        "GIT_CONFIG_GLOBAL": str(config),
+        "UV_CACHE_DIR": UV_CACHE,
+        "UV_PYTHON": sys.executable,
+        "UV_PYTHON_DOWNLOADS": "never",
+        "TMPDIR": str(tmp_path),
+        "CHECKOV_BIN": str(REPO / "tools" / "checkov" / ".venv" / "bin" / "checkov"),
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "ACT_DISABLE_VERSION_CHECK": "1",
+    }
+    for name in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"):
+        env.pop(name, None)
+    synced = subprocess.run(
+        [uv, "sync", "--frozen"], cwd=project, env=env, capture_output=True, text=True, check=False
+    )
+    assert synced.returncode == 0, synced.stderr[-3000:]
+    run = subprocess.run(
+        [project / ".venv" / "bin" / "amlops", "--state-dir", tmp_path / "state", "run",
+         ".github/workflows/pr-ci.yml", "--event", "pull_request"],
+        cwd=project, env=env, capture_output=True, text=True, timeout=900, check=False,
+    )  # fmt: skip
+    log = run.stdout + run.stderr
+    assert run.returncode == 0, log[-8000:]
+    library = f"{TEMPLATE_REPOSITORY} with ref {head}"
+    assert library in log  # act read the pinned steps from the mapped folder
+    assert "site-packages/amlops/library" in log
