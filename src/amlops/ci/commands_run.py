@@ -4,7 +4,9 @@ The dialect is detected from the file: GitHub Actions workflows have top-level `
 have `runs-on:`; anything else is Azure Pipelines. Without FILE, the pipelines whose triggers match
 `--event` (with `--ref` and `--changed` for branch and path filters) run one after another, in lifecycle
 order. Prints each run's log and a per-job/step summary; exits 1 if anything failed, 3 if a deployment waits
-for an approval (`--approve` grants it).
+for an approval (`--approve` grants it). The summary lists every job and step, those that did not run as
+skipped with the reason (the false condition as written, the dependency that did not succeed, a previous
+step's failure), and job names rendered (`${{ inputs.x }}`, `${{ matrix.x }}`, `$(macro)` where known).
 
 `--event model-registered` without `--payload` uses the newest `model-registered` record of
 `<state>/events.jsonl` (written by `amlops register-model`): Azure DevOps pipelines get it as the webhook
