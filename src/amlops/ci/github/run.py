@@ -314,7 +314,7 @@ def _complete_run(run: JobRun, job: JobInfo) -> JobRun:
         step = ran.pop(info.id, None)
         if step is None:
             step = StepResult(info.id, info.name, SKIPPED, reason=_step_skip_reason(info, failed))
-        failed = failed or step.status == FAILURE
+        failed = failed or (step.status == FAILURE and not info.continue_on_error)
         steps.append(step)
     steps.extend(ran.values())
     return replace(run, steps=tuple(steps))

@@ -8,6 +8,7 @@ must be pinned to a 40-hex SHA and have a stand-in), every `runs-on` label, and 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ class StepInfo:
     name: str
     """`name:`, else the first line of `run:`, else `uses:` (act's own label for unnamed steps)."""
     condition: str | None
+    continue_on_error: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,8 +73,14 @@ class JobInfo:
     """For a job calling a local reusable workflow: the called workflow's jobs."""
 
     def display_name(self, matrix: Mapping[str, Any] | None = None) -> str:
-        """The job's `name:` rendered with its inputs and `matrix` (the job id when it has no name)."""
-        return self.id if self.name is None else render_name(self.name, self.inputs, matrix or {})
+        """The job's `name:` rendered with its inputs and `matrix`; without a name, as GitHub shows it: the
+        job id, followed by a matrix run's values in parentheses."""
+        if self.name is not None:
+            return render_name(self.name, self.inputs, matrix or {})
+        if not matrix:
+            return self.id
+        values = (v if isinstance(v, str) else json.dumps(v) for v in matrix.values())
+        return f"{self.id} ({', '.join(values)})"
 
 
 @dataclass(frozen=True)
@@ -214,6 +222,7 @@ def _step_infos(steps: Any) -> tuple[StepInfo, ...]:
                 id=str(step.get("id") if step.get("id") is not None else index),
                 name=str(name),
                 condition=None if condition is None else _scalar(condition),
+                continue_on_error=_scalar(step.get("continue-on-error", False)).lower() == "true",
             )
         )
     return tuple(infos)
