@@ -531,12 +531,15 @@ class Runner:
         self.print(f"== Job {title}")
         job_vars = Variables(stage_vars)
         job_vars.set("System.JobName", job.name)
+        job_vars.set("Agent.JobName", jr.display_name or job.name)
+        job_vars.set("System.JobDisplayName", jr.display_name or job.name)
         if job.environment:
             job_vars.set("Environment.Name", job.environment)
         self.define(job_vars, job.variables, named, f"job '{job.name}'")
-        jr.display_name = job_vars.substitute(job.display_name)
-        job_vars.set("Agent.JobName", jr.display_name or job.name)
-        job_vars.set("System.JobDisplayName", jr.display_name or job.name)
+        if job.display_name:  # with the job's own variables too
+            jr.display_name = job_vars.substitute(job.display_name)
+            job_vars.set("Agent.JobName", jr.display_name)
+            job_vars.set("System.JobDisplayName", jr.display_name)
         self.print.masks.update(job_vars.secret_values())
         steps: list[tuple[str, Step]] = [("", s) for s in job.steps]
         failed = False
