@@ -4,7 +4,9 @@ The dialect is detected from the file: GitHub Actions workflows have top-level `
 have `runs-on:`; anything else is Azure Pipelines. Without FILE, the pipelines whose triggers match
 `--event` (with `--ref` and `--changed` for branch and path filters) run one after another, in lifecycle
 order. Prints each run's log and a per-job/step summary; exits 1 if anything failed, 3 if a deployment waits
-for an approval (`--approve` grants it).
+for an approval (`--approve` grants it). The summary lists every job and step, those that did not run as
+skipped with the reason (the false condition as written, the dependency that did not succeed, a previous
+step's failure), and job names rendered (`${{ inputs.x }}`, `${{ matrix.x }}`, `$(macro)` where known).
 
 `--event model-registered` without `--payload` uses the newest `model-registered` record of
 `<state>/events.jsonl` (written by `amlops register-model`): Azure DevOps pipelines get it as the webhook
@@ -231,13 +233,30 @@ def run_pipeline(
     return Outcome(path, kind, event, code, time.monotonic() - started, result.run_dir, result)
 
 
+def _titled(key: str, name: str) -> str:
+    """A job's key, with its rendered name when it has one of its own."""
+    return f"{key} '{name}'" if name and name != key.rsplit("/", 1)[-1] else key
+
+
+def _reason(text: str) -> str:
+    return f" ({text})" if text else ""
+
+
 def _github_summary(result: Any, out: TextIO) -> None:
+    """One line per job (with its rendered name), per matrix run when there are several, and per step;
+    jobs and steps that did not run show as `skipped` with the reason."""
     print("", file=out)
     print("Summary", file=out)
-    for name, job in result.jobs.items():
-        print(f"  {job.status:<20} job  {name}" + (f" ({job.message})" if job.message else ""), file=out)
-        for step in job.steps:
-            print(f"    {step.status:<18} step {step.name or step.id}", file=out)
+    for key, job in result.jobs.items():
+        print(f"  {job.status:<20} job  {_titled(key, job.name)}{_reason(job.message)}", file=out)
+        runs = job.runs if len(job.runs) > 1 else ()
+        for run in runs:
+            print(f"    {run.status:<18} run  {run.name or json.dumps(run.matrix, sort_keys=True)}", file=out)
+            for step in run.steps:
+                print(f"      {step.status:<16} step {step.name or step.id}{_reason(step.reason)}", file=out)
+        if not runs:
+            for step in job.steps:
+                print(f"    {step.status:<18} step {step.name or step.id}{_reason(step.reason)}", file=out)
     shown = "success" if result.ok else "failure"
     if result.pending_approvals and result.ok:
         shown = f"waiting for approval ({', '.join(result.pending_approvals)})"

@@ -62,6 +62,16 @@ REASONS = {
 }
 
 
+def skip_reason(written: str | None, effective: str, dependencies: Mapping[str, str], what: str) -> str:
+    """Why a stage or job whose condition was false did not run: the dependencies that did not succeed
+    when the condition is the default `succeeded()`, else the condition as written."""
+    if written is None:
+        unmet = [f"dependency {what} '{n}': {r}" for n, r in dependencies.items() if r not in OK_RESULTS]
+        if unmet:
+            return ", ".join(unmet)
+    return f"condition: {(written if written is not None else effective).strip()} was false"
+
+
 def requires_approval(environment: str) -> bool:
     parts = re.split(r"[-_.\s]+", environment.lower())
     return any(p in ("prod", "production") for p in parts)
@@ -86,6 +96,8 @@ class RunOptions:
 
 @dataclass
 class StepResult:
+    """`message`: a failed step's error, or why a skipped step was skipped."""
+
     name: str
     label: str
     result: str
@@ -94,12 +106,15 @@ class StepResult:
 
 @dataclass
 class JobResult:
+    """`message`: why the job was skipped or waits; `display_name`: its `displayName` with macros expanded."""
+
     stage: str
     name: str
     result: str
     steps: list[StepResult] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
     message: str = ""
+    display_name: str = ""
 
 
 @dataclass
@@ -338,6 +353,8 @@ class Runner:
         for planned in plan.stages:
             if self.result.waiting_for is not None:
                 stage_results[planned.stage.name] = SKIPPED
+                for pj in planned.jobs:
+                    self.result.jobs.append(self._waiting_skip(planned.stage.name, pj, root_vars))
                 continue
             stage_results[planned.stage.name] = self.run_stage(
                 planned, root_vars, stage_results, stage_outputs
@@ -411,9 +428,23 @@ class Runner:
         )
         stage_outputs[stage.name] = {}
         if not run_it:
-            self.print(f"== Stage {stage.name}: skipped (condition: {planned.condition})")
+            reason = skip_reason(
+                stage.condition,
+                planned.condition,
+                {d: stage_results.get(d, SKIPPED) for d in planned.depends_on},
+                "stage",
+            )
+            self.print(f"== Stage {stage.name}: skipped ({reason})")
             for pj in planned.jobs:
-                self.result.jobs.append(JobResult(stage.name, pj.job.name, SKIPPED))
+                self.result.jobs.append(
+                    JobResult(
+                        stage.name,
+                        pj.job.name,
+                        SKIPPED,
+                        message=f"stage skipped: {reason}",
+                        display_name=root_vars.substitute(pj.job.display_name),
+                    )
+                )
                 stage_outputs[stage.name][pj.job.name] = {"result": SKIPPED, "outputs": {}}
             return SKIPPED
         if shown:
@@ -425,7 +456,7 @@ class Runner:
         for pj in planned.jobs:
             if self.result.waiting_for is not None:
                 job_results[pj.job.name] = SKIPPED
-                self.result.jobs.append(JobResult(stage.name, pj.job.name, SKIPPED))
+                self.result.jobs.append(self._waiting_skip(stage.name, pj, stage_vars))
                 continue
             jr = self.run_job(stage.name, pj, stage_vars, job_results, stage_outputs)
             job_results[pj.job.name] = jr.result
@@ -439,6 +470,16 @@ class Runner:
             return SKIPPED
         return WITH_ISSUES if WITH_ISSUES in values else SUCCEEDED
 
+    def _waiting_skip(self, stage: str, pj: PlannedJob, variables: Variables) -> JobResult:
+        """A job not run because an earlier deployment waits for an approval."""
+        return JobResult(
+            stage,
+            pj.job.name,
+            SKIPPED,
+            message=f"the run waits for approval of environment '{self.result.waiting_for}'",
+            display_name=variables.substitute(pj.job.display_name),
+        )
+
     def run_job(
         self,
         stage: str,
@@ -448,7 +489,7 @@ class Runner:
         stage_outputs: dict[str, dict[str, dict[str, Any]]],
     ) -> JobResult:
         job = pj.job
-        jr = JobResult(stage, job.name, SUCCEEDED)
+        jr = JobResult(stage, job.name, SUCCEEDED, display_name=stage_vars.substitute(job.display_name))
         self.result.jobs.append(jr)
         outputs_of = {
             name: {
@@ -471,7 +512,10 @@ class Runner:
         title = f"{stage}/{job.name}" if stage != DEFAULT_STAGE else job.name
         if not run_it:
             jr.result = SKIPPED
-            self.print(f"== Job {title}: skipped (condition: {pj.condition})")
+            jr.message = skip_reason(
+                job.condition, pj.condition, {d: job_results.get(d, SKIPPED) for d in pj.depends_on}, "job"
+            )
+            self.print(f"== Job {title}: skipped ({jr.message})")
             return jr
         if job.kind == "deployment" and job.environment and requires_approval(job.environment):
             if not self.options.approve:
@@ -487,11 +531,15 @@ class Runner:
         self.print(f"== Job {title}")
         job_vars = Variables(stage_vars)
         job_vars.set("System.JobName", job.name)
-        job_vars.set("Agent.JobName", job.display_name or job.name)
-        job_vars.set("System.JobDisplayName", job.display_name or job.name)
+        job_vars.set("Agent.JobName", jr.display_name or job.name)
+        job_vars.set("System.JobDisplayName", jr.display_name or job.name)
         if job.environment:
             job_vars.set("Environment.Name", job.environment)
         self.define(job_vars, job.variables, named, f"job '{job.name}'")
+        if job.display_name:  # with the job's own variables too
+            jr.display_name = job_vars.substitute(job.display_name)
+            job_vars.set("Agent.JobName", jr.display_name)
+            job_vars.set("System.JobDisplayName", jr.display_name)
         self.print.masks.update(job_vars.secret_values())
         steps: list[tuple[str, Step]] = [("", s) for s in job.steps]
         failed = False
@@ -540,6 +588,7 @@ class Runner:
         jr.steps.append(sr)
         if not step.enabled:
             sr.result = SKIPPED
+            sr.message = "enabled: false"
             self.print(f"-- {label}: skipped (enabled: false)")
             return SKIPPED
         condition = step.condition if step.condition is not None else "succeeded()"
@@ -555,7 +604,12 @@ class Runner:
             condition, {"variables": job_vars.as_dict()}, status, step.loc, f"step '{label}'"
         ):
             sr.result = SKIPPED
-            self.print(f"-- {label}: skipped (condition: {condition})")
+            sr.message = (
+                f"condition: {step.condition.strip()} was false"
+                if step.condition is not None
+                else "a previous step failed"
+            )
+            self.print(f"-- {label}: skipped ({sr.message})")
             return SKIPPED
         self.print(f"-- {label}")
         job_vars.set("Agent.JobStatus", FAILED if failed else SUCCEEDED)
@@ -793,9 +847,12 @@ class Runner:
         self.print("Summary")
         for jr in self.result.jobs:
             title = f"{jr.stage}/{jr.name}" if jr.stage != DEFAULT_STAGE else jr.name
+            if jr.display_name and jr.display_name != jr.name:
+                title += f" '{jr.display_name}'"
             self.print(f"  {jr.result:<20} job  {title}" + (f" ({jr.message})" if jr.message else ""))
             for sr in jr.steps:
-                self.print(f"    {sr.result:<18} step {sr.label}")
+                reason = f" ({sr.message})" if sr.result == SKIPPED and sr.message else ""
+                self.print(f"    {sr.result:<18} step {sr.label}{reason}")
         self.print(f"Result: {self.result.result}")
 
 

@@ -4,7 +4,8 @@ What act's log gives us, per line: `jobID` (the job's key; inside a called reusa
 job's key, with `job` = "<caller>/<file>/<inner>"), `matrix`, `stepID` (a list: the step's id or index,
 nested for steps of composite actions), `stage` (Pre/Main/Post), `stepResult` on a step's last line,
 `jobResult` on a job's last line, `raw_output` on lines a step printed, and `command: set-output` with
-`name`/`arg` for each step output. Jobs and steps that act skips print nothing at all.
+`name`/`arg` for each step output. Jobs and steps that act skips print nothing at all: the runner adds
+them from the workflow as read (`workflow.scan`), as "skipped" with the reason.
 """
 
 from __future__ import annotations
@@ -25,12 +26,17 @@ NOT_RUN = "not-run"
 
 @dataclass(frozen=True)
 class StepResult:
-    """One step of one job run: `id` is the step's `id:` or act's index ("0", "1", ...)."""
+    """One step of one job run: `id` is the step's `id:` or act's index ("0", "1", ...).
+
+    A step act did not run is "skipped", with `reason` (e.g. "if: steps.gate.outputs.passed == 'true' was
+    false", "a previous step failed").
+    """
 
     id: str
     name: str
     status: str
     outputs: dict[str, str] = field(default_factory=dict)
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,8 @@ class JobRun:
     steps: tuple[StepResult, ...]
     lines: tuple[str, ...]
     """What the job's steps printed, one item per line, in order."""
+    name: str = ""
+    """The job's name rendered for this run (`${{ matrix.x }}` / `${{ inputs.x }}` substituted)."""
 
 
 @dataclass(frozen=True)
@@ -49,12 +57,15 @@ class JobResult:
     """A job's overall status ("success", "failure", "skipped", "awaiting-approval", "not-run") and its runs.
 
     A job calling a local reusable workflow has no runs of its own: its status sums up the called jobs,
-    which appear in `RunResult.jobs` as "<caller>/<called job>".
+    which appear in `RunResult.jobs` as "<caller>/<called job>". `message` says why a job was skipped,
+    held or not run; `name` is the job's `name:` rendered where its inputs (and a single run's matrix)
+    are known, else the job's id.
     """
 
     status: str
     runs: tuple[JobRun, ...] = ()
     message: str = ""
+    name: str = ""
 
     @property
     def steps(self) -> tuple[StepResult, ...]:
@@ -67,7 +78,7 @@ class JobResult:
     def step(self, step_id: str) -> StepResult:
         """The step of the (first) run with this id; KeyError if it did not run."""
         for candidate in self.steps:
-            if candidate.id == step_id:
+            if candidate.id == step_id and candidate.status != SKIPPED:
                 return candidate
         raise KeyError(step_id)
 

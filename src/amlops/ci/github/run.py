@@ -32,8 +32,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,11 +47,13 @@ from amlops.ci.github.results import (
     SKIPPED,
     SUCCESS,
     JobResult,
+    JobRun,
     RunResult,
+    StepResult,
     parse_log,
     summarize,
 )
-from amlops.ci.github.workflow import RemoteUse, WorkflowScan, display, scan
+from amlops.ci.github.workflow import JobInfo, RemoteUse, StepInfo, WorkflowScan, display, scan
 
 STANDINS = Path(__file__).parent / "standins"
 EVENTS = ("push", "pull_request", "workflow_dispatch", "schedule", "repository_dispatch")
@@ -274,48 +276,157 @@ def _process_env(
     return result
 
 
+_STATUS_FUNCTION_RE = re.compile(r"\b(?:success|failure|always|cancelled)\s*\(", re.IGNORECASE)
+_NEED_WORDS = {
+    FAILURE: "failed",
+    SKIPPED: "was skipped",
+    AWAITING_APPROVAL: "awaits an approval",
+    NOT_RUN: "did not run",
+}
+
+
+def _job_skip_reason(job: JobInfo, statuses: Mapping[str, str]) -> str:
+    """Why a job that act did not run was skipped: a need that did not succeed, else its false `if:`."""
+    unmet = [n for n in job.needs if statuses.get(n, SUCCESS) != SUCCESS]
+    if unmet and not (job.condition is not None and _STATUS_FUNCTION_RE.search(job.condition)):
+        return "; ".join(f"needed job '{n}' {_NEED_WORDS.get(statuses[n], statuses[n])}" for n in unmet)
+    if job.condition is not None:
+        return f"if: {job.condition} was false"
+    return ""
+
+
+def _step_skip_reason(step: StepInfo, after_failure: bool) -> str:
+    status_function = step.condition is not None and _STATUS_FUNCTION_RE.search(step.condition)
+    if step.condition is not None and (not after_failure or status_function):
+        return f"if: {step.condition} was false"
+    return "a previous step failed" if after_failure else "did not run"
+
+
+def _complete_run(run: JobRun, job: JobInfo) -> JobRun:
+    """`run` with its rendered name and, in the workflow's order, the steps act did not run as skipped."""
+    run = replace(run, name=job.display_name(run.matrix))
+    if run.status == NOT_RUN or not job.steps:
+        return run
+    ran = {step.id: step for step in run.steps}
+    steps: list[StepResult] = []
+    failed = False
+    for info in job.steps:
+        step = ran.pop(info.id, None)
+        if step is None:
+            step = StepResult(info.id, info.name, SKIPPED, reason=_step_skip_reason(info, failed))
+        failed = failed or (step.status == FAILURE and not info.continue_on_error)
+        steps.append(step)
+    steps.extend(ran.values())
+    return replace(run, steps=tuple(steps))
+
+
+def _job_name(job: JobInfo, runs: Sequence[JobRun]) -> str:
+    return runs[0].name if len(runs) == 1 else job.display_name()
+
+
 def _final_statuses(
-    found: WorkflowScan, grouped: Mapping[str, list[Any]], held: Mapping[str, str]
+    found: WorkflowScan, grouped: Mapping[str, list[JobRun]], held: Mapping[str, str]
 ) -> tuple[dict[str, JobResult], list[str]]:
     jobs: dict[str, JobResult] = {}
     problems: list[str] = []
-    pending = dict(found.jobs)
+    _resolve(found.jobs, "", grouped, held, jobs, problems)
+    return jobs, problems
+
+
+def _resolve(  # noqa: PLR0917 (internal helper)
+    infos: Mapping[str, JobInfo],
+    prefix: str,
+    grouped: Mapping[str, list[JobRun]],
+    held: Mapping[str, str],
+    jobs: dict[str, JobResult],
+    problems: list[str],
+) -> dict[str, str]:
+    """Put the result of every job of `infos` (keys `prefix` + id) into `jobs`; return their statuses."""
+    statuses: dict[str, str] = {}
+    pending = dict(infos)
     while pending:
-        ready = [j for j in pending.values() if all(n in jobs or n not in found.jobs for n in j.needs)]
+        ready = [j for j in pending.values() if all(n in statuses or n not in infos for n in j.needs)]
         if not ready:  # a cycle in needs: act refuses it; report the rest as not run
             ready = list(pending.values())
         for job in ready:
             del pending[job.id]
-            inner = {k: v for k, v in grouped.items() if k.startswith(f"{job.id}/")}
-            if job.id in held:
-                jobs[job.id] = JobResult(AWAITING_APPROVAL, message=held[job.id])
-            elif job.reusable and inner:
-                inner_results = {key: JobResult(summarize(runs), tuple(runs)) for key, runs in inner.items()}
-                jobs.update(inner_results)
-                all_ok = all(r.status == SUCCESS for r in inner_results.values())
-                jobs[job.id] = JobResult(SUCCESS if all_ok else FAILURE)
-            elif job.id in grouped and summarize(grouped[job.id]) == NOT_RUN:
-                message = (
-                    f"job '{job.id}' was skipped by act: its runs-on label could not be mapped to the host "
-                    "(an expression amlops cannot resolve before the run?)"
-                )
-                problems.append(message)
-                jobs[job.id] = JobResult(NOT_RUN, tuple(grouped[job.id]), message=message)
-            elif job.id in grouped:
-                runs = grouped[job.id]
-                jobs[job.id] = JobResult(summarize(runs), tuple(runs))
-            elif job.condition is None and all(
-                jobs.get(n, JobResult(SUCCESS)).status == SUCCESS for n in job.needs
-            ):
-                message = (
-                    f"job '{job.id}' did not run although it has no 'if:' and all its needs succeeded "
-                    "(act skips jobs whose runs-on label is not mapped, and stops after a failure it reports)"
-                )
-                problems.append(message)
-                jobs[job.id] = JobResult(NOT_RUN, message=message)
-            else:
-                jobs[job.id] = JobResult(SKIPPED)
-    return jobs, problems
+            key = prefix + job.id
+            jobs[key] = JobResult(NOT_RUN)  # keeps a caller ahead of its called jobs
+            jobs[key] = result = _job_result(job, key, grouped, held, jobs, problems, statuses)
+            statuses[job.id] = result.status
+    return statuses
+
+
+def _job_result(  # noqa: PLR0917 (internal helper)
+    job: JobInfo,
+    key: str,
+    grouped: Mapping[str, list[JobRun]],
+    held: Mapping[str, str],
+    jobs: dict[str, JobResult],
+    problems: list[str],
+    statuses: Mapping[str, str],
+) -> JobResult:
+    name = job.display_name()
+    needs_ok = all(statuses.get(n, SUCCESS) == SUCCESS for n in job.needs)
+    inner = [k for k in grouped if k.startswith(f"{key}/")]
+    if key in held:
+        return JobResult(AWAITING_APPROVAL, message=held[key], name=name)
+    if job.reusable and "/" in key:
+        # a workflow called by a called workflow: act names its jobs "<top caller>/<job>", listed there
+        return JobResult(SUCCESS, name=name)
+    if job.reusable and (inner or (job.condition is None and needs_ok)):
+        called = _resolve(job.called, f"{key}/", grouped, {}, jobs, problems)
+        for other in inner:  # jobs of a workflow called by a called workflow
+            if other not in jobs:
+                jobs[other] = JobResult(summarize(grouped[other]), tuple(grouped[other]))
+                called[other] = jobs[other].status
+        all_ok = all(status in (SUCCESS, SKIPPED) for status in called.values())
+        return JobResult(SUCCESS if all_ok else FAILURE, name=name)
+    if key in grouped:
+        runs = [_complete_run(run, job) for run in grouped[key]]
+        if summarize(runs) == NOT_RUN:
+            message = (
+                f"job '{key}' was skipped by act: its runs-on label could not be mapped to the host "
+                "(an expression amlops cannot resolve before the run?)"
+            )
+            problems.append(message)
+            return JobResult(NOT_RUN, tuple(runs), message=message, name=_job_name(job, runs))
+        return JobResult(summarize(runs), tuple(runs), name=_job_name(job, runs))
+    if job.condition is None and needs_ok:
+        message = (
+            f"job '{key}' did not run although it has no 'if:' and all its needs succeeded "
+            "(act skips jobs whose runs-on label is not mapped, and stops after a failure it reports)"
+        )
+        problems.append(message)
+        return JobResult(NOT_RUN, message=message, name=name)
+    return JobResult(SKIPPED, message=_job_skip_reason(job, statuses), name=name)
+
+
+def _rendered_error_lines(lines: list[str], found: WorkflowScan, jobs: Mapping[str, JobResult]) -> list[str]:
+    """act's closing `Job '<name>' failed` names the job as written: render `${{ inputs.x }}` and
+    `${{ matrix.x }}` with what the failed runs had (each occurrence in turn; as written when unclear)."""
+    rendered: dict[str, list[str]] = {}
+
+    def collect(infos: Mapping[str, JobInfo], prefix: str) -> None:
+        for info in infos.values():
+            collect(info.called, f"{prefix}{info.id}/")
+            result = jobs.get(prefix + info.id)
+            if info.name is None or "${{" not in info.name or result is None:
+                continue
+            names = [run.name for run in result.runs if run.status == FAILURE] or [result.name]
+            if result.status == FAILURE:
+                rendered.setdefault(info.name, []).append(", ".join(dict.fromkeys(names)))
+
+    collect(found.jobs, "")
+    out = []
+    for line in lines:
+        shown = line
+        for raw, names in rendered.items():
+            needle = f"Job '{raw}'"
+            if needle in shown and names:
+                shown = shown.replace(needle, f"Job '{names.pop(0) if len(names) > 1 else names[0]}'", 1)
+        out.append(shown)
+    return out
 
 
 def run_workflow(
@@ -481,8 +592,9 @@ def _run_in(request: _Request, run_dir: Path, scratch: Path) -> RunResult:
             f"{display(found.path, repo_root)}: act did not finish within {request.timeout} s"
         ) from expired
     grouped, text = parse_log(completed.stdout.splitlines())
-    text += [line for line in completed.stderr.splitlines() if line.strip()]
     jobs, problems = _final_statuses(found, grouped, held)
+    errors = [line for line in completed.stderr.splitlines() if line.strip()]
+    text += _rendered_error_lines(errors, found, jobs)
     text += [f"amlops: {message}" for message in (*held.values(), *problems)]
     failed = any(job.status not in (SUCCESS, SKIPPED, AWAITING_APPROVAL) for job in jobs.values())
     return RunResult(

@@ -8,6 +8,7 @@ must be pinned to a 40-hex SHA and have a stand-in), every `runs-on` label, and 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -42,8 +43,19 @@ class RemoteUse:
 
 
 @dataclass(frozen=True)
+class StepInfo:
+    """One step of a job as written: `id` is its `id:` or its index ("0", "1", ...), as act reports it."""
+
+    id: str
+    name: str
+    """`name:`, else the first line of `run:`, else `uses:` (act's own label for unnamed steps)."""
+    condition: str | None
+    continue_on_error: bool = False
+
+
+@dataclass(frozen=True)
 class JobInfo:
-    """What the runner needs to know about one top-level job."""
+    """What the runner needs to know about one job (of the workflow, or of a called reusable workflow)."""
 
     id: str
     needs: tuple[str, ...]
@@ -52,6 +64,23 @@ class JobInfo:
     """Environments of the job itself and, for a job calling a local reusable workflow, of the called jobs."""
     reusable: bool
     loc: Loc
+    name: str | None = None
+    """`name:` as written (it may hold `${{ inputs.x }}` / `${{ matrix.x }}`; see `render_name`)."""
+    inputs: dict[str, str] = field(default_factory=dict)
+    """The inputs of the workflow the job belongs to (the caller's `with:` for a called workflow)."""
+    steps: tuple[StepInfo, ...] = ()
+    called: dict[str, JobInfo] = field(default_factory=dict)
+    """For a job calling a local reusable workflow: the called workflow's jobs."""
+
+    def display_name(self, matrix: Mapping[str, Any] | None = None) -> str:
+        """The job's `name:` rendered with its inputs and `matrix`; without a name, as GitHub shows it: the
+        job id, followed by a matrix run's values in parentheses."""
+        if self.name is not None:
+            return render_name(self.name, self.inputs, matrix or {})
+        if not matrix:
+            return self.id
+        values = (v if isinstance(v, str) else json.dumps(v) for v in matrix.values())
+        return f"{self.id} ({', '.join(values)})"
 
 
 @dataclass(frozen=True)
@@ -161,6 +190,44 @@ def resolve_inputs(value: str, inputs: Mapping[str, str]) -> str | None:
         return None
 
 
+def render_name(text: str, inputs: Mapping[str, str], matrix: Mapping[str, Any] | None = None) -> str:
+    """Substitute the `${{ inputs.x }}`, `${{ github.event.inputs.x }}` and `${{ matrix.x }}` whose values
+    are known; any other expression stays as written."""
+    matrix = matrix or {}
+
+    def replace(match: re.Match[str]) -> str:
+        ref = _INPUT_REF_RE.match(match.group(1))
+        if ref is not None and ref.group(1) in inputs:
+            return str(inputs[ref.group(1)])
+        key = _MATRIX_REF_RE.match(match.group(1))
+        if key is not None and key.group(1) in matrix and not isinstance(matrix[key.group(1)], (dict, list)):
+            return _scalar(matrix[key.group(1)])
+        return match.group(0)
+
+    return _EXPR_RE.sub(replace, text)
+
+
+def _step_infos(steps: Any) -> tuple[StepInfo, ...]:
+    infos = []
+    for index, step in enumerate(steps if isinstance(steps, list) else []):
+        if not isinstance(step, Mapping):
+            continue
+        name = step.get("name")
+        if name is None:
+            run = str(step.get("run") or "").strip()
+            name = run.splitlines()[0] if run else str(step.get("uses") or "")
+        condition = step.get("if")
+        infos.append(
+            StepInfo(
+                id=str(step.get("id") if step.get("id") is not None else index),
+                name=str(name),
+                condition=None if condition is None else _scalar(condition),
+                continue_on_error=_scalar(step.get("continue-on-error", False)).lower() == "true",
+            )
+        )
+    return tuple(infos)
+
+
 def _environment(job: Mapping[str, Any], inputs: Mapping[str, str]) -> str | None:
     env = job.get("environment")
     if isinstance(env, Mapping):
@@ -227,8 +294,10 @@ class _Scanner:
         needs = (needs,) if isinstance(needs, str) else tuple(needs)
         environments = [e for e in [_environment(job, inputs)] if e is not None]
         uses = job.get("uses")
+        called: dict[str, JobInfo] = {}
         if isinstance(uses, str):
-            environments.extend(self.reusable(path, text, uses, job, inputs))
+            called = self.reusable(path, text, uses, job, inputs)
+            environments.extend(env for info in called.values() for env in info.environments)
         else:
             if "container" in job:
                 raise PipelineError(
@@ -238,18 +307,23 @@ class _Scanner:
             self.labels.update(_labels(job.get("runs-on"), job, inputs))
             self.steps(path, text, job.get("steps") or [], job_id=job_id)
         condition = job.get("if")
+        name = job.get("name")
         return JobInfo(
             id=job_id,
             needs=needs,
-            condition=None if condition is None else str(condition),
+            condition=None if condition is None else _scalar(condition),
             environments=tuple(environments),
             reusable=isinstance(uses, str),
             loc=loc,
+            name=None if name is None else str(name),
+            inputs=dict(inputs),
+            steps=() if isinstance(uses, str) else _step_infos(job.get("steps")),
+            called=called,
         )
 
     def reusable(
         self, path: Path, text: str, uses: str, job: Mapping[str, Any], inputs: Mapping[str, str]
-    ) -> list[str]:
+    ) -> dict[str, JobInfo]:
         loc = self.loc(path, text, uses)
         if not uses.startswith("./"):
             raise PipelineError(
@@ -266,7 +340,7 @@ class _Scanner:
             resolved = resolve_inputs(given, inputs)
             called_inputs[name] = resolved if resolved is not None else given
         _, infos = self.workflow(target, called_inputs)
-        return [env for info in infos.values() for env in info.environments]
+        return infos
 
     def steps(self, path: Path, text: str, steps: Any, job_id: str | None = None) -> None:
         """Check the `uses:` of `steps`; in a job (`job_id` given) a local action needs a checkout first."""

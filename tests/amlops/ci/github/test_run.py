@@ -17,7 +17,7 @@ from amlops.ci.github.run import (
     prepare_repo,
     triggered_events,
 )
-from amlops.ci.github.workflow import parse_remote, resolve_inputs
+from amlops.ci.github.workflow import JobInfo, parse_remote, render_name, resolve_inputs
 
 LOC = Loc("w.yml", 3)
 SHA_A = "a" * 40
@@ -231,3 +231,19 @@ def test_a_broken_action_of_a_mapped_repository_is_named(tmp_path: Path) -> None
     )
     with pytest.raises(PipelineError, match="not found"):
         scan(workflow, repo, repositories={"contoso/steps": tmp_path / "library"})
+
+
+def test_render_name_substitutes_known_inputs_and_matrix_values_and_keeps_the_rest() -> None:
+    text = "Deploy ${{ inputs.environment }} on ${{ matrix.os }} (${{ github.sha }}, ${{ inputs.other }})"
+    rendered = render_name(text, {"environment": "dev"}, {"os": "linux"})
+    assert rendered == "Deploy dev on linux (${{ github.sha }}, ${{ inputs.other }})"
+    assert render_name("X (${{ github.event.inputs.environment }})", {"environment": "prod"}) == "X (prod)"
+    assert render_name("flag ${{ matrix.on }}", {}, {"on": True}) == "flag true"
+
+
+def test_job_display_name_without_a_name_is_the_id_with_the_matrix_values() -> None:
+    job = JobInfo("test", (), None, (), False, LOC)
+    assert job.display_name() == "test"
+    assert job.display_name({"os": "linux", "py": 3.12}) == "test (linux, 3.12)"
+    named = JobInfo("d", (), None, (), False, LOC, name="D (${{ inputs.env }})", inputs={"env": "dev"})
+    assert named.display_name() == "D (dev)"

@@ -3,11 +3,13 @@
 Each case holds `.github/workflows/main.yml` (plus local actions and reusable workflows) and
 `expected.yml`: how to run it (event, inputs, payload, secrets, env, approve, approval_environments,
 git) and what must come out (`expect`: ok, job statuses, run counts, step outputs, printed lines, lines
-that must not appear, pending approvals, artifacts, or the error message expected before anything runs).
+that must not appear, pending approvals, artifacts, lines of the `amlops run` summary (`summary`, and
+`not_in_summary` texts), or the error message expected before anything runs).
 """
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
@@ -17,6 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
+from amlops.ci.commands_run import _github_summary
 from amlops.ci.errors import PipelineError
 from amlops.ci.github import RunResult, run_workflow
 
@@ -77,6 +80,14 @@ def check(result: RunResult, expect: dict[str, Any], run_dir: Path) -> None:
         assert list(result.pending_approvals) == expect["pending_approvals"], where
     for rel, content in (expect.get("artifacts") or {}).items():
         assert (run_dir / "artifacts" / rel).read_text(encoding="utf-8") == content
+    if "summary" in expect or "not_in_summary" in expect:
+        printed = io.StringIO()
+        _github_summary(result, printed)
+        summary = printed.getvalue()
+        for line in expect.get("summary") or []:
+            assert line in summary.splitlines(), f"{line!r} not in the summary:\n{summary}{where}"
+        for text in expect.get("not_in_summary") or []:
+            assert text not in summary, f"{text!r} in the summary:\n{summary}{where}"
     if "test_reports" in expect:
         lines = (run_dir / "test-reports.tsv").read_text(encoding="utf-8").splitlines()
         assert len(lines) == expect["test_reports"]
