@@ -772,7 +772,7 @@ def _yaml_read_back(text: str, values: Mapping[str, str]) -> dict[str, object]:
     """Keys of `variables:` whose loaded value is not the one set; empty without PyYAML (an optional check:
     the hooks may run under a Python without it)."""
     try:
-        import yaml  # type: ignore[import-untyped]
+        import yaml
     except ImportError:
         return {}
     try:
