@@ -2,6 +2,7 @@
 fails naming the file and key when one is missing."""
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -307,3 +308,20 @@ def test_set_repository_fails_naming_the_file_when_name_or_ref_is_missing(key, a
 
 def test_workload_name_fits_the_infrastructure_rule():
     assert layout.workload_name("my-mlops-project") == "mymlopspro"
+
+
+def test_yaml_settings_are_read_back_with_pyyaml(tmp_path):
+    # A block scalar is not a one-line value: the line edit breaks it, and the read-back says so.
+    path = _write(tmp_path, "pipelines/config/dev.yml", "variables:\n  modelName: |\n    old\n")
+    with pytest.raises(
+        layout.RenderError, match=r"^pipelines/config/dev.yml: 'modelName' reads back as 'm old'"
+    ):
+        layout.write_settings(tmp_path, path, layout.set_yaml_scalars, {"modelName": "m"}, {"modelName": "x"})
+    assert path.read_text(encoding="utf-8") == "variables:\n  modelName: |\n    old\n"
+
+
+def test_yaml_read_back_is_skipped_without_pyyaml(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "yaml", None)  # `import yaml` raises ImportError, as in a bare Python
+    path = _write(tmp_path, "pipelines/config/dev.yml", "variables:\n  modelName: old  # c\n")
+    layout.write_settings(tmp_path, path, layout.set_yaml_scalars, {"modelName": "m"}, {"modelName": "x"})
+    assert path.read_text(encoding="utf-8") == "variables:\n  modelName: m  # c\n"
