@@ -11,6 +11,12 @@ Standard library only: the cookiecutter hooks load this file by path.
   platform (moving it to where that platform looks for it and rewriting the local references), the chosen
   infrastructure tool, the chosen deployment specs and the chosen task's contract; writes the answers into
   the configuration files; and records the answers and template version in `ANSWERS_FILE`.
+
+  The answers land strictly: every file and key the renderer writes to must be there, or generation fails
+  with a `RenderError` naming the file and key (a key renamed in the template is never skipped silently).
+  `*.parameters.json` is edited as parsed JSON; the YAML, HCL and Bicep files by line (their comments and
+  layout are the template's documentation, and the standard library has no round-tripping parser for
+  them), on the keys the renderer owns only, each edit verified to have found its key.
 """
 
 from __future__ import annotations
@@ -45,6 +51,13 @@ TEMPLATE_COMMIT_ENV = "AMLOPS_TEMPLATE_COMMIT"
 GITHUB_WORKFLOWS = ".github/workflows"
 GITHUB_ACTIONS = ".github/actions"
 AZURE_DEVOPS_DIR = ".azure-pipelines"
+
+
+class RenderError(ValueError):
+    """The template does not hold what the renderer writes the answers into: a file, or a key in a file.
+
+    Raised instead of silently skipping a renamed key; the post-gen hook reports it (`error: ...`, exit 1)
+    and cookiecutter removes the half-made project."""
 
 
 # ---------------------------------------------------------------------------------------------- assemble
@@ -331,7 +344,11 @@ def _azure_devops(project: Path, answers: Mapping[str, str]) -> None:
         for alias in aliases:
             if pinned:
                 text = _set_repository(
-                    text, alias, answers["step_library_repository"], answers["step_library_ref"]
+                    text,
+                    alias,
+                    answers["step_library_repository"],
+                    answers["step_library_ref"],
+                    where=old,
                 )
             else:
                 text = _drop_repository(text, alias)
@@ -405,23 +422,36 @@ def _drop_repository(text: str, alias: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _set_repository(text: str, alias: str, name: str, ref: str) -> str:
+def _set_repository(text: str, alias: str, name: str, ref: str, *, where: str = "<text>") -> str:
+    """Set `name:` and `ref:` of the `- repository: <alias>` entry; both must be there (`RenderError`
+    naming `where`, the file)."""
     lines = text.splitlines()
     span = _entry_span(lines, alias)
     if span is None:
-        return text
+        raise RenderError(f"{where}: no '- repository: {alias}' entry to pin (expected by the renderer)")
+    found = set()
     for index in range(*span):
-        lines[index] = re.sub(r"^(\s*(?:- )?name:\s*)\S+", rf"\g<1>{name}", lines[index])
-        lines[index] = re.sub(r"^(\s*(?:- )?ref:\s*)\S+", rf"\g<1>{azure_devops_ref(ref)}", lines[index])
+        for key, value in (("name", name), ("ref", azure_devops_ref(ref))):
+            lines[index], count = re.subn(rf"^(\s*(?:- )?{key}:\s*)\S+", rf"\g<1>{value}", lines[index])
+            if count:
+                found.add(key)
+    for key, answer in (("name", "step_library_repository"), ("ref", "step_library_ref")):
+        if key not in found:
+            raise RenderError(
+                f"{where}: the '- repository: {alias}' entry has no '{key}:' to set (expected by the "
+                f"renderer for {answer})"
+            )
     return "\n".join(lines) + "\n"
 
 
 # ---------------------------------------------------------------------------------------------- defaults
-def set_default(text: str, name: str, value: str) -> str:
+def set_default(text: str, name: str, value: str) -> tuple[str, int]:
     """Set the `default:` of every parameter/input called `name`: Azure DevOps `- name: <name>` entries and
-    GitHub `<name>:` inputs alike."""
+    GitHub `<name>:` inputs alike. Returns the new text and how many defaults were set."""
     lines = text.splitlines()
     head = re.compile(rf"(?P<indent>\s*)(?:- name:\s*{re.escape(name)}|{re.escape(name)}:)\s*(?:#.*)?")
+    default = re.compile(r"^(\s*default:\s*)[^#\n]*?(\s*(?:#.*)?)$")
+    count = 0
     for index, line in enumerate(lines):
         match = head.fullmatch(line)
         if not match:
@@ -431,33 +461,57 @@ def set_default(text: str, name: str, value: str) -> str:
             body = lines[sub]
             if body.strip() and len(body) - len(body.lstrip()) <= indent:
                 break
-            lines[sub] = re.sub(r"^(\s*default:\s*)[^#\n]*?(\s*(?:#.*)?)$", rf"\g<1>{value}\g<2>", body)
-    return "\n".join(lines) + ("\n" if text.endswith("\n") else "")
+            lines[sub], changed = default.subn(rf"\g<1>{value}\g<2>", body)
+            count += changed
+    return "\n".join(lines) + ("\n" if text.endswith("\n") else ""), count
+
+
+# The deployment parameters each dialect's pipelines default from the `deployment` answer.
+DEPLOYMENT_PARAMETERS = {
+    "azure-devops": ("deployOnline", "deployBatch"),
+    "github-actions": ("deploy-online", "deploy-batch"),
+}
+_TOOL_DEFAULT = re.compile(r"(?m)^(\s*default:\s*)(?:terraform|bicep)(\s*(?:#.*)?)$")
 
 
 def _ci_defaults(project: Path, answers: Mapping[str, str]) -> None:
-    """Make the pipelines default to the chosen infrastructure tool and deployment kinds."""
+    """Make the pipelines default to the chosen infrastructure tool and deployment kinds. Each of the
+    dialect's deployment parameters, and the tool's default, must be found at least once (`RenderError`)."""
     tool = answers["infrastructure"]
     online = str(answers["deployment"] in ("online", "online-and-batch")).lower()
     batch = str(answers["deployment"] in ("batch", "online-and-batch")).lower()
-    folders = [project / GITHUB_WORKFLOWS, project / GITHUB_ACTIONS, project / AZURE_DEVOPS_DIR]
+    values = {"deployOnline": online, "deployBatch": batch, "deploy-online": online, "deploy-batch": batch}
+    if answers["ci_platform"] == "github-actions":
+        folders = [project / GITHUB_WORKFLOWS, project / GITHUB_ACTIONS]
+    else:
+        folders = [project / AZURE_DEVOPS_DIR]
+    counts = dict.fromkeys([*values, "tool"], 0)
 
     def change(text: str) -> str:
-        text = re.sub(r"(?m)^(\s*default:\s*)(?:terraform|bicep)(\s*(?:#.*)?)$", rf"\g<1>{tool}\g<2>", text)
+        text, tools = _TOOL_DEFAULT.subn(rf"\g<1>{tool}\g<2>", text)
+        counts["tool"] += tools
         text = re.sub(r"\|\|\s*'(?:terraform|bicep)'", f"|| '{tool}'", text)
-        for name, value in (
-            ("deployOnline", online),
-            ("deployBatch", batch),
-            ("deploy-online", online),
-            ("deploy-batch", batch),
-        ):
-            text = set_default(text, name, value)
+        for name, value in values.items():
+            text, count = set_default(text, name, value)
+            counts[name] += count
         return text
 
     for folder in folders:
         if folder.is_dir():
             for path in _yaml_files(folder):
                 _edit(path, change)
+    where = ", ".join(folder.relative_to(project).as_posix() for folder in folders)
+    for name in DEPLOYMENT_PARAMETERS[answers["ci_platform"]]:
+        if not counts[name]:
+            raise RenderError(
+                f"{where}: no '{name}' parameter with a 'default:' to set (expected by the renderer for "
+                "deployment)"
+            )
+    if not counts["tool"]:
+        raise RenderError(
+            f"{where}: no 'default: terraform' or 'default: bicep' to set (expected by the renderer for "
+            "infrastructure)"
+        )
 
 
 # ---------------------------------------------------------------------------------------------- specs, task
@@ -558,75 +612,236 @@ def workload_name(slug: str) -> str:
     return re.sub(r"[^a-z0-9]", "", slug)[:10]
 
 
+def _answer_labels(*names: str) -> str:
+    return ", ".join(names)
+
+
+def write_settings(
+    project: Path,
+    path: Path,
+    setter: Callable[[str, Mapping[str, str]], tuple[str, set[str]]],
+    values: Mapping[str, str],
+    sources: Mapping[str, str],
+) -> None:
+    """Set `values` in `path` with `setter`; every key must be found. `sources[key]` names the answer(s) a
+    key's value comes from, for the error message."""
+    where = path.relative_to(project).as_posix() if path.is_relative_to(project) else str(path)
+    if not path.is_file():
+        answers = _answer_labels(*dict.fromkeys(sources[key] for key in values))
+        raise RenderError(f"{where}: no such file (expected by the renderer for {answers})")
+    text = path.read_text(encoding="utf-8")
+    try:
+        new, found = setter(text, values)
+        missing = [key for key in values if key not in found]
+        if missing:
+            key = missing[0]
+            raise RenderError(f"no '{key}' to set (expected by the renderer for {sources[key]})")
+        if path.suffix in _YAML:
+            for key, loaded in _yaml_read_back(new, values).items():
+                raise RenderError(
+                    f"'{key}' reads back as {loaded!r}, not {values[key]!r} after the edit (expected by the "
+                    f"renderer for {sources[key]})"
+                )
+    except RenderError as exc:
+        raise RenderError(f"{where}: {exc}") from None
+    if new != text:
+        path.write_text(new, encoding="utf-8")
+
+
+def _require(project: Path, folder: Path, patterns: tuple[str, ...], sources: str) -> list[Path]:
+    """The files under `folder` matching any of `patterns`; at least one must exist."""
+    found = sorted({path for pattern in patterns for path in folder.glob(pattern) if path.is_file()})
+    if not found:
+        names = " or ".join(f"'{pattern.rsplit('/', 1)[-1]}'" for pattern in patterns)
+        where = folder.relative_to(project).as_posix()
+        raise RenderError(f"{where}: no {names} file (expected by the renderer for {sources})")
+    return found
+
+
 def apply_settings(project: Path, answers: Mapping[str, str], *, sample: str | None = None) -> None:
-    """Write the answers into the configuration files that exist; keys a file lacks are left alone."""
-    roles = {"dev": answers["dev_environment"], "prod": answers["prod_environment"]}
-    data = {"dataPath": sample, "batchInput": sample} if sample else {}
-    for role, env in roles.items():
+    """Write the answers into the configuration files, strictly: every file and key the renderer expects
+    must be there (`RenderError` names the file and key otherwise)."""
+    roles = {
+        "dev": ("dev_environment", answers["dev_environment"]),
+        "prod": ("prod_environment", answers["prod_environment"]),
+    }
+    slug = answers["project_slug"]
+    tool = answers["infrastructure"]
+    infrastructure = project / "infrastructure" / tool
+    for role, (env_answer, env) in roles.items():
+        names = _answer_labels("project_slug", env_answer)
         yaml_values = {
-            **data,
             "environmentName": env,
             "modelName": answers["model_name"],
             **resource_names(answers, env),
+            **({"dataPath": sample, "batchInput": sample} if sample else {}),
+        }
+        yaml_sources = {
+            "environmentName": env_answer,
+            "modelName": "model_name",
+            **dict.fromkeys(resource_names(answers, env), names),
+            "dataPath": "task",
+            "batchInput": "task",
         }
         config = project / "pipelines" / "config" / f"{role}.yml"
-        if config.is_file():
-            _edit(config, lambda text, values=yaml_values: set_yaml_scalars(text, values))
-        hcl_values = {
-            "workload_name": workload_name(answers["project_slug"]),
-            "environment_name": env,
-            "location": answers["location"],
-            "network_mode": answers["network_mode"],
-        }
-        for path in sorted((project / "infrastructure").glob(f"*/**/{role}.tfvars")):
-            _edit(path, lambda text, values=hcl_values: set_hcl_strings(text, values))
-        for path in sorted((project / "infrastructure").glob(f"*/**/{role}.tfbackend")):
-            _edit(
-                path,
-                lambda text, env=env: set_hcl_strings(
-                    text, {"key": f"{answers['project_slug']}-{env}.tfstate"}
-                ),
-            )
-        bicep_values = {
-            "workloadName": workload_name(answers["project_slug"]),
-            "environmentName": env,
-            "location": answers["location"],
-            "networkMode": answers["network_mode"],
-        }
-        for path in sorted((project / "infrastructure").glob(f"*/**/{role}.bicepparam")):
-            _edit(path, lambda text, values=bicep_values: set_bicep_params(text, values))
-        for path in sorted((project / "infrastructure").glob(f"*/**/{role}.parameters.json")):
-            _edit(path, lambda text, values=bicep_values: set_parameters_json(text, values))
+        write_settings(project, config, set_yaml_scalars, yaml_values, yaml_sources)
+
+        if tool == "terraform":
+            hcl_values = {
+                "workload_name": workload_name(slug),
+                "environment_name": env,
+                "location": answers["location"],
+                "network_mode": answers["network_mode"],
+            }
+            hcl_sources = {
+                "workload_name": "project_slug",
+                "environment_name": env_answer,
+                "location": "location",
+                "network_mode": "network_mode",
+            }
+            for path in _require(
+                project, infrastructure, (f"**/{role}.tfvars",), _answer_labels(*hcl_sources.values())
+            ):
+                write_settings(project, path, set_hcl_strings, hcl_values, hcl_sources)
+            for path in _require(project, infrastructure, (f"**/{role}.tfbackend",), names):
+                write_settings(
+                    project, path, set_hcl_strings, {"key": f"{slug}-{env}.tfstate"}, {"key": names}
+                )
+        else:
+            bicep_values = {
+                "workloadName": workload_name(slug),
+                "environmentName": env,
+                "location": answers["location"],
+                "networkMode": answers["network_mode"],
+            }
+            bicep_sources = {
+                "workloadName": "project_slug",
+                "environmentName": env_answer,
+                "location": "location",
+                "networkMode": "network_mode",
+            }
+            patterns = (f"**/{role}.parameters.json", f"**/{role}.bicepparam")
+            for path in _require(project, infrastructure, patterns, _answer_labels(*bicep_sources.values())):
+                setter = set_bicep_params if path.suffix == ".bicepparam" else set_parameters_json
+                write_settings(project, path, setter, bicep_values, bicep_sources)
 
 
-def set_yaml_scalars(text: str, values: Mapping[str, str]) -> str:
-    """Set `key: value` lines (any indentation) whose key is in `values`, keeping trailing comments."""
+def _yaml_scalar(value: str) -> str:
+    """`value` as a YAML string scalar: plain when YAML reads it back as that string, else double-quoted."""
+    plain = re.fullmatch(r"[A-Za-z_][\w./-]*", value) and value.lower() not in _YAML_WORDS
+    return value if plain else json.dumps(value)
+
+
+# Plain scalars YAML 1.1 (Azure DevOps) or 1.2 would read as booleans or null.
+_YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
+_VARIABLES = re.compile(r"variables:[ \t]*(?:#.*)?")
+
+
+def set_yaml_scalars(text: str, values: Mapping[str, str]) -> tuple[str, set[str]]:
+    """Set the top-level keys of the `variables:` mapping (a pipelines/config file) that are in `values`,
+    keeping the comments; returns the new text and the keys found. Other mappings are not touched."""
+    keys = "|".join(re.escape(k) for k in values)
+    entry = re.compile(rf"(?P<lead>(?P<key>{keys}):)(?P<space>[ \t]*)(?P<value>.*?)(?P<rest>[ \t]+#.*)?")
+    lines = text.splitlines(keepends=True)
+    found: set[str] = set()
+    inside = False
+    child: int | None = None
+    for index, line in enumerate(lines):
+        body = line.rstrip("\r\n")
+        if not inside:
+            inside = bool(_VARIABLES.fullmatch(body))
+            continue
+        if not body.strip() or body.lstrip().startswith("#"):
+            continue
+        indent = len(body) - len(body.lstrip(" "))
+        if indent == 0:
+            break  # the next top-level key: the mapping has ended
+        child = indent if child is None else child
+        match = entry.fullmatch(body[indent:]) if indent == child else None
+        if match is None:
+            continue
+        key = match["key"]
+        space = match["space"] or " "
+        new = f"{body[:indent]}{match['lead']}{space}{_yaml_scalar(values[key])}{match['rest'] or ''}"
+        lines[index] = new + line[len(body) :]
+        found.add(key)
+    return "".join(lines), found
+
+
+def _yaml_read_back(text: str, values: Mapping[str, str]) -> dict[str, object]:
+    """Keys of `variables:` whose loaded value is not the one set; empty without PyYAML (an optional check:
+    the hooks may run under a Python without it)."""
+    try:
+        import yaml
+    except ImportError:
+        return {}
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise RenderError(f"not valid YAML after the edit ({exc})") from None
+    variables = document.get("variables") if isinstance(document, dict) else None
+    variables = variables if isinstance(variables, dict) else {}
+    return {key: variables.get(key) for key, value in values.items() if variables.get(key) != value}
+
+
+def set_hcl_strings(text: str, values: Mapping[str, str]) -> tuple[str, set[str]]:
+    """Set `key = "value"` assignments in .tfvars / .tfbackend files; returns the new text and the keys
+    found."""
+    keys = "|".join(re.escape(k) for k in values)
+    pattern = re.compile(rf'(?m)^(?P<lead>[ \t]*(?P<key>{keys})[ \t]*=[ \t]*)"[^"\n]*"')
+    found: set[str] = set()
 
     def replace(match: re.Match[str]) -> str:
-        return f"{match['lead']}{values[match['key']]}{match['rest'] or ''}"
+        found.add(match["key"])
+        return f'{match["lead"]}"{values[match["key"]]}"'
 
+    return pattern.sub(replace, text), found
+
+
+def set_bicep_params(text: str, values: Mapping[str, str]) -> tuple[str, set[str]]:
+    """Set `param key = 'value'` lines in .bicepparam files; returns the new text and the keys found."""
     keys = "|".join(re.escape(k) for k in values)
-    pattern = re.compile(rf"(?m)^(?P<lead>\s*(?P<key>{keys}):[ \t]+)[^#\n]*?(?P<rest>[ \t]+#.*)?$")
-    return pattern.sub(replace, text)
+    pattern = re.compile(rf"(?m)^(?P<lead>[ \t]*param[ \t]+(?P<key>{keys})[ \t]*=[ \t]*)'[^'\n]*'")
+    found: set[str] = set()
+
+    def replace(match: re.Match[str]) -> str:
+        found.add(match["key"])
+        return f"{match['lead']}'{values[match['key']]}'"
+
+    return pattern.sub(replace, text), found
 
 
-def set_hcl_strings(text: str, values: Mapping[str, str]) -> str:
-    """Set `key = "value"` assignments in .tfvars / .tfbackend files."""
-    keys = "|".join(re.escape(k) for k in values)
-    pattern = re.compile(rf'(?m)^(?P<lead>\s*(?P<key>{keys})\s*=\s*)"[^"\n]*"')
-    return pattern.sub(lambda m: f'{m["lead"]}"{values[m["key"]]}"', text)
+def set_parameters_json(text: str, values: Mapping[str, str]) -> tuple[str, set[str]]:
+    """Set `parameters.<key>.value` (string parameters) of an ARM/Bicep `.parameters.json`, parsed with
+    `json`; returns the new text and the keys found. The file is written back with its own indentation and
+    final newline, so a file in `json.dumps(..., indent=N)` layout changes only in the values."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise RenderError(f"not valid JSON ({exc})") from None
+    parameters = document.get("parameters") if isinstance(document, dict) else None
+    if not isinstance(parameters, dict):
+        return text, set()
+    found: set[str] = set()
+    for key, value in values.items():
+        entry = parameters.get(key)
+        if isinstance(entry, dict) and isinstance(entry.get("value"), str):
+            entry["value"] = value
+            found.add(key)
+    if not found:
+        return text, found
+    return _dump_json(document, like=text), found
 
 
-def set_bicep_params(text: str, values: Mapping[str, str]) -> str:
-    """Set `param key = 'value'` lines in .bicepparam files."""
-    keys = "|".join(re.escape(k) for k in values)
-    pattern = re.compile(rf"(?m)^(?P<lead>\s*param\s+(?P<key>{keys})\s*=\s*)'[^'\n]*'")
-    return pattern.sub(lambda m: f"{m['lead']}'{values[m['key']]}'", text)
-
-
-def set_parameters_json(text: str, values: Mapping[str, str]) -> str:
-    """Set `"key": { "value": "..." }` string parameters in an ARM/Bicep `.parameters.json`, keeping the
-    file's layout."""
-    keys = "|".join(re.escape(k) for k in values)
-    pattern = re.compile(rf'(?P<lead>"(?P<key>{keys})"\s*:\s*\{{\s*"value"\s*:\s*)"[^"\n]*"')
-    return pattern.sub(lambda m: f"{m['lead']}{json.dumps(values[m['key']])}", text)
+def _dump_json(document: object, *, like: str) -> str:
+    """`document` serialized the way `like` is: its indentation (spaces or a tab; none when it is one
+    line), its ASCII escaping, its line endings and final newline."""
+    first = re.search(r"(?m)^([ \t]+)\S", like)
+    indent: str | int | None = None
+    if first is not None:
+        indent = "\t" if first[1].startswith("\t") else len(first[1])
+    ascii_only = all(ord(char) < 128 for char in like)
+    text = json.dumps(document, indent=indent, ensure_ascii=ascii_only)
+    if like.endswith("\n"):
+        text += "\n"
+    return text.replace("\n", "\r\n") if "\r\n" in like else text

@@ -1,6 +1,15 @@
-"""Text edits of the layout module, on small inputs."""
+"""Text edits of the layout module, on small inputs: each setter reports the keys it set, and the renderer
+fails naming the file and key when one is missing."""
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
 
 from amlops.render import layout
+
+REPO = Path(__file__).resolve().parents[3]
 
 
 def test_set_default_for_azure_devops_parameters_and_github_inputs():
@@ -8,41 +17,249 @@ def test_set_default_for_azure_devops_parameters_and_github_inputs():
         "parameters:\n  - name: deployBatch\n    type: boolean\n    default: false\n"
         "  - name: other\n    default: x\n"
     )
-    assert "default: true" in layout.set_default(ado, "deployBatch", "true")
-    assert layout.set_default(ado, "deployBatch", "true").endswith("default: x\n")
+    out, count = layout.set_default(ado, "deployBatch", "true")
+    assert "default: true" in out
+    assert out.endswith("default: x\n")
+    assert count == 1
     gh = (
         "inputs:\n  deploy-batch:\n    description: 'd'\n    default: false  # comment\n"
         "  other:\n    default: 1\n"
     )
-    out = layout.set_default(gh, "deploy-batch", "true")
+    out, count = layout.set_default(gh, "deploy-batch", "true")
     assert "default: true  # comment" in out
     assert out.endswith("default: 1\n")
+    assert count == 1
+    assert layout.set_default(gh, "deploy-online", "true") == (gh, 0)
 
 
 def test_set_yaml_scalars_keeps_comments_and_other_keys():
     text = "variables:\n  environmentName: dev  # the name\n  other: 1\n"
     assert layout.set_yaml_scalars(text, {"environmentName": "qa"}) == (
-        "variables:\n  environmentName: qa  # the name\n  other: 1\n"
+        "variables:\n  environmentName: qa  # the name\n  other: 1\n",
+        {"environmentName"},
     )
+
+
+def test_set_yaml_scalars_only_touches_top_level_keys_of_variables():
+    text = (
+        "# modelName: in a comment\n"
+        "modelName: outside\n"
+        "variables:\n"
+        "  # a comment between\n"
+        "  nested:\n"
+        "    modelName: deeper\n"
+        "  modelName:   old   # kept\n"
+        "other:\n"
+        "  modelName: after\n"
+    )
+    out, found = layout.set_yaml_scalars(text, {"modelName": "new", "environmentName": "qa"})
+    assert found == {"modelName"}
+    assert out == text.replace("modelName:   old", "modelName:   new")
+
+
+def test_set_yaml_scalars_quotes_what_yaml_would_not_read_as_the_string():
+    out, _ = layout.set_yaml_scalars("variables:\n  environmentName: dev\n", {"environmentName": "yes"})
+    assert out == 'variables:\n  environmentName: "yes"\n'
 
 
 def test_set_hcl_and_bicep_values():
     assert layout.set_hcl_strings('location   = "westeurope"\n', {"location": "eastus"}) == (
-        'location   = "eastus"\n'
+        'location   = "eastus"\n',
+        {"location"},
+    )
+    assert layout.set_hcl_strings('region = "westeurope"\n', {"location": "eastus"}) == (
+        'region = "westeurope"\n',
+        set(),
     )
     assert layout.set_bicep_params("param location = 'westeurope'\n", {"location": "eastus"}) == (
-        "param location = 'eastus'\n"
+        "param location = 'eastus'\n",
+        {"location"},
     )
+    assert layout.set_bicep_params("param region = 'x'\n", {"location": "eastus"})[1] == set()
 
 
-def test_set_parameters_json_keeps_the_layout():
+@pytest.mark.parametrize("indent", [2, 4, "\t"])
+def test_set_parameters_json_keeps_the_indentation_and_changes_only_values(indent):
+    document = {
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+        "parameters": {"location": {"value": "westeurope"}, "days": {"value": 7}},
+    }
+    text = json.dumps(document, indent=indent) + "\n"
+    out, found = layout.set_parameters_json(text, {"location": "eastus"})
+    assert found == {"location"}
+    assert out == text.replace('"westeurope"', '"eastus"')
+
+
+def test_set_parameters_json_reports_keys_not_under_parameters():
     text = (
-        '{\n  "parameters": {\n    "location": { "value": "westeurope" },\n'
-        '    "days": { "value": 7 }\n  }\n}\n'
+        '{\n  "location": {"value": "x"},\n  "parameters": {\n    "days": {\n      "value": 7\n    }\n  }\n}'
     )
-    assert layout.set_parameters_json(text, {"location": "eastus", "days": "9"}) == text.replace(
-        "westeurope", "eastus"
+    out, found = layout.set_parameters_json(text, {"location": "eastus", "days": "9"})
+    assert found == set()  # `location` is not a parameter, `days` not a string parameter
+    assert out == text
+    with pytest.raises(layout.RenderError, match="not valid JSON"):
+        layout.set_parameters_json("{", {"location": "eastus"})
+
+
+def test_template_parameter_files_are_in_the_layout_the_renderer_writes():
+    files = sorted((REPO / "infrastructure").rglob("*.parameters.json"))
+    assert files
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        values = {
+            k: v["value"] for k, v in json.loads(text)["parameters"].items() if isinstance(v["value"], str)
+        }
+        assert layout.set_parameters_json(text, values)[0] == text, path
+
+
+def _write(tmp_path, name, text):
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "setter", "text"),
+    [
+        ("pipelines/config/dev.yml", layout.set_yaml_scalars, "variables:\n  environment: dev\n"),
+        ("infrastructure/terraform/environments/dev.tfvars", layout.set_hcl_strings, 'environment = "dev"\n'),
+        (
+            "infrastructure/bicep/environments/dev.bicepparam",
+            layout.set_bicep_params,
+            "param environment = 'x'\n",
+        ),
+        (
+            "infrastructure/bicep/environments/dev.parameters.json",
+            layout.set_parameters_json,
+            '{\n  "parameters": {\n    "environment": {\n      "value": "dev"\n    }\n  }\n}\n',
+        ),
+    ],
+)
+def test_a_missing_key_fails_naming_the_file_and_key(tmp_path, name, setter, text):
+    path = _write(tmp_path, name, text)
+    with pytest.raises(layout.RenderError) as failure:
+        layout.write_settings(
+            tmp_path, path, setter, {"environmentName": "qa"}, {"environmentName": "dev_environment"}
+        )
+    assert str(failure.value) == (
+        f"{name}: no 'environmentName' to set (expected by the renderer for dev_environment)"
     )
+    assert path.read_text(encoding="utf-8") == text
+
+
+def test_write_settings_fails_on_a_missing_file(tmp_path):
+    with pytest.raises(layout.RenderError, match=r"^pipelines/config/dev.yml: no such file .*for model_name"):
+        layout.write_settings(
+            tmp_path,
+            tmp_path / "pipelines/config/dev.yml",
+            layout.set_yaml_scalars,
+            {"modelName": "m"},
+            {"modelName": "model_name"},
+        )
+
+
+ANSWERS = {
+    "project_slug": "demo",
+    "dev_environment": "dev",
+    "prod_environment": "prod",
+    "model_name": "demo-model",
+    "location": "eastus",
+    "network_mode": "private",
+    "infrastructure": "terraform",
+}
+
+
+def _project(tmp_path, tool):
+    """A project holding copies of the template's configuration files for `tool`."""
+    project = tmp_path / "project"
+    for pattern in ("pipelines/config/*.yml", f"infrastructure/{tool}/environments/*"):
+        for source in sorted(REPO.glob(pattern)):
+            _write(project, source.relative_to(REPO).as_posix(), source.read_text(encoding="utf-8"))
+    return project
+
+
+@pytest.mark.parametrize("tool", ["terraform", "bicep"])
+def test_apply_settings_writes_every_answer(tmp_path, tool):
+    project = _project(tmp_path, tool)
+    layout.apply_settings(project, {**ANSWERS, "infrastructure": tool}, sample="data-science/data/x.csv")
+    config = (project / "pipelines/config/prod.yml").read_text(encoding="utf-8")
+    assert "  resourceGroup: rg-demo-prod\n" in config
+    assert "  batchInput: data-science/data/x.csv\n" in config
+    assert "# Settings of the dev environment" in (project / "pipelines/config/dev.yml").read_text("utf-8")
+    if tool == "terraform":
+        tfvars = (project / "infrastructure/terraform/environments/dev.tfvars").read_text("utf-8")
+        assert 'network_mode                         = "private"' in tfvars
+        backend = (project / "infrastructure/terraform/environments/prod.tfbackend").read_text("utf-8")
+        assert 'key                  = "demo-prod.tfstate"' in backend
+    else:
+        path = project / "infrastructure/bicep/environments/prod.parameters.json"
+        parameters = json.loads(path.read_text(encoding="utf-8"))["parameters"]
+        assert parameters["location"]["value"] == "eastus"
+        assert parameters["workloadName"]["value"] == "demo"
+
+
+@pytest.mark.parametrize(
+    ("tool", "remove", "message"),
+    [
+        ("terraform", "pipelines/config/dev.yml", "pipelines/config/dev.yml: no such file"),
+        (
+            "terraform",
+            "infrastructure/terraform/environments/dev.tfvars",
+            "infrastructure/terraform: no 'dev.tfvars' file",
+        ),
+        (
+            "terraform",
+            "infrastructure/terraform/environments/prod.tfbackend",
+            "infrastructure/terraform: no 'prod.tfbackend' file",
+        ),
+        (
+            "bicep",
+            "infrastructure/bicep/environments/dev.parameters.json",
+            "infrastructure/bicep: no 'dev.parameters.json' or 'dev.bicepparam' file",
+        ),
+    ],
+)
+def test_apply_settings_fails_on_a_missing_file(tmp_path, tool, remove, message):
+    project = _project(tmp_path, tool)
+    (project / remove).unlink()
+    with pytest.raises(layout.RenderError, match=f"^{message}"):
+        layout.apply_settings(project, {**ANSWERS, "infrastructure": tool})
+
+
+def test_apply_settings_fails_on_a_renamed_key(tmp_path):
+    project = _project(tmp_path, "terraform")
+    config = project / "pipelines/config/prod.yml"
+    config.write_text(config.read_text("utf-8").replace("  workspaceName:", "  workspace:"), "utf-8")
+    with pytest.raises(layout.RenderError) as failure:
+        layout.apply_settings(project, ANSWERS)
+    assert str(failure.value) == (
+        "pipelines/config/prod.yml: no 'workspaceName' to set "
+        "(expected by the renderer for project_slug, prod_environment)"
+    )
+
+
+def test_ci_defaults_require_the_dialects_deployment_parameters(tmp_path):
+    answers = {"infrastructure": "bicep", "deployment": "batch", "ci_platform": "azure-devops"}
+    pipeline = _write(
+        tmp_path,
+        ".azure-pipelines/deploy.yml",
+        "parameters:\n  - name: tool\n    default: terraform\n  - name: deployOnline\n    default: true\n"
+        "  - name: deployBatch\n    default: false\n",
+    )
+    layout._ci_defaults(tmp_path, answers)
+    text = pipeline.read_text(encoding="utf-8")
+    assert "default: bicep" in text
+    assert "deployOnline\n    default: false" in text
+    assert "deployBatch\n    default: true" in text
+    pipeline.write_text(text.replace("deployBatch", "deployBatches"), encoding="utf-8")
+    with pytest.raises(layout.RenderError, match=r"^\.azure-pipelines: no 'deployBatch' parameter"):
+        layout._ci_defaults(tmp_path, answers)
+    _write(tmp_path, ".github/workflows/deploy.yml", "on:\n  workflow_dispatch:\n    inputs: {}\n")
+    with pytest.raises(
+        layout.RenderError, match=r"^\.github/workflows, \.github/actions: no 'deploy-online'"
+    ):
+        layout._ci_defaults(tmp_path, {**answers, "ci_platform": "github-actions"})
 
 
 PIPELINE = """trigger: none
@@ -74,5 +291,37 @@ def test_set_repository_sets_name_and_ref():
     assert "type: git" in out
 
 
+@pytest.mark.parametrize(
+    ("key", "answer"), [("name", "step_library_repository"), ("ref", "step_library_ref")]
+)
+def test_set_repository_fails_naming_the_file_when_name_or_ref_is_missing(key, answer):
+    text = PIPELINE.replace(f"      {key}:", f"      # {key}:")
+    with pytest.raises(layout.RenderError) as failure:
+        layout._set_repository(
+            text, "templates", "contoso/steps", "v2.0.0", where="pipelines/azure-devops/x.yml"
+        )
+    assert str(failure.value) == (
+        f"pipelines/azure-devops/x.yml: the '- repository: templates' entry has no '{key}:' to set "
+        f"(expected by the renderer for {answer})"
+    )
+
+
 def test_workload_name_fits_the_infrastructure_rule():
     assert layout.workload_name("my-mlops-project") == "mymlopspro"
+
+
+def test_yaml_settings_are_read_back_with_pyyaml(tmp_path):
+    # A block scalar is not a one-line value: the line edit breaks it, and the read-back says so.
+    path = _write(tmp_path, "pipelines/config/dev.yml", "variables:\n  modelName: |\n    old\n")
+    with pytest.raises(
+        layout.RenderError, match=r"^pipelines/config/dev.yml: 'modelName' reads back as 'm old'"
+    ):
+        layout.write_settings(tmp_path, path, layout.set_yaml_scalars, {"modelName": "m"}, {"modelName": "x"})
+    assert path.read_text(encoding="utf-8") == "variables:\n  modelName: |\n    old\n"
+
+
+def test_yaml_read_back_is_skipped_without_pyyaml(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "yaml", None)  # `import yaml` raises ImportError, as in a bare Python
+    path = _write(tmp_path, "pipelines/config/dev.yml", "variables:\n  modelName: old  # c\n")
+    layout.write_settings(tmp_path, path, layout.set_yaml_scalars, {"modelName": "m"}, {"modelName": "x"})
+    assert path.read_text(encoding="utf-8") == "variables:\n  modelName: m  # c\n"
