@@ -24,7 +24,7 @@ from amlops.errors import FailedError, RefusedError, UsageError
 from amlops.output import emit_result, say
 from amlops.progress import StepProgress
 from amlops.validation import contract_digest, record, refusal
-from amlops.verbs._common import backend_for, key_value
+from amlops.verbs._common import backend_for, key_value, project_relative
 
 ALLOW_TAG = "amlops.allow_unvalidated"
 
@@ -84,19 +84,30 @@ def _contract(job_file: Path, inputs: Mapping[str, Any], settings: Settings) -> 
     return contract
 
 
+def _data_reference(value: object) -> tuple[str, str | None] | None:
+    """(name, version or None for latest) of an `azureml:NAME:VERSION` / `azureml:NAME@latest` value."""
+    if not isinstance(value, str) or not value.startswith("azureml:") or "/" in value:
+        return None
+    body = value.removeprefix("azureml:")
+    if body.endswith("@latest") and ":" not in body:
+        return body.removesuffix("@latest"), None
+    name, sep, version = body.partition(":")
+    return (name, version) if sep and name and version and ":" not in version else None
+
+
 def _bound_assets(backend: Backend, inputs: Mapping[str, Any], known: DataAsset | None) -> list[DataAsset]:
-    """The registered data versions the job's inputs name (`azureml:NAME:VERSION`)."""
+    """The registered data versions the job's inputs name (`azureml:NAME:VERSION`, `azureml:NAME@latest`)."""
     assets = [known] if known is not None else []
     for value in inputs.values():
-        if isinstance(value, str) and value.startswith("azureml:") and value.count(":") == 2:
-            if known is not None and value == known.reference:
-                continue
-            _, name, version = value.split(":")
-            if name and version and (name, version) not in {(a.name, a.version) for a in assets}:
-                try:
-                    assets.append(backend.get_data(name, version))
-                except UsageError:
-                    continue  # not a data asset (an environment, a model...): not ours to check
+        reference = _data_reference(value)
+        if reference is None or (known is not None and value == known.reference):
+            continue
+        try:
+            asset = backend.get_data(*reference)
+        except UsageError:
+            continue  # not a data asset (an environment, a model...): not ours to check
+        if (asset.name, asset.version) not in {(a.name, a.version) for a in assets}:
+            assets.append(asset)
     return assets
 
 
@@ -104,16 +115,19 @@ def check_validated(
     backend: Backend, settings: Settings, job_file: Path, inputs: Mapping[str, Any], asset: DataAsset | None
 ) -> None:
     """RefusedError unless every bound data version passed validate-data against the job's contract."""
-    digest = ""
+    contract: Path | None = None
     for bound in _bound_assets(backend, inputs, asset):
-        digest = digest or contract_digest(_contract(job_file, inputs, settings))
+        contract = contract or _contract(job_file, inputs, settings)
+        digest = contract_digest(contract)
         reason = refusal(bound, digest)
         if reason is None:
             continue
+        command = f"amlops validate-data --name {bound.name} --version {bound.version}"
+        if contract.resolve() != settings.project.contract.resolve():
+            command += f" --contract {project_relative(contract, settings.project.root)}"
         raise RefusedError(
-            f"data asset {bound.name}:{bound.version} {reason}: not training on it. Run "
-            f"`amlops validate-data --name {bound.name} --version {bound.version}` (with the pipeline's "
-            "contract) first, or pass --allow-unvalidated to train on it anyway",
+            f"data asset {bound.name}:{bound.version} {reason}: not training on it. Run `{command}` first, "
+            "or pass --allow-unvalidated to train on it anyway",
             result={
                 "name": bound.name,
                 "version": bound.version,

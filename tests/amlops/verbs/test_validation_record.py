@@ -79,6 +79,9 @@ def test_never_validated_is_refused(cli, project: Path) -> None:
     by_set = cli("run-pipeline", "--set", "raw_data=azureml:d:1")
     assert by_set.code == 3
     assert "data asset d:1 was never validated" in by_set.result["error"]
+    latest = cli("run-pipeline", "--set", "raw_data=azureml:d@latest")
+    assert latest.code == 3
+    assert "data asset d:1 was never validated" in latest.result["error"]
     assert _runs(cli) == []
 
 
@@ -121,6 +124,11 @@ def test_the_contract_checked_is_the_one_the_pipeline_trains_with(cli, project: 
     assert "against another contract" in refused.result["error"]
     # The pipeline told to train with that contract: the record matches.
     assert cli("run-pipeline", "--data", "d", "--set", f"contract={other}").code == 0
+    # Validated against the project's contract, trained with another: the command to run names it.
+    assert cli("validate-data", "--name", "d").code == 0
+    elsewhere = cli("run-pipeline", "--data", "d", "--set", f"contract={other}")
+    assert elsewhere.code == 3
+    assert f"`amlops validate-data --name d --version 1 --contract {other}`" in elsewhere.result["error"]
     # A copy of the same contract under another name is the same contract (bytes, not names).
     copy = tmp_path / "copy.yml"
     shutil.copy(contract, copy)
