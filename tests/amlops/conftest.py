@@ -80,10 +80,12 @@ def cli(project: Path, state_dir: Path, capsys: pytest.CaptureFixture[str]) -> C
 
 @pytest.fixture
 def trained(cli: Callable[..., CliResult], project: Path) -> Callable[..., str]:
-    """Register the good data and run the fake train pipeline; returns a function giving the run id."""
+    """Register and validate the good data and run the fake train pipeline; returns a function giving the
+    run id."""
 
     def train(*sets: str) -> str:
         assert cli("register-data", "--name", "d", "--path", project / "data/good.csv").code == 0
+        assert cli("validate-data", "--name", "d").code == 0
         args = ["run-pipeline", "--data", "d"]
         for s in sets:
             args += ["--set", s]

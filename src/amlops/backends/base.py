@@ -51,6 +51,8 @@ class DataAsset(_Record):
     created_at: str = ""
     source: str = ""
     created: bool = False  # True only on the call that registered it
+    # Mutable metadata on the immutable version: validate-data's record (`amlops.validation`, ...).
+    tags: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def reference(self) -> str:
@@ -188,6 +190,9 @@ class DataAssets(Protocol):
 
     def get_data(self, name: str, version: str | None = None) -> DataAsset: ...
     def list_data(self) -> list[DataAsset]: ...
+    def tag_data(self, name: str, version: str, tags: Mapping[str, str]) -> DataAsset:
+        """Set `tags` on an existing version (other tags stay; the bytes never change); the updated asset."""
+        ...
 
 
 class Jobs(Protocol):

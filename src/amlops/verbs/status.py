@@ -11,6 +11,7 @@ from typing import Any
 from amlops.backends.base import STOPPED, Backend, Endpoint
 from amlops.output import emit_result, say
 from amlops.progress import show, table
+from amlops.validation import STATUS_TAG, record
 from amlops.verbs._common import backend_for
 
 
@@ -39,8 +40,8 @@ def status(backend: Backend, *, runs: int = 10) -> dict[str, Any]:
     show(
         table(
             "Data assets",
-            ["name", "version", "hash", "path"],
-            [(a.name, a.version, a.hash[:19], a.uri) for a in data],
+            ["name", "version", "hash", "validation", "path"],
+            [(a.name, a.version, a.hash[:19], a.tags.get(STATUS_TAG, "none"), a.uri) for a in data],
         )
     )
     show(
@@ -100,7 +101,9 @@ def status(backend: Backend, *, runs: int = 10) -> dict[str, Any]:
     return {
         "backend": backend.name,
         "problems": problems,
-        "data_assets": [{"name": a.name, "version": a.version, "hash": a.hash} for a in data],
+        "data_assets": [
+            {"name": a.name, "version": a.version, "hash": a.hash, "validation": record(a.tags)} for a in data
+        ],
         "runs": [{"run_id": r.run_id, "status": r.status, "failed_step": r.failed_step} for r in recent],
         "models": [{"name": m.name, "version": m.version, "aliases": list(m.aliases)} for m in models],
         "endpoints": [

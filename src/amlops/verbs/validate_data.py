@@ -1,8 +1,10 @@
 """Validate a registered data asset with the project's own validate component (the dataset contract's suite).
 
 Runs data-science/components/validate.yml; amlops does not re-implement any check. Exits 1 when the data
-is invalid, with the component's summary (columns, expectations, counts) on stderr.
-Prints {"name", "version", "success", "failures", "report"}.
+is invalid, with the component's summary (columns, expectations, counts) on stderr. Either way the outcome is
+recorded on the data asset version as tags (`amlops.validation` passed/failed, the contract's digest, the
+time; see `amlops.validation`): `run-pipeline` trains only on a version that passed against its contract.
+Prints {"name", "version", "success", "failures", "report", "validation"}.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from typing import Any
 
 from amlops.backends.base import Backend
 from amlops.config import Settings
-from amlops.errors import FailedError
+from amlops.errors import FailedError, UsageError
 from amlops.output import emit_result, say
 from amlops.progress import StepProgress
+from amlops.validation import contract_digest, record, validation_tags
 from amlops.verbs._common import backend_for, optional_path, optional_text
 
 
@@ -48,10 +51,14 @@ def validate_data(
 ) -> dict[str, Any]:
     asset = backend.get_data(name, version)
     component = component or settings.project.component("validate")
+    contract = (contract or settings.project.contract).resolve()
+    if not contract.is_file():
+        raise UsageError(f"dataset contract not found: {contract}")
+    digest = contract_digest(contract)
     with StepProgress(f"validate-data {asset.name}:{asset.version}") as progress:
         run = backend.run_component(
             component,
-            inputs={"contract": (contract or settings.project.contract).resolve(), "data": asset.reference},
+            inputs={"contract": contract, "data": asset.reference},
             outputs={"report": report_dir.resolve()} if report_dir else None,
             label=f"validate-{asset.name}-{asset.version}",
             on_event=progress.on_event,
@@ -61,13 +68,17 @@ def validate_data(
     if report is not None and (report / "result.json").is_file():
         document = json.loads((report / "result.json").read_text(encoding="utf-8"))
     failures = document.get("failures", [])
+    success = run.succeeded and bool(document.get("success", run.succeeded))
+    # Recorded on the version itself (whatever registered it), before anything else can go wrong.
+    tagged = backend.tag_data(asset.name, asset.version, validation_tags(passed=success, contract=digest))
     result = {
         "name": asset.name,
         "version": asset.version,
-        "success": run.succeeded and bool(document.get("success", run.succeeded)),
+        "success": success,
         "failures": failures,
         "report": str(report) if report else None,
         "log": str(run.log_path) if run.log_path else None,
+        "validation": record(tagged.tags),
     }
     if result["success"]:
         say(f"[green]data asset {asset.name}:{asset.version} is valid[/]")

@@ -28,8 +28,16 @@ def test_bad_data_fails_validation_and_nothing_is_trained(cli, project: Path) ->
         {"column": "x", "expectation": "expect_column_values_to_be_of_type", "unexpected_count": 1}
     ]
     assert "x: expect_column_values_to_be_of_type (1 unexpected)" in result.stderr
-    # The pipeline's own validate step stops it too: no bundle, nothing to gate or register.
-    run = cli("run-pipeline", "--data", "bad")
+    assert result.result["validation"]["status"] == "failed"
+    # run-pipeline refuses the version validate-data marked failed: nothing is submitted.
+    refused = cli("run-pipeline", "--data", "bad")
+    assert refused.code == 3
+    assert refused.result["error_type"] == "RefusedError"
+    assert "data asset bad:1 failed validation against the current contract" in refused.result["error"]
+    assert "amlops validate-data --name bad --version 1" in refused.result["error"]
+    assert cli("status").result["runs"] == []
+    # Forced past the refusal, the pipeline's own validate step stops it: nothing to gate or register.
+    run = cli("run-pipeline", "--data", "bad", "--allow-unvalidated")
     assert run.code == 1
     assert run.result["failed_step"] == "validate"
     assert run.result["steps"]["train"] == "skipped"
@@ -46,6 +54,7 @@ def test_good_data_validates(cli, project: Path) -> None:
 
 def test_failed_step_registers_nothing_and_a_fixed_rerun_registers_one(cli, project: Path) -> None:
     cli("register-data", "--name", "d", "--path", project / "data/good.csv")
+    assert cli("validate-data", "--name", "d", "--version", "1").code == 0
     failed = cli("run-pipeline", "--data", "d", "--set", "fail_train=true")
     assert failed.code == 1
     assert failed.result["status"] == "Failed"

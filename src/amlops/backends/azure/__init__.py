@@ -83,6 +83,9 @@ class AzureBackend:
     def list_data(self) -> list[DataAsset]:
         return self.data.list_data()
 
+    def tag_data(self, name: str, version: str, tags: Mapping[str, str]) -> DataAsset:
+        return self.data.tag_data(name, version, tags)
+
     # jobs
     def run_component(
         self,

@@ -1,11 +1,14 @@
 """Data assets as Azure ML `Data` versions (uri_file / uri_folder), the content hash as a tag.
 
 Registering content whose hash a version of the same name already carries returns that version; a new
-version number is the highest existing one plus one, given explicitly (never the SDK's guess).
+version number is the highest existing one plus one, given explicitly (never the SDK's guess). A version's
+tags can be changed after it is made (the service keeps its `dataUri` and `dataType` immutable, not its tags
+or description: `az ml data update`): `tag_data` PUTs the same version back with the tags merged.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +33,7 @@ def _record(data: Any, *, created: bool = False) -> DataAsset:
         created_at=str((data.creation_context.created_at if data.creation_context else "") or ""),
         source=tags.get(SOURCE_TAG, ""),
         created=created,
+        tags={str(k): str(v) for k, v in tags.items()},
     )
 
 
@@ -73,16 +77,26 @@ class AzureData:
         return _record(created, created=True)
 
     def get_data(self, name: str, version: str | None = None) -> DataAsset:
+        return _record(self._get(name, version))
+
+    def _get(self, name: str, version: str | None) -> Any:
         if version in (None, "", "latest"):
             versions = self._versions(name)
             numbered = [v for v in versions if str(v.version).isdigit()]
             if not numbered:
                 raise NotFoundError(f"no data asset named {name!r}; register it with `amlops register-data`")
-            return _record(max(numbered, key=lambda v: int(v.version)))
+            return max(numbered, key=lambda v: int(v.version))
         if not str(version).replace(".", "").isalnum():
             raise UsageError(f"invalid data asset version {version!r}")
         with service_call("get data asset", f"{name}:{version}"):
-            return _record(self.connection.ml.data.get(name, version=str(version)))
+            return self.connection.ml.data.get(name, version=str(version))
+
+    def tag_data(self, name: str, version: str, tags: Mapping[str, str]) -> DataAsset:
+        data = self._get(name, version)
+        # The entity as the service returned it: its path is the datastore URI, so nothing is uploaded again.
+        data.tags = {**(data.tags or {}), **{str(k): str(v) for k, v in tags.items()}}
+        with service_call("update the tags of data asset", f"{name}:{data.version}"):
+            return _record(self.connection.ml.data.create_or_update(data))
 
     def list_data(self) -> list[DataAsset]:
         with service_call("list data assets"):

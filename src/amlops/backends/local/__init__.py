@@ -69,6 +69,9 @@ class LocalBackend:
     def list_data(self) -> list[DataAsset]:
         return self.data.list()
 
+    def tag_data(self, name: str, version: str, tags: Mapping[str, str]) -> DataAsset:
+        return self.data.tag(name, version, tags)
+
     # components and pipelines
     def run_component(
         self,

@@ -1,7 +1,8 @@
 """Data assets as content-hashed, versioned, read-only snapshots.
 
 Layout: `<state>/data/<name>/<version>/asset.json` and the copied file or folder beside it under `data/`.
-Registering content whose hash equals an existing version of the same name returns that version.
+Registering content whose hash equals an existing version of the same name returns that version. The bytes of
+a version never change; its `tags` in asset.json do (`tag`: validate-data's record), under a lock file.
 """
 
 from __future__ import annotations
@@ -9,10 +10,12 @@ from __future__ import annotations
 import dataclasses
 import re
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
 from amlops.backends.base import DataAsset
 from amlops.backends.local._files import now_iso, read_json, write_json
+from amlops.backends.local._locks import locked
 from amlops.errors import NotFoundError, UsageError
 from amlops.hashing import content_hash
 
@@ -36,6 +39,7 @@ class DataStore:
             uri=str(path),
             created_at=meta.get("created_at", ""),
             source=meta.get("source", ""),
+            tags={str(k): str(v) for k, v in (meta.get("tags") or {}).items()},
         )
 
     def _versions(self, name: str) -> list[Path]:
@@ -92,6 +96,16 @@ class DataStore:
                 return self._asset(name, version_dir)
         known = ", ".join(v.name for v in versions)
         raise NotFoundError(f"data asset {name!r} has no version {version!r} (versions: {known})")
+
+    def tag(self, name: str, version: str, tags: Mapping[str, str]) -> DataAsset:
+        """Merge `tags` into the version's tags (asset.json rewritten atomically; the data stays as it is)."""
+        asset = self.get(name, version)
+        version_dir = self.root / name / asset.version
+        with locked(self.root / name / f".{asset.version}.lock", what=f"data asset {name}:{asset.version}"):
+            meta = read_json(version_dir / "asset.json")
+            meta["tags"] = {**(meta.get("tags") or {}), **{str(k): str(v) for k, v in tags.items()}}
+            write_json(version_dir / "asset.json", meta)
+        return self._asset(name, version_dir)
 
     def list(self) -> list[DataAsset]:
         if not self.root.is_dir():

@@ -77,6 +77,7 @@ def trained(azureml_service: Any, tmp_path_factory: pytest.TempPathFactory) -> d
         assert (
             main(["--backend", "azure", "register-data", "--name", "taxi-azure", "--path", str(SAMPLE)]) == 0
         )
+        assert main(["--backend", "azure", "validate-data", "--name", "taxi-azure", "--version", "1"]) == 0
         before = len(azureml_service.proxy.log)
         assert main(["--backend", "azure", "run-pipeline", "--data", "taxi-azure:1", "--set", "seed=11"]) == 0
         pipeline_requests = len(azureml_service.proxy.log) - before
@@ -160,6 +161,59 @@ def test_validate_data_runs_the_component_as_a_command_job(
     assert json.loads((Path(outcome.result["report"]) / "result.json").read_text())["success"] is True
 
 
+def _job_puts(service: Any, since: int) -> list[str]:
+    log = service.proxy.log[since:]
+    return [target for method, _, target, _ in log if method == "PUT" and "/jobs/" in target]
+
+
+@pytest.mark.slow
+def test_validate_data_tags_the_version_it_validated_and_run_pipeline_trusts_it(
+    azure: Any, connected: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from amlops.validation import contract_digest
+
+    stored = azure.store.get(azure.path("data", "taxi-azure", "versions", "1"))["properties"]
+    tags = stored["tags"]
+    assert tags["amlops.validation"] == "passed"
+    assert tags["amlops.validation.contract"] == contract_digest(ROOT / "data-science" / "contract.yml")
+    assert tags["amlops.validation.at"]
+    assert tags["amlops.content_hash"].startswith("sha256:")  # the registration's tags stay
+    assert stored["dataUri"].startswith("azureml://datastores/workspaceblobstore/paths/LocalUpload/")
+    assert _backend().get_data("taxi-azure", "1").tags["amlops.validation"] == "passed"
+    # The fixture's run-pipeline went ahead on the passed version.
+    assert _backend().get_run(connected["run_id"]).tags["data_version"] == "1"
+
+
+@pytest.mark.slow
+def test_run_pipeline_refuses_data_that_failed_or_was_never_validated(
+    azure: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.csv"
+    pd.read_parquet(SAMPLE).drop(columns=["trip_distance"]).head(200).to_csv(broken, index=False)
+    assert run_cli(capsys, "register-data", "--name", "unchecked-trips", "--path", str(broken)).code == 0
+    before = len(azure.proxy.log)
+    never = run_cli(capsys, "run-pipeline", "--data", "unchecked-trips:1")
+    assert never.code == 3
+    assert never.result["error"].startswith("data asset unchecked-trips:1 was never validated")
+    assert "`amlops validate-data --name unchecked-trips --version 1`" in never.result["error"]
+    assert _job_puts(azure, before) == []
+
+    invalid = run_cli(capsys, "validate-data", "--name", "unchecked-trips", "--version", "1")
+    assert invalid.code == 1
+    assert invalid.result["validation"]["status"] == "failed"
+    stored = azure.store.get(azure.path("data", "unchecked-trips", "versions", "1"))["properties"]
+    assert stored["tags"]["amlops.validation"] == "failed"
+    before = len(azure.proxy.log)
+    refused = run_cli(capsys, "run-pipeline", "--data", "unchecked-trips:1")
+    assert refused.code == 3
+    assert (
+        "data asset unchecked-trips:1 failed validation against the current contract"
+        in (refused.result["error"])
+    )
+    assert "`amlops validate-data --name unchecked-trips --version 1`" in refused.result["error"]
+    assert _job_puts(azure, before) == []  # nothing submitted
+
+
 @pytest.mark.slow
 def test_check_drift_compares_the_registered_snapshot_with_current_data(
     connected: dict[str, Any], capsys: pytest.CaptureFixture[str], tmp_path: Path
@@ -185,7 +239,7 @@ def test_a_failed_pipeline_names_the_failing_step_and_its_log(
     broken = tmp_path / "broken.csv"
     pd.read_parquet(SAMPLE).drop(columns=["trip_distance"]).head(200).to_csv(broken, index=False)
     assert run_cli(capsys, "register-data", "--name", "broken-trips", "--path", str(broken)).code == 0
-    outcome = run_cli(capsys, "run-pipeline", "--data", "broken-trips:1")
+    outcome = run_cli(capsys, "run-pipeline", "--data", "broken-trips:1", "--allow-unvalidated")
     assert outcome.code == 1
     assert outcome.result["failed_step"] == "validate"
     assert outcome.result["steps"]["validate"] == "Failed"
