@@ -44,8 +44,19 @@ format: install
 	$(UV) run --frozen ruff check --fix .
 	$(UV) run --frozen ruff format .
 
+# Two pytest processes share the two cores: the generated-project, infrastructure and end-to-end tests (which
+# mostly wait on subprocesses) in one, everything else in the other, each with its own temporary folder; the
+# first one's output follows the second's. Either failing fails the target.
+TEST_GROUP_A := tests/cookiecutter tests/infrastructure tests/e2e
+PYTEST_ARGS ?=
 test: install tools lint
-	$(UV) run --frozen pytest
+	@scratch=$$(mktemp -d "$${TMPDIR:-/tmp}/amlops-test-XXXXXX"); \
+	$(UV) run --frozen pytest $(TEST_GROUP_A) $(PYTEST_ARGS) --basetemp="$$scratch/a" > "$$scratch/a.log" 2>&1 & group_a=$$!; \
+	$(UV) run --frozen pytest $(addprefix --ignore=,$(TEST_GROUP_A)) $(PYTEST_ARGS) --basetemp="$$scratch/b"; b=$$?; \
+	wait $$group_a; a=$$?; \
+	echo "===== $(TEST_GROUP_A) (exit $$a) ====="; cat "$$scratch/a.log"; rm -rf "$$scratch"; \
+	echo "make test: exit $$b (the rest), $$a ($(TEST_GROUP_A))"; \
+	test $$a -eq 0 -a $$b -eq 0
 
 test-fast: install
 	$(UV) run --frozen pytest -m "not slow"
