@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from git_repository import commit_repository
 
 Generate = Callable[..., Path]
 
@@ -81,6 +82,23 @@ def test_the_project_lock_keeps_the_template_lock_versions(generate: Generate) -
 
 
 # ---------------------------------------------------------------------------------------------- pinned
+def _team_environment(config: Path, tmp_path: Path) -> dict[str, str]:
+    """The environment a team's commands run in: this machine's, with git reaching the mirror, uv installing
+    from the shared cache with this Python, and no virtual environment or project environment of this
+    repository leaking in (the project's own `.venv`, unless the caller names one)."""
+    env = {
+        **os.environ,
+        "GIT_CONFIG_GLOBAL": str(config),
+        "UV_CACHE_DIR": UV_CACHE,
+        "UV_PYTHON": sys.executable,
+        "UV_PYTHON_DOWNLOADS": "never",
+        "TMPDIR": str(tmp_path),
+    }
+    for name in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"):
+        env.pop(name, None)
+    return env
+
+
 @pytest.fixture(scope="session")
 def mirror(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
     """A bare clone of this repository's HEAD, which git reaches in place of the template repository on
@@ -128,16 +146,7 @@ def test_a_pinned_project_installs_amlops_from_the_template_repository_and_its_m
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
     venv = tmp_path / "venv"
-    env = {
-        **os.environ,
-        "GIT_CONFIG_GLOBAL": str(config),
-        "UV_CACHE_DIR": UV_CACHE,
-        "UV_PROJECT_ENVIRONMENT": str(venv),
-        "UV_PYTHON": sys.executable,
-        "UV_PYTHON_DOWNLOADS": "never",
-        "TMPDIR": str(tmp_path),
-    }
-    env.pop("VIRTUAL_ENV", None)
+    env = {**_team_environment(config, tmp_path), "UV_PROJECT_ENVIRONMENT": str(venv)}
     result = subprocess.run(
         ["make", "test"], cwd=project, env=env, capture_output=True, text=True, timeout=900, check=False
     )
@@ -166,41 +175,16 @@ def test_a_pinned_github_project_runs_its_pr_ci_with_the_steps_of_the_installed_
         step_library_repository=TEMPLATE_REPOSITORY,
         step_library_ref=head,
     )
-    project = tmp_path / "project"
-    shutil.copytree(generated, project)
-    git_env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "amlops-tests",
-        "GIT_AUTHOR_EMAIL": "tests@localhost",
-        "GIT_COMMITTER_NAME": "amlops-tests",
-        "GIT_COMMITTER_EMAIL": "tests@localhost",
-    }
-    for command in (
-        ["init", "-q", "-b", "main"],
-        ["remote", "add", "origin", "https://github.com/local/project.git"],
-        ["add", "-A"],
-        ["-c", "commit.gpgsign=false", "commit", "-q", "-m", "generated"],
-    ):
-        done = subprocess.run(
-            ["git", "-C", str(project), *command], env=git_env, capture_output=True, check=False
-        )
-        assert done.returncode == 0, done.stderr
+    project = commit_repository(shutil.copytree(generated, tmp_path / "project"))
     assert not (project / ".github" / "actions").exists()
     uv = shutil.which("uv")
     assert uv is not None
     env = {
-        **os.environ,
-        "GIT_CONFIG_GLOBAL": str(config),
-        "UV_CACHE_DIR": UV_CACHE,
-        "UV_PYTHON": sys.executable,
-        "UV_PYTHON_DOWNLOADS": "never",
-        "TMPDIR": str(tmp_path),
+        **_team_environment(config, tmp_path),
         "CHECKOV_BIN": str(REPO / "tools" / "checkov" / ".venv" / "bin" / "checkov"),
         "MLFLOW_DISABLE_TELEMETRY": "true",
         "ACT_DISABLE_VERSION_CHECK": "1",
     }
-    for name in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"):
-        env.pop(name, None)
     synced = subprocess.run(
         [uv, "sync", "--frozen"], cwd=project, env=env, capture_output=True, text=True, check=False
     )

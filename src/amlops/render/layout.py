@@ -789,24 +789,26 @@ def set_hcl_strings(text: str, values: Mapping[str, str]) -> tuple[str, set[str]
     found."""
     keys = "|".join(re.escape(k) for k in values)
     pattern = re.compile(rf'(?m)^(?P<lead>[ \t]*(?P<key>{keys})[ \t]*=[ \t]*)"[^"\n]*"')
-    found: set[str] = set()
-
-    def replace(match: re.Match[str]) -> str:
-        found.add(match["key"])
-        return f'{match["lead"]}"{values[match["key"]]}"'
-
-    return pattern.sub(replace, text), found
+    return _set_quoted(pattern, text, values, '"')
 
 
 def set_bicep_params(text: str, values: Mapping[str, str]) -> tuple[str, set[str]]:
     """Set `param key = 'value'` lines in .bicepparam files; returns the new text and the keys found."""
     keys = "|".join(re.escape(k) for k in values)
     pattern = re.compile(rf"(?m)^(?P<lead>[ \t]*param[ \t]+(?P<key>{keys})[ \t]*=[ \t]*)'[^'\n]*'")
+    return _set_quoted(pattern, text, values, "'")
+
+
+def _set_quoted(
+    pattern: re.Pattern[str], text: str, values: Mapping[str, str], quote: str
+) -> tuple[str, set[str]]:
+    """Replace each match of `pattern` (groups `lead` and `key`) by `lead` and the key's value in `quote`s;
+    returns the new text and the keys found."""
     found: set[str] = set()
 
     def replace(match: re.Match[str]) -> str:
         found.add(match["key"])
-        return f"{match['lead']}'{values[match['key']]}'"
+        return f"{match['lead']}{quote}{values[match['key']]}{quote}"
 
     return pattern.sub(replace, text), found
 

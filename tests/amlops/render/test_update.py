@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import tempfile
 from pathlib import Path
 
 import pytest
+from git_repository import GIT_ENV, git
 
 from amlops.cli import main
 from amlops.render import update
@@ -15,14 +15,6 @@ from amlops.render.command import export_template, render
 from amlops.render.layout import ANSWERS_FILE
 
 REPO = Path(__file__).resolve().parents[3]
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "amlops-tests",
-    "GIT_AUTHOR_EMAIL": "tests@localhost",
-    "GIT_COMMITTER_NAME": "amlops-tests",
-    "GIT_COMMITTER_EMAIL": "tests@localhost",
-    "GIT_CONFIG_GLOBAL": "/dev/null",
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
 
 
 @pytest.fixture
@@ -31,25 +23,14 @@ def git_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(key, value)
 
 
-def _git(repo: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-C", str(repo), "-c", "commit.gpgsign=false", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip()
-
-
 def _commit_all(repo: Path, message: str) -> str:
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", message)
-    return _git(repo, "rev-parse", "HEAD")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+    return git(repo, "rev-parse", "HEAD")
 
 
 def _init(repo: Path) -> None:
-    _git(repo, "init", "-q", "-b", "main")
+    git(repo, "init", "-q", "-b", "main")
 
 
 def _last_json(out: str) -> dict:
@@ -224,8 +205,8 @@ def test_an_unknown_ref_is_a_usage_error_naming_it(tmp_path, git_env, capsys):
     head = _commit_all(project, "generated")
     assert main(["--project-dir", str(project), "update", "--ref", "no-such-tag"]) == 2
     assert "'no-such-tag'" in capsys.readouterr().err
-    assert _git(project, "status", "--porcelain") == ""
-    assert _git(project, "rev-parse", "HEAD") == head
+    assert git(project, "status", "--porcelain") == ""
+    assert git(project, "rev-parse", "HEAD") == head
 
 
 def test_already_at_the_ref_changes_nothing(tmp_path, git_env, capsys):
@@ -245,7 +226,7 @@ def test_already_at_the_ref_changes_nothing(tmp_path, git_env, capsys):
         "conflicts": [],
         "conflict_reasons": {},
     }
-    assert _git(project, "status", "--porcelain") == ""
+    assert git(project, "status", "--porcelain") == ""
 
 
 def test_a_template_folder_without_history_is_a_usage_error(tmp_path, git_env, capsys):
@@ -342,7 +323,7 @@ def test_update_keeps_team_edits_brings_template_changes_and_marks_conflicts(
     # The step-library pin defaulted to the template commit, so it follows the update.
     assert record["answers"]["step_library_ref"] == commit_b
     # Nothing committed: the team reviews the working tree.
-    assert _git(project, "log", "-1", "--format=%s") == "team edits"
+    assert git(project, "log", "-1", "--format=%s") == "team edits"
 
 
 def test_a_render_failure_changes_nothing_in_the_project(tmp_path, git_env, isolated, capsys):
@@ -357,5 +338,5 @@ def test_a_render_failure_changes_nothing_in_the_project(tmp_path, git_env, isol
     assert f"rendering the template at {first[:12]} failed" in err
     assert _last_json(out)["error_type"] == "FailedError"
     assert second != first
-    assert _git(project, "status", "--porcelain") == ""
-    assert _git(project, "rev-parse", "HEAD") == head
+    assert git(project, "status", "--porcelain") == ""
+    assert git(project, "rev-parse", "HEAD") == head

@@ -10,14 +10,13 @@ that must not appear, pending approvals, artifacts, lines of the `amlops run` su
 from __future__ import annotations
 
 import io
-import os
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from git_repository import commit_repository
 
 from amlops.ci.commands_run import _github_summary
 from amlops.ci.errors import PipelineError
@@ -32,21 +31,7 @@ pytestmark = pytest.mark.timeout(120)
 def make_repo(case: Path, target: Path, *, git: bool) -> Path:
     shutil.copytree(case, target, ignore=shutil.ignore_patterns("expected.yml"))
     if git:
-        env = {
-            **os.environ,
-            "GIT_CONFIG_GLOBAL": os.devnull,
-            "GIT_AUTHOR_NAME": "t",
-            "GIT_AUTHOR_EMAIL": "t@example.invalid",
-            "GIT_COMMITTER_NAME": "t",
-            "GIT_COMMITTER_EMAIL": "t@example.invalid",
-        }
-        for args in (
-            ["init", "-q", "-b", "main"],
-            ["remote", "add", "origin", "https://github.com/example/project.git"],
-            ["add", "-A"],
-            ["-c", "commit.gpgsign=false", "commit", "-q", "-m", "case"],
-        ):
-            subprocess.run(["git", "-C", str(target), *args], env=env, check=True, capture_output=True)
+        commit_repository(target, origin="https://github.com/example/project.git", message="case")
     return target
 
 
