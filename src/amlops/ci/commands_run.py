@@ -185,6 +185,8 @@ def run_pipeline(
     repo_root = repo_root.resolve()
     state_dir = state_dir.resolve()
     extra = {**runner_environment(state_dir, repo_root=repo_root), **(env or {})}
+    # Azure DevOps repository aliases and GitHub owner/repo (with a "/") mapped to local folders.
+    mapped = {**project_repos(repo_root), **(repos or {})}
     started = time.monotonic()
     kind = dialect(path)
     if kind == "github":
@@ -202,11 +204,7 @@ def run_pipeline(
             approve=approve,
             ref=ref,
             run_dir=run_dir,
-            repositories={
-                name: folder
-                for name, folder in {**project_repos(repo_root), **(repos or {})}.items()
-                if "/" in name
-            },
+            repositories={name: folder for name, folder in mapped.items() if "/" in name},
         )
         print(result.log, file=out, flush=True)
         _github_summary(result, out)
@@ -220,7 +218,7 @@ def run_pipeline(
         state_dir=state_dir,
         parameters=dict(parameters or {}),
         variables=dict(variables or {}),
-        repos={**project_repos(repo_root), **(repos or {})},
+        repos=mapped,
         var_groups=dict(var_groups or {}),
         approve=approve,
         event=event,
