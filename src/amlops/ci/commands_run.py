@@ -37,6 +37,7 @@ import yaml
 from amlops.ci.commands_expand import pairs, parameter_values, project_repos, repo_root_for
 from amlops.ci.errors import PipelineError
 from amlops.ci.execute import RunOptions, run_file
+from amlops.ci.signin import SERVICE_CONNECTIONS, ServiceConnection, load_service_connections
 from amlops.errors import UsageError
 
 EVENTS = (
@@ -169,6 +170,7 @@ def run_pipeline(
     inputs: Mapping[str, str] | None = None,
     repos: Mapping[str, Path] | None = None,
     var_groups: Mapping[str, Mapping[str, Any]] | None = None,
+    service_connections: Mapping[str, ServiceConnection] | None = None,
     approve: bool = False,
     payload: Mapping[str, Any] | None = None,
     ref: str = "refs/heads/main",
@@ -179,7 +181,8 @@ def run_pipeline(
 
     `payload` is the event's record: for `model-registered`, the registry event (GitHub `client_payload`,
     Azure DevOps webhook parameter `modelRegistered`). `env` is added to every step's environment on top
-    of the host's and `runner_environment(state_dir)`.
+    of the host's and `runner_environment(state_dir)`. `service_connections` defaults to the project's
+    pipelines/azure-devops/service-connections.yml (Azure DevOps only).
     """
     out = out if out is not None else sys.stdout
     repo_root = repo_root.resolve()
@@ -225,6 +228,11 @@ def run_pipeline(
         env={**os.environ, **extra},
         out=out,
         webhooks=webhooks,
+        service_connections=(
+            load_service_connections(repo_root / SERVICE_CONNECTIONS)
+            if service_connections is None
+            else service_connections
+        ),
     )
     result = run_file(path, options)
     code = WAITING if result.waiting_for is not None else (OK if result.ok else FAILED)
@@ -283,6 +291,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help=f"YAML mapping of variable group -> variables (default {DEFAULT_VAR_GROUPS})",
     )
     parser.add_argument(
+        "--service-connections",
+        type=Path,
+        default=None,
+        help="YAML mapping of Azure DevOps service connection -> its id, clientId, tenantId and "
+        f"subscriptionId, for AzureCLI@2's sign-in (default {SERVICE_CONNECTIONS})",
+    )
+    parser.add_argument(
         "--approve",
         action="store_true",
         help="approve deployments to environments that need approval (names with a 'prod' part)",
@@ -335,6 +350,12 @@ def _payload(args: argparse.Namespace, event: str, state_dir: Path) -> dict[str,
     return None
 
 
+def _service_connections(path: Path | None, root: Path) -> dict[str, ServiceConnection]:
+    if path is not None and not path.is_file():
+        raise UsageError(f"--service-connections {path}: no such file")
+    return load_service_connections(path or root / SERVICE_CONNECTIONS)
+
+
 def run_one(path: Path, args: argparse.Namespace, event: str) -> int:
     root = repo_root_for(path, getattr(args, "settings", None))
     state_dir = _state_dir(args, root)
@@ -348,6 +369,7 @@ def run_one(path: Path, args: argparse.Namespace, event: str) -> int:
         inputs=pairs(args.input, "--input"),
         repos={k: Path(v) for k, v in pairs(args.repo, "--repo").items()},
         var_groups=load_var_groups(args.var_groups, root),
+        service_connections=_service_connections(args.service_connections, root),
         approve=bool(args.approve),
         payload=_payload(args, event, state_dir),
         ref=args.ref,
