@@ -9,6 +9,7 @@ UV_VERSION := 0.13.8
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 
 export MLFLOW_DISABLE_TELEMETRY := true
+export ORT_DISABLE_TELEMETRY := 1
 export ACT_DISABLE_VERSION_CHECK := 1
 export PYTHONDONTWRITEBYTECODE := 1
 

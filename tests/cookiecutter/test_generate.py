@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 Generate = Callable[..., Path]
 
@@ -208,6 +209,20 @@ def test_independent_answers_reach_the_settings(generate: Generate) -> None:
         or 'location = "swedencentral"' in tfvars
     )
     assert "Fraud Scoring" in (project / "README.md").read_text()
+
+
+def test_azure_devops_service_connections_are_declared_under_the_settings_names(generate: Generate) -> None:
+    project = generate(project_name="Fraud Scoring", ci_platform="azure-devops", dev_environment="test")
+    declared = yaml.safe_load(
+        (project / ".azure-pipelines" / "local" / "service-connections.yml").read_text()
+    )
+    settings = [
+        yaml.safe_load((project / "pipelines" / "config" / f"{role}.yml").read_text())["variables"]
+        for role in ("dev", "prod")
+    ]
+    assert sorted(declared) == sorted(s["serviceConnection"] for s in settings)
+    assert sorted(declared) == ["fraud-scoring-prod", "fraud-scoring-test"]
+    assert set(declared["fraud-scoring-test"]) == {"id", "clientId", "tenantId", "subscriptionId"}
 
 
 @pytest.mark.parametrize("task", ["regression", "classification"])

@@ -182,7 +182,7 @@ def run_pipeline(
     `payload` is the event's record: for `model-registered`, the registry event (GitHub `client_payload`,
     Azure DevOps webhook parameter `modelRegistered`). `env` is added to every step's environment on top
     of the host's and `runner_environment(state_dir)`. `service_connections` defaults to the project's
-    pipelines/azure-devops/service-connections.yml (Azure DevOps only).
+    local/service-connections.yml beside the pipeline file (Azure DevOps only).
     """
     out = out if out is not None else sys.stdout
     repo_root = repo_root.resolve()
@@ -229,7 +229,7 @@ def run_pipeline(
         out=out,
         webhooks=webhooks,
         service_connections=(
-            load_service_connections(repo_root / SERVICE_CONNECTIONS)
+            load_service_connections(path.parent / SERVICE_CONNECTIONS)
             if service_connections is None
             else service_connections
         ),
@@ -295,7 +295,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=None,
         help="YAML mapping of Azure DevOps service connection -> its id, clientId, tenantId and "
-        f"subscriptionId, for AzureCLI@2's sign-in (default {SERVICE_CONNECTIONS})",
+        f"subscriptionId, for AzureCLI@2's sign-in (default: {SERVICE_CONNECTIONS} beside the pipeline file)",
     )
     parser.add_argument(
         "--approve",
@@ -350,10 +350,10 @@ def _payload(args: argparse.Namespace, event: str, state_dir: Path) -> dict[str,
     return None
 
 
-def _service_connections(path: Path | None, root: Path) -> dict[str, ServiceConnection]:
+def _service_connections(path: Path | None, pipeline: Path) -> dict[str, ServiceConnection]:
     if path is not None and not path.is_file():
         raise UsageError(f"--service-connections {path}: no such file")
-    return load_service_connections(path or root / SERVICE_CONNECTIONS)
+    return load_service_connections(path or pipeline.parent / SERVICE_CONNECTIONS)
 
 
 def run_one(path: Path, args: argparse.Namespace, event: str) -> int:
@@ -369,7 +369,7 @@ def run_one(path: Path, args: argparse.Namespace, event: str) -> int:
         inputs=pairs(args.input, "--input"),
         repos={k: Path(v) for k, v in pairs(args.repo, "--repo").items()},
         var_groups=load_var_groups(args.var_groups, root),
-        service_connections=_service_connections(args.service_connections, root),
+        service_connections=_service_connections(args.service_connections, path),
         approve=bool(args.approve),
         payload=_payload(args, event, state_dir),
         ref=args.ref,

@@ -2,9 +2,9 @@
 
 - Azure DevOps `AzureCLI@2` on a workload-identity-federation service connection: the agent asks the
   organisation's OIDC issuer (`SYSTEM_OIDCREQUESTURI`, authorised by `System.AccessToken`) for a token of
-  that service connection and exchanges it at Entra ID for the connection's app registration. Locally the
-  service connection's identifiers come from `pipelines/azure-devops/service-connections.yml` (what Azure
-  DevOps keeps in the connection; identifiers, never secrets) and the issuer from the machine's
+  that service connection and exchanges it at Entra ID for the connection's app registration. Locally
+  the service connection's identifiers come from `local/service-connections.yml` beside the pipeline file
+  (what Azure DevOps keeps in the connection; identifiers, never secrets) and the issuer from the machine's
   environment (`SYSTEM_OIDCREQUESTURI`, `SYSTEM_ACCESSTOKEN`), as an agent has them.
 - GitHub `azure/login` with OIDC: the job's ID-token endpoint (`ACTIONS_ID_TOKEN_REQUEST_URL`/`_TOKEN`,
   granted by `permissions: id-token: write`) gives a token for `api://AzureADTokenExchange`, exchanged at
@@ -30,7 +30,9 @@ import yaml
 from amlops.errors import UsageError
 
 ARM_SCOPE = "https://management.azure.com/.default"
-SERVICE_CONNECTIONS = Path("pipelines/azure-devops/service-connections.yml")
+SERVICE_CONNECTIONS = "local/service-connections.yml"
+"""Read from the folder of the pipeline file that runs (pipelines/azure-devops/, or a generated project's
+.azure-pipelines/), unless `amlops run --service-connections FILE` names another."""
 CONNECTION_KEYS = {
     "id": "the service connection's id",
     "clientId": "the app registration or managed identity it signs in as",

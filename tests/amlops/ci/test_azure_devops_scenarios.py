@@ -7,7 +7,7 @@ Each folder holds `pipeline.yml` (and its templates) plus one expected outcome:
   without stages), `steps` (`job/step`), `outputs` (`job/step.var`), `printed` / `not_printed` lines.
 An optional `case.yml` sets `params`, `vars`, `repos` (alias: folder in the case), `var_groups`,
 `approve`, `event`, `limits`, `webhooks` (alias: payload), `service_connections` (as in
-pipelines/azure-devops/service-connections.yml) and `mode: run` (for errors that only a run finds).
+pipelines/azure-devops/local/service-connections.yml) and `mode: run` (for errors that only a run finds).
 """
 
 from __future__ import annotations

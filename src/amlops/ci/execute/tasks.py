@@ -149,6 +149,7 @@ def _azure_cli(inputs: Mapping[str, str], env: TaskEnv) -> Launch:
         known = ", ".join(sorted(env.service_connections)) or "none"
         raise TaskError(
             f"service connection '{name}' is not declared for local runs: add it to {SERVICE_CONNECTIONS} "
+            "beside the pipeline file "
             f"(id, clientId, tenantId, subscriptionId; declared: {known})"
         )
     try:
