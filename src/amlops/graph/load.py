@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from amlops.ci.dialect import dialect
+from amlops.ci.dialect import dialect_of, safe_load
 from amlops.graph.model import Graph
 
 DIALECTS = ("azure-devops", "github", "azureml")
@@ -22,16 +22,16 @@ DIALECTS = ("azure-devops", "github", "azureml")
 def detect(path: Path) -> str:
     """'azureml', 'github' or 'azure-devops'."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError:
-        return dialect(path)
+        return "azure-devops"  # its loader reports the syntax error with file and line, as `amlops run` does
     if (
         isinstance(document, Mapping)
         and document.get("type") == "pipeline"
         and isinstance(document.get("jobs"), Mapping)
     ):
         return "azureml"
-    return dialect(path)
+    return dialect_of(document)
 
 
 def load_graph(

@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 
 from amlops.ci.commands_expand import project_repos
+from amlops.ci.dialect import safe_load
 from amlops.errors import AmlopsError
 from amlops.graph.load import load_graph
 from amlops.graph.mermaid import fenced
@@ -38,7 +39,7 @@ KINDS = {
 def _only_called(path: Path) -> bool:
     """A workflow whose only trigger is `workflow_call` is part of another one, not a pipeline of its own."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError:
         return False  # drawn, so that its error is reported
     if not isinstance(document, dict):
@@ -66,7 +67,7 @@ def diagrams(project: Path) -> str:
         graph = load_graph(path, repo_root=project, repos=repos)
         shown = path.relative_to(project).as_posix()
         kind = KINDS.get(graph.dialect, graph.dialect)
-        parts.append(f"### {graph.title}\n\n{kind} `{shown}`:\n\n{fenced(graph)}")
+        parts.append(f"### {graph.title} — {kind}\n\n`{shown}`\n\n{fenced(graph)}")
     return "\n".join(parts)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from amlops.ci.dialect import safe_load
 from amlops.ci.errors import Loc, PipelineError
 
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
@@ -119,7 +120,7 @@ def load_yaml(path: Path, repo_root: Path) -> tuple[dict[str, Any], str]:
     except FileNotFoundError:
         raise PipelineError(f"file not found: {shown}", Loc(shown, 1)) from None
     try:
-        document = yaml.safe_load(text)
+        document = safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
