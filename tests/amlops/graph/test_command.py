@@ -27,7 +27,8 @@ def test_mermaid_on_stdout_by_default(capsys: pytest.CaptureFixture[str]) -> Non
     code, out, _ = _run(capsys, str(TRAIN))
     assert code == 0
     lines = out.splitlines()
-    assert lines[:2] == [
+    assert lines[0].startswith("%%{init: ")
+    assert lines[1:3] == [
         "%% train-model (pipelines/azure-devops/train-model.yml), drawn by amlops graph",
         "flowchart LR",
     ]
@@ -75,7 +76,8 @@ def test_markdown_output_is_a_mermaid_block(tmp_path: Path, capsys: pytest.Captu
     assert code == 0
     assert json.loads(out.splitlines()[-1])["format"] == "mermaid"
     text = target.read_text(encoding="utf-8")
-    assert text.startswith("```mermaid\n%% pr-ci")
+    assert text.startswith("```mermaid\n%%{init: ")
+    assert "\n%% pr-ci (pipelines/github/pr-ci.yml), drawn by amlops graph\nflowchart LR\n" in text
     assert text.endswith("```\n")
 
 

@@ -346,7 +346,7 @@ def test_pipeline_diagrams_replace_the_marker_with_the_template_s_drawing(tmp_pa
     text = (project / "README.md").read_text(encoding="utf-8")
     assert layout.PIPELINES_MARKER not in text
     assert text == f"# P\n\n## Pipelines\n\n{diagrams(project).rstrip()}\n\n## Next\n"
-    assert "```mermaid\n%% ci (.github/workflows/ci.yml)" in text
+    assert "\n%% ci (.github/workflows/ci.yml), drawn by amlops graph\n" in text
 
 
 def test_pipeline_diagrams_need_the_marker(tmp_path):
