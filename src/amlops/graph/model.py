@@ -75,6 +75,7 @@ class Graph:
     order: tuple[str, ...] = ()
     """Every id in the order the reader added it (default: the clusters, then the nodes)."""
     _parents: dict[str, str | None] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _items: dict[str, Node | Cluster] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         parents: dict[str, str | None] = {}
@@ -103,15 +104,22 @@ class Graph:
         elif sorted(self.order) != sorted(parents):
             raise GraphError("'order' must list every node and cluster once")
         self._parents.update(parents)
+        self._items.update({item.id: item for item in (*self.clusters, *self.nodes)})
 
     def node(self, item_id: str) -> Node:
-        return next(n for n in self.nodes if n.id == item_id)
+        item = self._items[item_id]
+        if not isinstance(item, Node):
+            raise KeyError(f"'{item_id}' is a cluster, not a node")
+        return item
 
     def cluster(self, item_id: str) -> Cluster:
-        return next(c for c in self.clusters if c.id == item_id)
+        item = self._items[item_id]
+        if not isinstance(item, Cluster):
+            raise KeyError(f"'{item_id}' is a node, not a cluster")
+        return item
 
     def is_cluster(self, item_id: str) -> bool:
-        return any(c.id == item_id for c in self.clusters)
+        return isinstance(self._items.get(item_id), Cluster)
 
     def children(self, parent: str | None) -> list[str]:
         """The ids directly inside `parent` (None: the top level), in the order the reader added them."""
@@ -119,10 +127,8 @@ class Graph:
 
     def items(self) -> Iterator[Node | Cluster]:
         """Clusters and nodes in the order the reader added them."""
-        by_id: dict[str, Node | Cluster] = {c.id: c for c in self.clusters}
-        by_id.update({n.id: n for n in self.nodes})
         for item_id in self.order:
-            yield by_id[item_id]
+            yield self._items[item_id]
 
     def parent_of(self, item_id: str) -> str | None:
         return self._parents[item_id]
