@@ -10,6 +10,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from mermaid_parser import parse
+
+from amlops.ci.commands_expand import project_repos
+from amlops.graph import load_graph
+from amlops.graph.mermaid import to_mermaid
 
 Generate = Callable[..., Path]
 
@@ -111,6 +116,30 @@ def test_every_ci_expression_survives(generate: Generate, template: Path, ci: st
     assert source, "the step library has not landed"
     assert len(generated) == len(source)
     assert _expressions(generated) == _expressions(source)
+
+
+@pytest.mark.parametrize(("ci", "step_library"), list(itertools.product(CI, ("vendored", "pinned"))))
+def test_the_readme_shows_each_pipeline_drawn_from_its_files(
+    generate: Generate, template: Path, ci: str, step_library: str
+) -> None:
+    """One Mermaid diagram per pipeline of the chosen dialect, and one of the Azure ML training pipeline,
+    each what `amlops graph` draws from the generated file; Mermaid's own parser reads every one."""
+    project = generate(ci_platform=ci, step_library=step_library, step_library_ref="v2.3.4")
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert "<!-- amlops:pipelines -->" not in readme
+    section = readme.split("\n## Pipelines\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"(?s)```mermaid\n(.*?)```\n", section)
+    dialect, folder = (
+        ("github", ".github/workflows") if ci == "github-actions" else ("azure-devops", ".azure-pipelines")
+    )
+    names = sorted(p.name for p in (template / "pipelines" / dialect).glob("*.yml"))
+    files = [project / folder / name for name in names] + [project / "pipelines/azureml/train-pipeline.yml"]
+    repos = project_repos(project)
+    assert blocks == [to_mermaid(load_graph(path, repo_root=project, repos=repos)) for path in files]
+    for path in files:
+        assert f"`{path.relative_to(project).as_posix()}`" in section
+    parsed = parse(blocks)
+    assert all(result["ok"] for result in parsed), parsed
 
 
 def test_shared_files_are_copied_byte_for_byte(generate: Generate, template: Path) -> None:

@@ -35,6 +35,7 @@ from typing import Any, TextIO
 import yaml
 
 from amlops.ci.commands_expand import pairs, parameter_values, project_repos, repo_root_for
+from amlops.ci.dialect import dialect
 from amlops.ci.errors import PipelineError
 from amlops.ci.execute import RunOptions, run_file
 from amlops.ci.signin import SERVICE_CONNECTIONS, ServiceConnection, load_service_connections
@@ -55,24 +56,6 @@ DEFAULT_VAR_GROUPS = Path("pipelines/azure-devops/variable-groups.yml")
 DIALECTS = ("github", "azure-devops")
 CHECKOV = Path("tools/checkov/.venv/bin/checkov")
 OK, FAILED, WAITING = 0, 1, 3
-
-
-def dialect(path: Path) -> str:
-    """'github' or 'azure-devops'."""
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError:
-        return "azure-devops"  # the Azure DevOps loader reports the syntax error with file and line
-    if isinstance(doc, Mapping):
-        has_on = "on" in doc or True in doc  # YAML 1.1 reads a bare `on` key as True
-        jobs = doc.get("jobs")
-        if (
-            has_on
-            and isinstance(jobs, Mapping)
-            and any(isinstance(j, Mapping) and ("runs-on" in j or "uses" in j) for j in jobs.values())
-        ):
-            return "github"
-    return "azure-devops"
 
 
 def load_var_groups(path: Path | None, root: Path) -> dict[str, dict[str, Any]]:

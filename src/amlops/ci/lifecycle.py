@@ -31,11 +31,11 @@ from amlops.ci.commands_run import (
     MODEL_REGISTERED,
     OK,
     WAITING,
-    dialect,
     newest_event,
     run_pipeline,
     select_pipelines,
 )
+from amlops.ci.dialect import dialect
 
 DIALECTS = ("azure-devops", "github")
 PR_CI_TEST_PATHS = "tests/amlops/test_gating.py tests/data_science/test_contract.py"

@@ -134,6 +134,7 @@ def finalize(
     _deployment_specs(project / "pipelines" / "azureml", answers["deployment"])
     sample = _task(project / "data-science", answers["task"])
     apply_settings(project, answers, sample=sample)
+    pipeline_diagrams(project, source)
     _prune_empty(project)
     record = {"template": dict(template), "answers": dict(answers)}
     (project / ANSWERS_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
@@ -141,6 +142,34 @@ def finalize(
         if answers["step_library"] == "vendored":
             build_wheel(source, project / VENDOR_DIR)
         lock(project, preferences=source / "uv.lock")
+
+
+# ---------------------------------------------------------------------------------------------- README
+README = "README.md"
+PIPELINES_MARKER = "<!-- amlops:pipelines -->"
+
+
+def pipeline_diagrams(project: Path, source: Path | None) -> None:
+    """Replace the README's `PIPELINES_MARKER` line with a Mermaid diagram of each pipeline the project has,
+    drawn from the files just written by the template's own graph code (`amlops.graph.readme`, run with
+    `source/src` as its working folder, so that this template's amlops draws them; without `source`, the
+    installed amlops)."""
+    readme = project / README
+    text = readme.read_text(encoding="utf-8") if readme.is_file() else ""
+    if PIPELINES_MARKER not in text:
+        raise RenderError(
+            f"{README}: no '{PIPELINES_MARKER}' to set (expected by the renderer for the pipeline diagrams)"
+        )
+    done = subprocess.run(
+        [sys.executable, "-m", "amlops.graph.readme", str(project.resolve())],
+        cwd=source / "src" if source is not None else None,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RenderError(f"{README}: drawing the pipelines failed: {done.stderr.strip()[-2000:]}")
+    readme.write_text(text.replace(PIPELINES_MARKER, done.stdout.rstrip("\n")), encoding="utf-8")
 
 
 # ---------------------------------------------------------------------------------------------- environment
