@@ -52,3 +52,14 @@ def test_find_bundle_one_level_down(tmp_path, taxi_trained):
         (nested / name).write_bytes((taxi_trained.bundle / name).read_bytes())
     assert find_bundle(tmp_path) == nested
     assert find_bundle(nested) == nested
+
+
+def test_own_dataset_trains_with_onnx_parity(loan_trained):
+    """Bools, gaps in nullable columns and classes listed out of alphabetical order: the ONNX model agrees
+    with sklearn, and the metrics are those of a model that saw every feature."""
+    assert loan_trained.exit_codes == {"prep": 0, "train": 0, "evaluate": 0}
+    metrics = json.loads((loan_trained.bundle / "metrics.json").read_text())
+    assert metrics["onnx_max_abs_diff"] < 1e-4
+    assert metrics["metrics"]["accuracy"] > 0.85
+    assert metrics["metrics"]["f1_macro"] > 0.8
+    assert metrics["metrics"]["log_loss"] < 0.5

@@ -107,7 +107,11 @@ def _wall_time(value: Any) -> pd.Timestamp | None:
 
 
 def _to_bool(value: Any) -> float:
+    """1.0 / 0.0 for a boolean, its text, or a number already coerced (prep writes bool columns as 1.0 / 0.0,
+    which train and evaluate coerce again); NaN for anything else."""
     if isinstance(value, bool | np.bool_):
+        return float(value)
+    if isinstance(value, numbers.Real) and value in (0, 1):
         return float(value)
     text = str(value).strip().lower()
     if text in ("true", "1", "yes"):
