@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from generated_project import run
+from generated_project import RUNNABLE, run
 
 from amlops.render.command import export_template
 
@@ -22,14 +22,6 @@ CHECKOV = REPO / "tools" / "checkov" / ".venv" / "bin" / "checkov"
 UV_CACHE = os.environ.get("UV_CACHE_DIR") or str(
     Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "uv"
 )
-# The answers of the project whose lock is installed: test_generated_projects.py's RUNNABLE["github-actions"],
-# so the `generate` cache hands back the project that test renders anyway (all projects share one uv.lock).
-SYNCED_ANSWERS = {
-    "ci_platform": "github-actions",
-    "infrastructure": "terraform",
-    "deployment": "online",
-    "network_mode": "public",
-}
 
 
 @pytest.fixture(scope="session")
@@ -98,7 +90,7 @@ def shared_env(generate: Generate, tmp_path_factory: pytest.TempPathFactory) -> 
         "CHECKOV_BIN": str(CHECKOV),
     }
     env.pop("VIRTUAL_ENV", None)
-    project = generate(**SYNCED_ANSWERS)
+    project = generate(**RUNNABLE["github-actions"])  # rendered by the GitHub tests anyway
     result = run(uv, "sync", "--frozen", "--python", sys.executable, cwd=project, env=env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     env["UV_NO_SYNC"] = "1"

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from generated_project import amlops, lifecycle, run, settings
+from generated_project import RUNNABLE, amlops, run, settings
 from git_repository import commit_copy
 
 Generate = Callable[..., Path]
@@ -36,23 +36,6 @@ NETWORK = ("public", "private")
 COMBINATIONS = list(itertools.product(CI, INFRASTRUCTURE, DEPLOYMENT, NETWORK))
 GITHUB_COMBINATIONS = [c for c in COMBINATIONS if c[0] == "github-actions"]
 AZURE_DEVOPS_COMBINATIONS = [c for c in COMBINATIONS if c[0] == "azure-devops"]
-# One project per CI platform runs its own `make test` and the lifecycle: between them every other option
-# takes a second value.
-RUNNABLE = {
-    "github-actions": {
-        "ci_platform": "github-actions",
-        "infrastructure": "terraform",
-        "deployment": "online",
-        "network_mode": "public",
-    },
-    "azure-devops": {
-        "ci_platform": "azure-devops",
-        "infrastructure": "bicep",
-        "deployment": "online-and-batch",
-        "network_mode": "private",
-        "task": "classification",
-    },
-}
 DIALECT = {"github-actions": "github", "azure-devops": "azure-devops"}
 
 
@@ -202,40 +185,9 @@ def test_generated_project_make_test_passes(
 
 
 # ---------------------------------------------------------------------------------------------- lifecycle
-@pytest.mark.slow
-# The github-actions project's lifecycle is what `amlops demo` runs by default (tests/amlops/test_demo.py).
-@pytest.mark.parametrize("ci", ["azure-devops"])
-def test_generated_project_lifecycle_ends_with_a_served_smoke_tested_endpoint(
-    generate: Generate, shared_env: dict[str, str], tmp_path: Path, ci: str
-) -> None:
-    """PR CI -> train-model (push) -> model-registered -> deploy-model (dev, then prod approved), run by the
-    generated project's own tool on its own pipeline files, from the shared environment."""
-    project = commit_copy(generate(**RUNNABLE[ci]), tmp_path / "project")
-    state = tmp_path / "state"
-    env = {**shared_env, "TMPDIR": str(tmp_path)}
-    config = settings(project)
-    try:
-        sample = config["dev"]["dataPath"]  # the push that starts training: a change of the data
-        outcome, log = lifecycle(env, project, state, dialect=DIALECT[ci], changed_paths=[sample])
-        assert outcome["ok"], f"{outcome['stages']}\n{log[-8000:]}"
-        assert [stage for stage, _, _ in outcome["stages"]] == ["pr-ci", "train", "deploy"]
-        assert outcome["model"] == config["dev"]["modelName"]
-
-        code, status = amlops(env, project, state, "status")
-        assert code == 0, status
-        for role in ("dev", "prod"):
-            endpoint = config[role]["onlineEndpoint"]
-            [served] = [e for e in status["endpoints"] if e["name"] == endpoint]
-            live = max(served["traffic"], key=served["traffic"].get)
-            # the same version promoted to both environments, never retrained
-            assert served["deployments"][live]["model"] == f"{outcome['model']}:{outcome['version']}"
-            code, answer = amlops(env, project, state, "invoke", "--endpoint", endpoint)
-            assert code == 0, answer
-            assert len(answer["response"]["predictions"]) == 5  # the model's own smoke request
-    finally:
-        amlops(env, project, state, "delete-endpoint", "--all")
-    code, status = amlops(env, project, state, "status")
-    assert not [e for e in status.get("endpoints", []) if e.get("kind") == "online"], status
+# The Azure DevOps project's lifecycle (PR CI -> train-model -> model-registered -> deploy-model in dev and
+# prod) runs in test_own_dataset.py, on a team's own dataset; the GitHub project's is what `amlops demo` runs
+# by default (tests/amlops/test_demo.py).
 
 
 # ---------------------------------------------------------------------------------------------- clean clone
@@ -260,12 +212,13 @@ def test_amlops_new_works_from_a_clean_clone(isolated: Path, tmp_path: Path) -> 
 
 
 # ------------------------------------------------------------------------------------ CI x deployment
-# The two lifecycles (`amlops demo`: github-actions + online; the test above: azure-devops + online-and-batch)
-# leave four CI x deployment cells. Each cell's project runs its own deploy-model pipeline, selected by the
-# model-registered trigger with the registry event as payload. The event comes from ONE train-model run (the
-# first project's, on a push of its data; training dominates a lifecycle's time, and the deployment answer
-# changes deploy-model only): every project has the same slug and model name, and the event is the same record
-# for both CI platforms. Batch-only projects deploy first: they must create no online endpoint.
+# The two lifecycles (`amlops demo`: github-actions + online; test_own_dataset.py: azure-devops +
+# online-and-batch) leave four CI x deployment cells. Each cell's project runs its own deploy-model pipeline,
+# selected by the model-registered trigger with the registry event as payload. The event comes from ONE
+# train-model run (the first project's, on a push of its data; training dominates a lifecycle's time, and the
+# deployment answer changes deploy-model only): every project has the same slug and model name, and the event
+# is the same record for both CI platforms. Batch-only projects deploy first: they must create no online
+# endpoint.
 MISSING_CELLS = (
     ("azure-devops", "batch"),
     ("github-actions", "batch"),

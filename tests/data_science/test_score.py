@@ -226,19 +226,13 @@ def test_the_bundles_own_smoke_request_is_answered(name, request, monkeypatch):
 
 
 def test_own_dataset_probabilities_name_both_classes(loan_trained):
-    from own_dataset import CLASSES, FEATURES, loan_table
+    from own_dataset import CLASSES, as_request, loan_table
 
     model = OnnxModel.from_bundle(loan_trained.bundle)
-    rows = loan_table(40, seed=8)[list(FEATURES)]
+    rows = loan_table(40, seed=8)
     gaps = rows[rows[["income_k", "years_employed", "region"]].isna().any(axis=1)]
     assert len(gaps), "the sample has rows with missing values"
-    records = [{k: (None if pd.isna(v) else v) for k, v in r.items()} for r in gaps.to_dict("records")]
-    for record in records:
-        record["applied_at"] = record["applied_at"].isoformat()
-        record["has_guarantor"] = bool(record["has_guarantor"])
-        if record["years_employed"] is not None:
-            record["years_employed"] = int(record["years_employed"])
-    answer = score.predict(model, {"data": records})
+    answer = score.predict(model, as_request(gaps))
     assert set(answer["predictions"]) <= set(CLASSES)
     assert all(set(p) == set(CLASSES) for p in answer["probabilities"])
     assert all(sum(p.values()) == pytest.approx(1.0, abs=1e-5) for p in answer["probabilities"])

@@ -12,6 +12,25 @@ from typing import Any
 
 import yaml
 
+# One project per CI platform runs its own `make test` and its pipelines: between them every other option
+# takes a second value. tests/cookiecutter/test_own_dataset.py swaps a team's own dataset into the Azure
+# DevOps one before running its lifecycle; the GitHub one's lock is the shared environment's.
+RUNNABLE: dict[str, dict[str, str]] = {
+    "github-actions": {
+        "ci_platform": "github-actions",
+        "infrastructure": "terraform",
+        "deployment": "online",
+        "network_mode": "public",
+    },
+    "azure-devops": {
+        "ci_platform": "azure-devops",
+        "infrastructure": "bicep",
+        "deployment": "online-and-batch",
+        "network_mode": "private",
+        "task": "classification",
+    },
+}
+
 
 def run(
     *args: str | Path, cwd: Path | None = None, env: Mapping[str, str] | None = None, timeout: int = 600

@@ -95,3 +95,24 @@ def write_dataset(contract: Path, data: Path, *, rows: int = 1200, seed: int = 3
         frame.to_csv(data, index=False)
     else:
         frame.to_parquet(data, index=False)
+
+
+def as_request(frame: Any) -> dict[str, Any]:
+    """`{"data": [...]}` of the feature columns, as a client would write it by hand (ISO date-times, JSON
+    null for missing values), independently of the product's own conversion."""
+    import pandas as pd
+
+    records = []
+    for row in frame[list(FEATURES)].itertuples(index=False):
+        applied_at, income_k, years, guarantor, region, purpose = row
+        records.append(
+            {
+                "applied_at": pd.Timestamp(applied_at).strftime("%Y-%m-%dT%H:%M:%S"),
+                "income_k": None if pd.isna(income_k) else float(income_k),
+                "years_employed": None if pd.isna(years) else int(years),
+                "has_guarantor": bool(guarantor),
+                "region": None if pd.isna(region) else str(region),
+                "purpose": str(purpose),
+            }
+        )
+    return {"data": records}
