@@ -227,23 +227,14 @@ def test_the_registered_version_is_served_from_prod_after_dev(
     for name, value in on_azure.service.environment().items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("AMLOPS_STATE_DIR", str(on_azure.state))
-    smoke = on_azure.repo / "pipelines" / "azureml" / "smoke-request.json"
-    code = cli.main(
-        [
-            "--backend",
-            "azure",
-            "--project-dir",
-            str(on_azure.repo),
-            "invoke",
-            "--endpoint",
-            prod,
-            "--request",
-            str(smoke),
-        ]
-    )
-    answer = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert code == 0, answer
-    assert len(answer["response"]["predictions"]) == request_rows(json.loads(smoke.read_text()))
     backend = get_backend(resolve_settings(backend="azure", project_dir=str(on_azure.repo)))
     champion = backend.get_model_version(on_azure.names["modelName"], alias="champion")
+    # the request that travels with the model (its bundle's smoke-request.json), which invoke sends by default
+    bundle = backend.download_model(on_azure.names["modelName"], champion.version)
+    smoke = json.loads((Path(bundle) / "smoke-request.json").read_text())
+    argv = ["--backend", "azure", "--project-dir", str(on_azure.repo), "invoke", "--endpoint", prod]
+    code = cli.main(argv)
+    answer = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert code == 0, answer
+    assert len(answer["response"]["predictions"]) == request_rows(smoke) > 0
     assert champion.version == str(event["version"])

@@ -571,7 +571,7 @@ def _task(data_science: Path, task: str) -> str | None:
     """Make `data-science/contract.yml` the chosen task's contract: the main one, or an example's.
 
     An example's files replace the main ones at the same relative paths, except its data files (which
-    replace `data/`'s sample) and a `smoke-request.json` (which replaces the one in pipelines/azureml/).
+    replace `data/`'s sample). No request file is copied: the smoke test sends the model's own request.
     Returns the new sample's repository-relative path when the sample changed.
     """
     examples = data_science / "examples"
@@ -593,8 +593,6 @@ def _task(data_science: Path, task: str) -> str | None:
             if path in data:
                 target = data_science / "data" / path.name
                 sample = f"{data_science.name}/data/{path.name}"
-            elif path.name == "smoke-request.json":
-                target = data_science.parent / "pipelines" / "azureml" / path.name
             else:
                 target = data_science / path.relative_to(chosen)
             target.parent.mkdir(parents=True, exist_ok=True)
