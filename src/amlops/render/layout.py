@@ -717,7 +717,7 @@ def apply_settings(project: Path, answers: Mapping[str, str], *, sample: str | N
         }
         config = project / "pipelines" / "config" / f"{role}.yml"
         write_settings(project, config, set_yaml_scalars, yaml_values, yaml_sources)
-        if answers["ci_platform"] == "azure-devops":
+        if answers.get("ci_platform") == "azure-devops":
             # the local declaration of each environment's service connection, named as the settings name it
             write_settings(
                 project,
