@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from amlops.processes import Line
 pytestmark = pytest.mark.timeout(60)
 
 
-def bash(script: str, tmp_path: Path, *, merge_stderr: bool = False):  # noqa: ANN201 (a Popen)
+def bash(script: str, tmp_path: Path, *, merge_stderr: bool = False) -> subprocess.Popen[str]:
     return processes.start(
         ["bash", "--noprofile", "--norc", "-c", script],
         cwd=tmp_path,
