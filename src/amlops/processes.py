@@ -111,7 +111,13 @@ def supervise(
     except BaseException:
         stop(child.pid, grace_s=grace_s, reap=child.poll)
         child.wait()
+        _drain(lines, open_streams, time.monotonic() + grace_s, lambda _line: None)
         raise
+    finally:
+        if not open_streams:  # else a reader may still block on a pipe a runaway grandchild holds
+            for stream in (child.stdout, child.stderr):
+                if stream is not None:
+                    stream.close()
     return Ended(code=code, timed_out=timed_out, elapsed_s=time.monotonic() - started)
 
 

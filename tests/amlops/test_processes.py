@@ -139,15 +139,16 @@ def test_a_detached_server_runs_until_stopped_by_pid(tmp_path: Path) -> None:
     assert written == ["serving", "problem"]
     assert os.getpgid(server.pid) == server.pid != os.getpgid(0)
 
-    processes.stop(server.pid, grace_s=2)
+    processes.stop(server.pid, grace_s=2)  # as a later command does: by pid, reaped with os.waitpid
 
     assert not processes.alive(server.pid)
     assert wait_until_gone(int(grandchild))
+    server.poll()  # already reaped; the Popen object learns it is gone
 
 
 def test_alive_and_stop_accept_a_missing_or_finished_process(tmp_path: Path) -> None:
     child = bash("exit 0", tmp_path)
-    child.wait()
+    processes.supervise(child)
 
     assert not processes.alive(None)
     assert not processes.alive(child.pid)
