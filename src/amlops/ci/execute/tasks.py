@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from amlops.ci.result import Record
+
 
 @dataclass(frozen=True)
 class Launch:
@@ -40,7 +42,7 @@ class TaskEnv:
     workspace: Path
     sources: Path
     job_name: str
-    records: list[dict[str, object]]
+    records: list[Record]
 
 
 class TaskError(Exception):
@@ -179,7 +181,7 @@ def _publish(inputs: Mapping[str, str], env: TaskEnv) -> Done:
     else:
         target.mkdir(parents=True)
         shutil.copy2(source, target / source.name)
-    env.records.append({"kind": "artifact", "name": name, "path": str(target)})
+    env.records.append(Record("artifact", name, (str(target),)))
     return Done(True, (f"Published artifact '{name}' from {source}",))
 
 
@@ -221,7 +223,11 @@ def _publish_tests(inputs: Mapping[str, str], env: TaskEnv) -> Done:
         base = pattern if Path(pattern).is_absolute() else str(folder / pattern)
         found.extend(sorted(glob.glob(base, recursive=True)))
     env.records.append(
-        {"kind": "test-results", "format": _get(inputs, "testResultsFormat", default="JUnit"), "files": found}
+        Record(
+            "test-results",
+            files=tuple(found),
+            properties={"format": _get(inputs, "testResultsFormat", default="JUnit")},
+        )
     )
     if not found:
         return Done(True, ("##[warning]No test result files matched " + ", ".join(patterns),))

@@ -1,106 +1,35 @@
-"""The outcome of a local GitHub workflow run, parsed from act's `--json` log (one JSON object a line).
+"""act's `--json` log (one JSON object a line), read into the runs of each job.
 
 What act's log gives us, per line: `jobID` (the job's key; inside a called reusable workflow the inner
 job's key, with `job` = "<caller>/<file>/<inner>"), `matrix`, `stepID` (a list: the step's id or index,
 nested for steps of composite actions), `stage` (Pre/Main/Post), `stepResult` on a step's last line,
 `jobResult` on a job's last line, `raw_output` on lines a step printed, and `command: set-output` with
 `name`/`arg` for each step output. Jobs and steps that act skips print nothing at all: the runner adds
-them from the workflow as read (`workflow.scan`), as "skipped" with the reason.
+them from the workflow as read (`workflow.scan`), as skipped with the reason.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
-SUCCESS = "success"
-FAILURE = "failure"
-SKIPPED = "skipped"
-AWAITING_APPROVAL = "awaiting-approval"
-"""A job held back because its environment requires an approval that was not given."""
-NOT_RUN = "not-run"
-"""A job that should have run by its `needs` and `if:` but that act did not run (our guard)."""
+from amlops.ci.result import JobRun, Status, StepResult
+
+ACT_STATUSES = {"success": Status.SUCCEEDED, "failure": Status.FAILED, "skipped": Status.SKIPPED}
+"""act's words for a job's or step's result; any other word (or none) is a failure."""
+WORDS: dict[Status, str] = {
+    Status.SUCCEEDED: "success",
+    Status.FAILED: "failure",
+    Status.SKIPPED: "skipped",
+    Status.WAITING_FOR_APPROVAL: "awaiting-approval",
+    Status.NOT_RUN: "not-run",
+}
+"""The statuses as the GitHub runner's log and summary show them (act's words, and ours for the rest)."""
 
 
-@dataclass(frozen=True)
-class StepResult:
-    """One step of one job run: `id` is the step's `id:` or act's index ("0", "1", ...).
-
-    A step act did not run is "skipped", with `reason` (e.g. "if: steps.gate.outputs.passed == 'true' was
-    false", "a previous step failed").
-    """
-
-    id: str
-    name: str
-    status: str
-    outputs: dict[str, str] = field(default_factory=dict)
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class JobRun:
-    """One run of a job: a single one, or one matrix combination."""
-
-    matrix: dict[str, Any]
-    status: str
-    steps: tuple[StepResult, ...]
-    lines: tuple[str, ...]
-    """What the job's steps printed, one item per line, in order."""
-    name: str = ""
-    """The job's name rendered for this run (`${{ matrix.x }}` / `${{ inputs.x }}` substituted)."""
-
-
-@dataclass(frozen=True)
-class JobResult:
-    """A job's overall status ("success", "failure", "skipped", "awaiting-approval", "not-run") and its runs.
-
-    A job calling a local reusable workflow has no runs of its own: its status sums up the called jobs,
-    which appear in `RunResult.jobs` as "<caller>/<called job>". `message` says why a job was skipped,
-    held or not run; `name` is the job's `name:` rendered where its inputs (and a single run's matrix)
-    are known, else the job's id.
-    """
-
-    status: str
-    runs: tuple[JobRun, ...] = ()
-    message: str = ""
-    name: str = ""
-
-    @property
-    def steps(self) -> tuple[StepResult, ...]:
-        return tuple(step for run in self.runs for step in run.steps)
-
-    @property
-    def lines(self) -> tuple[str, ...]:
-        return tuple(line for run in self.runs for line in run.lines)
-
-    def step(self, step_id: str) -> StepResult:
-        """The step of the (first) run with this id; KeyError if it did not run."""
-        for candidate in self.steps:
-            if candidate.id == step_id and candidate.status != SKIPPED:
-                return candidate
-        raise KeyError(step_id)
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """`ok` is true when act exited 0, no job failed and every job that should have run did run.
-
-    `pending_approvals` lists the jobs held back for an environment approval; they do not make `ok` false
-    (nothing failed), so callers decide how to report them.
-    """
-
-    ok: bool
-    jobs: dict[str, JobResult]
-    exit_code: int
-    log: str
-    pending_approvals: tuple[str, ...] = ()
-    problems: tuple[str, ...] = ()
-
-    @property
-    def lines(self) -> tuple[str, ...]:
-        return tuple(line for job in self.jobs.values() for line in job.lines)
+def act_status(word: str | None) -> Status:
+    return ACT_STATUSES.get(word or "", Status.FAILED)
 
 
 def _job_key(record: dict[str, Any]) -> str:
@@ -119,16 +48,16 @@ def _run_key(record: dict[str, Any]) -> str:
 class _Run:
     def __init__(self, matrix: dict[str, Any]) -> None:
         self.matrix = matrix
-        self.status: str | None = None
+        self.status: Status | None = None
         self.steps: dict[str, dict[str, Any]] = {}
         self.lines: list[str] = []
 
     def freeze(self) -> JobRun:
         steps = tuple(
-            StepResult(id=key, name=s["name"], status=s["status"] or FAILURE, outputs=s["outputs"])
+            StepResult(id=key, name=s["name"], status=act_status(s["status"]), outputs=s["outputs"])
             for key, s in self.steps.items()
         )
-        return JobRun(self.matrix, self.status or FAILURE, steps, tuple(self.lines))
+        return JobRun(self.status or Status.FAILED, steps, self.matrix, tuple(self.lines))
 
 
 def parse_log(lines: Iterable[str]) -> tuple[dict[str, list[JobRun]], list[str]]:
@@ -156,10 +85,10 @@ def parse_log(lines: Iterable[str]) -> tuple[dict[str, list[JobRun]], list[str]]
         job = job_of_run[key]
         text.append(f"[{job}] {message.rstrip(chr(10))}")
         if "jobResult" in record:
-            run.status = str(record["jobResult"])
+            run.status = act_status(str(record["jobResult"]))
             continue
         if "Skipping unsupported platform" in message:
-            run.status = NOT_RUN
+            run.status = Status.NOT_RUN
             continue
         step_path = record.get("stepID")
         top_level = isinstance(step_path, list) and len(step_path) == 1
@@ -167,8 +96,8 @@ def parse_log(lines: Iterable[str]) -> tuple[dict[str, list[JobRun]], list[str]]
             run.lines.extend(message.rstrip("\n").split("\n"))
             continue
         if not top_level or record.get("stage") not in (None, "Main"):
-            if top_level and record.get("stepResult") == FAILURE:
-                run.steps.setdefault(str(step_path[0]), _step(record))["status"] = FAILURE
+            if top_level and record.get("stepResult") == "failure":
+                run.steps.setdefault(str(step_path[0]), _step(record))["status"] = "failure"
             continue
         step = run.steps.setdefault(str(step_path[0]), _step(record))
         if record.get("command") == "set-output":
@@ -185,10 +114,10 @@ def _step(record: dict[str, Any]) -> dict[str, Any]:
     return {"name": str(record.get("step", "")), "status": None, "outputs": {}}
 
 
-def summarize(runs: list[JobRun]) -> str:
-    """A job's status from its runs: not-run if act skipped them all, failure if any failed, else success."""
-    if runs and all(run.status == NOT_RUN for run in runs):
-        return NOT_RUN
-    if any(run.status != SUCCESS for run in runs):
-        return FAILURE
-    return SUCCESS
+def summarize(runs: list[JobRun]) -> Status:
+    """A job's status from its runs: not-run if act skipped them all, failed if any failed, else succeeded."""
+    if runs and all(run.status == Status.NOT_RUN for run in runs):
+        return Status.NOT_RUN
+    if any(run.status != Status.SUCCEEDED for run in runs):
+        return Status.FAILED
+    return Status.SUCCEEDED
