@@ -212,7 +212,7 @@ class Runner:
         self.records: list[dict[str, object]] = []
         self.log: list[str] = []
         self.run_dir: Path | None = None
-        self.waiting_for: str | None = None
+        self.held_environment: str | None = None
         self.print = _Printer(options.out, self.log)
         self.counters_file = options.state_dir / "ci-counters.json"
         self.counters: dict[str, int] = {}
@@ -364,7 +364,7 @@ class Runner:
         stage_results: dict[str, Status] = {}
         stage_outputs: dict[str, dict[str, dict[str, Any]]] = {}  # stage -> job -> {result, outputs}
         for planned in plan.stages:
-            if self.waiting_for is not None:
+            if self.held_environment is not None:
                 stage_results[planned.stage.name] = SKIPPED
                 for pj in planned.jobs:
                     self.jobs.append(self._waiting_skip(planned.stage.name, pj, root_vars))
@@ -381,7 +381,7 @@ class Runner:
             status=overall([*stage_results.values(), *(j.status for j in self.jobs)], waiting=bool(waiting)),
             jobs={j.key: j.freeze() for j in self.jobs},
             stages=dict(stage_results),
-            pending_approvals=tuple(Approval(j.key, (self.waiting_for or "",)) for j in waiting),
+            pending_approvals=tuple(Approval(j.key, (self.held_environment or "",)) for j in waiting),
             records=tuple(self.records),
             log="\n".join(self.log),
             run_dir=self.run_dir,
@@ -470,7 +470,7 @@ class Runner:
         self.define(stage_vars, stage.variables, named, f"stage '{stage.name}'")
         job_results: dict[str, Status] = {}
         for pj in planned.jobs:
-            if self.waiting_for is not None:
+            if self.held_environment is not None:
                 job_results[pj.job.name] = SKIPPED
                 self.jobs.append(self._waiting_skip(stage.name, pj, stage_vars))
                 continue
@@ -478,7 +478,7 @@ class Runner:
             job_results[pj.job.name] = jr.status
             stage_outputs[stage.name][pj.job.name] = {"result": WORDS[jr.status], "outputs": dict(jr.outputs)}
         values = set(job_results.values())
-        if self.waiting_for is not None and WAITING in values:
+        if self.held_environment is not None and WAITING in values:
             return WAITING
         if FAILED in values:
             return FAILED
@@ -492,7 +492,7 @@ class Runner:
             stage,
             pj.job.name,
             SKIPPED,
-            message=f"the run waits for approval of environment '{self.waiting_for}'",
+            message=f"the run waits for approval of environment '{self.held_environment}'",
             display_name=variables.substitute(pj.job.display_name),
         )
 
@@ -537,7 +537,7 @@ class Runner:
             if not self.options.approve:
                 jr.status = WAITING
                 jr.message = f"environment '{job.environment}' requires approval"
-                self.waiting_for = job.environment
+                self.held_environment = job.environment
                 self.print(
                     f"== Job {title}: waiting for approval of environment '{job.environment}'. "
                     "Nothing after it runs; rerun with --approve to approve it locally."
