@@ -34,7 +34,8 @@ from typing import Any
 import yaml
 
 from amlops.ci.dialects import MODEL_REGISTERED, MODEL_REGISTERED_WEBHOOK
-from amlops.ci.errors import Loc, PipelineError
+from amlops.ci.errors import PipelineError
+from amlops.yamlsource import Loc
 
 GITHUB_FOLDERS = (".github/workflows", "pipelines/github")
 AZURE_DEVOPS_FOLDERS = ("pipelines/azure-devops", ".azure-pipelines")

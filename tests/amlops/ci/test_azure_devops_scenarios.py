@@ -25,7 +25,7 @@ from amlops.ci.execute import RunOptions, run_file
 from amlops.ci.execute.azure_devops import DEFAULT_STAGE, WORDS
 from amlops.ci.expand import Limits, expand_pipeline
 from amlops.ci.result import RunResult, summary_lines
-from amlops.ci.yamlsource import load_file, plain
+from amlops.yamlsource import load_file, plain
 
 CASES_DIR = Path(__file__).parent / "testdata" / "azure_devops"
 CASES = sorted(p.name for p in CASES_DIR.iterdir() if (p / "pipeline.yml").is_file())

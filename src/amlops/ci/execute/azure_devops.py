@@ -34,7 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from amlops.ci.errors import Loc, PipelineError
+from amlops.ci.errors import PipelineError
 from amlops.ci.execute import tasks
 from amlops.ci.execute.logging_commands import parse_line
 from amlops.ci.expand import Limits, expand_pipeline
@@ -43,6 +43,7 @@ from amlops.ci.expr.evaluator import to_string
 from amlops.ci.parse.azure_devops import DEFAULT_STAGE, Step, Variable, parse_pipeline
 from amlops.ci.plan import PlannedJob, PlannedStage, plan_pipeline
 from amlops.ci.result import Approval, JobResult, JobRun, Record, RunResult, Status, StepResult, overall
+from amlops.yamlsource import Loc
 
 SUCCEEDED, WITH_ISSUES, FAILED, SKIPPED, WAITING = (
     Status.SUCCEEDED,

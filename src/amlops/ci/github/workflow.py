@@ -17,7 +17,8 @@ from typing import Any
 
 import yaml
 
-from amlops.ci.errors import Loc, PipelineError
+from amlops.ci.errors import PipelineError
+from amlops.yamlsource import Loc
 
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 _EXPR_RE = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from amlops.ci.errors import Loc, PipelineError
+from amlops.ci.errors import PipelineError
 from amlops.ci.github.actlog import parse_log
 from amlops.ci.github.run import (
     event_payload,
@@ -19,6 +19,7 @@ from amlops.ci.github.run import (
 )
 from amlops.ci.github.workflow import JobInfo, parse_remote, render_name, resolve_inputs
 from amlops.ci.result import Status
+from amlops.yamlsource import Loc
 
 LOC = Loc("w.yml", 3)
 SHA_A = "a" * 40
