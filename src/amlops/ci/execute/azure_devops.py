@@ -210,7 +210,7 @@ class Runner:
         self.options = options
         self.repo_root = options.repo_root.resolve()
         self.jobs: list[_Job] = []
-        self.records: list[dict[str, object]] = []
+        self.records: list[Record] = []
         self.log: list[str] = []
         self.run_dir: Path | None = None
         self.held_environment: str | None = None
