@@ -183,7 +183,7 @@ def summary_lines(result: RunResult, words: Mapping[Status, str]) -> list[str]:
         if not runs:
             lines.extend(_step_line("    ", 18, word(s.status), s) for s in job.steps)
     shown = word(result.status)
-    if result.pending_approvals:
+    if result.status == Status.WAITING_FOR_APPROVAL:
         shown += f" ({', '.join(a.job for a in result.pending_approvals)})"
     lines.append(f"Result: {shown}")
     return lines

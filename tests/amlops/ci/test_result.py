@@ -105,3 +105,9 @@ def test_summary_lines_in_the_dialects_words() -> None:
         "  not-run              job  Deploy/prod-smoke",  # no word of the dialect's: the status itself
         "Result: held (Deploy/prod)",
     ]
+
+
+def test_a_failed_run_does_not_list_its_pending_approvals_as_the_result() -> None:
+    held = Approval("deploy", ("prod",))
+    result = RunResult(S.FAILED, {"deploy": JobResult(S.WAITING_FOR_APPROVAL)}, pending_approvals=(held,))
+    assert summary_lines(result, WORDS)[-1] == "Result: bad"
