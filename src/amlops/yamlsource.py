@@ -11,6 +11,9 @@ syntax, at the offending line. How scalars and keys are read is the `Schema`'s:
   (Azure Pipelines has none).
 - `AZURE_ML`: PyYAML's safe schema (YAML 1.1), as azure-ai-ml reads job and component files
   (`yaml.safe_load`), anchors and merge keys included; keys become strings.
+
+Where no line is needed (which dialect a file is in, the GitHub runner's workflow scan, `amlops graph`'s
+readers of GitHub workflows and README diagrams), `safe_load(text)` is `yaml.safe_load` through libyaml.
 """
 
 from __future__ import annotations
@@ -24,6 +27,15 @@ from typing import Any
 import yaml
 
 from amlops.errors import ConfigError
+
+# libyaml's loader when PyYAML was built with it (several times faster), else the pure-Python one; both
+# read the same YAML 1.1 safe schema.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def safe_load(text: str) -> Any:
+    """`yaml.safe_load` (plain values, no lines), with libyaml when it is there. Raises `yaml.YAMLError`."""
+    return yaml.load(text, Loader=_SAFE_LOADER)
 
 
 @dataclass(frozen=True)
@@ -167,7 +179,7 @@ class Schema:
 
 
 PIPELINES = Schema("pipelines", _CoreLoader, aliases=False, string_keys=False)
-AZURE_ML = Schema("azure-ml", getattr(yaml, "CSafeLoader", yaml.SafeLoader), aliases=True, string_keys=True)
+AZURE_ML = Schema("azure-ml", _SAFE_LOADER, aliases=True, string_keys=True)
 
 
 class _Converter:

@@ -61,32 +61,6 @@ def test_demo_end_to_end_on_the_real_project(
     assert list(result["stage_seconds"]) == STAGES
 
 
-@pytest.mark.slow
-def test_demo_generates_a_project_and_runs_its_pipelines_to_a_served_model(
-    tmp_path: Path, state_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """`make demo`'s default story: cookiecutter -> PR CI -> train -> registry event -> deploy dev + prod."""
-    import json
-
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # cookiecutter's replay files
-    monkeypatch.setenv("TMPDIR", str(tmp_path))
-    base = ["--project-dir", str(REPO), "--state-dir", str(state_dir)]
-    try:
-        assert main([*base, "demo"]) == 0, capsys.readouterr().err[-6000:]
-        result = json.loads(capsys.readouterr().out.splitlines()[-1])
-        assert result["pipelines"] == {"pr-ci": "succeeded", "train": "succeeded", "deploy": "succeeded"}
-        project = Path(result["project"])
-        assert (project / ".github" / "workflows" / "train-model.yml").is_file()
-        assert (project / ".git").is_dir()
-        assert result["registered"]["version"] == "1"
-        for role in ("dev", "prod"):
-            served = result["endpoints"][role]
-            assert served["scoring_uri"].startswith("http://127.0.0.1:")
-            assert isinstance(served["prediction"][0], float)
-    finally:
-        main(["--state-dir", str(state_dir / "demo" / "state"), "delete-endpoint", "--all"])
-
-
 def test_demo_refuses_an_unknown_ci_platform_before_writing_anything(
     state_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -97,11 +71,13 @@ def test_demo_refuses_an_unknown_ci_platform_before_writing_anything(
 
 
 @pytest.mark.slow
-def test_demo_serves_the_champion_again_after_the_endpoints_were_deleted(
+def test_demo_generates_a_project_serves_it_and_serves_the_champion_again_after_the_endpoints_were_deleted(
     tmp_path: Path, state_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`make demo`, `amlops delete-endpoint --all`, `make demo`: the second run's gate rightly rejects the
-    same model, so no pipeline deploys; the demo itself deploys the champion again on both endpoints."""
+    """`make demo`'s default story (cookiecutter -> PR CI -> train -> event -> deploy dev + prod), then
+    `amlops delete-endpoint --all` and `make demo` again: the second run's gate rightly rejects the same
+    model, so no pipeline deploys; the demo itself deploys the champion again on both endpoints. (One test:
+    each demo run takes minutes.)"""
     import json
 
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
@@ -111,6 +87,14 @@ def test_demo_serves_the_champion_again_after_the_endpoints_were_deleted(
     try:
         assert main([*base, "demo"]) == 0, capsys.readouterr().err[-6000:]
         first = json.loads(capsys.readouterr().out.splitlines()[-1])
+        assert first["pipelines"] == {"pr-ci": "succeeded", "train": "succeeded", "deploy": "succeeded"}
+        project = Path(first["project"])
+        assert (project / ".github" / "workflows" / "train-model.yml").is_file()
+        assert (project / ".git").is_dir()
+        assert first["registered"]["version"] == "1"
+        for role in ("dev", "prod"):
+            assert first["endpoints"][role]["scoring_uri"].startswith("http://127.0.0.1:")
+            assert isinstance(first["endpoints"][role]["prediction"][0], float)
         assert {role: e["action"] for role, e in first["endpoints"].items()} == {
             "dev": "serving",
             "prod": "serving",

@@ -6,6 +6,7 @@ import datetime
 from pathlib import Path
 
 import pytest
+import yaml
 
 from amlops.azureml.errors import PipelineSpecError
 from amlops.azureml.spec import load_yaml
@@ -20,6 +21,7 @@ from amlops.yamlsource import (
     load_file,
     load_text,
     plain,
+    safe_load,
 )
 
 BOTH = pytest.mark.parametrize("schema", [PIPELINES, AZURE_ML], ids=lambda s: s.name)
@@ -128,3 +130,15 @@ def test_azure_ml_files_raise_the_executors_error_naming_file_and_line(tmp_path:
     assert str(caught.value) == f"{path}:2: duplicate key 'a' (first on line 1)"
     with pytest.raises(PipelineSpecError, match="file not found"):
         load_yaml(tmp_path / "nope.yml")
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_safe_load_reads_every_pipeline_as_pyyaml_s_safe_load_does() -> None:
+    files = sorted((REPO / "pipelines").glob("*/*.yml")) + sorted((REPO / "templates").rglob("*.yml"))
+    assert len(files) > 20
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert safe_load(text) == yaml.safe_load(text), path
+    assert safe_load("on: push\n") == {True: "push"}  # YAML 1.1, as the dialect check expects

@@ -9,6 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
+from mermaid_parser import parse
+
+from amlops.ci.commands_expand import project_repos
+from amlops.graph import load_graph
+from amlops.graph.mermaid import to_mermaid
 
 Generate = Callable[..., Path]
 
@@ -112,6 +118,30 @@ def test_every_ci_expression_survives(generate: Generate, template: Path, ci: st
     assert _expressions(generated) == _expressions(source)
 
 
+@pytest.mark.parametrize(("ci", "step_library"), list(itertools.product(CI, ("vendored", "pinned"))))
+def test_the_readme_shows_each_pipeline_drawn_from_its_files(
+    generate: Generate, template: Path, ci: str, step_library: str
+) -> None:
+    """One Mermaid diagram per pipeline of the chosen dialect, and one of the Azure ML training pipeline,
+    each what `amlops graph` draws from the generated file; Mermaid's own parser reads every one."""
+    project = generate(ci_platform=ci, step_library=step_library, step_library_ref="v2.3.4")
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert "<!-- amlops:pipelines -->" not in readme
+    section = readme.split("\n## Pipelines\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"(?s)```mermaid\n(.*?)```\n", section)
+    dialect, folder = (
+        ("github", ".github/workflows") if ci == "github-actions" else ("azure-devops", ".azure-pipelines")
+    )
+    names = sorted(p.name for p in (template / "pipelines" / dialect).glob("*.yml"))
+    files = [project / folder / name for name in names] + [project / "pipelines/azureml/train-pipeline.yml"]
+    repos = project_repos(project)
+    assert blocks == [to_mermaid(load_graph(path, repo_root=project, repos=repos)) for path in files]
+    for path in files:
+        assert f"`{path.relative_to(project).as_posix()}`" in section
+    parsed = parse(blocks)
+    assert all(result["ok"] for result in parsed), parsed
+
+
 def test_shared_files_are_copied_byte_for_byte(generate: Generate, template: Path) -> None:
     project = generate()
     for folder in ("data-science/src", "infrastructure/terraform/modules", "templates/github/actions"):
@@ -208,6 +238,20 @@ def test_independent_answers_reach_the_settings(generate: Generate) -> None:
         or 'location = "swedencentral"' in tfvars
     )
     assert "Fraud Scoring" in (project / "README.md").read_text()
+
+
+def test_azure_devops_service_connections_are_declared_under_the_settings_names(generate: Generate) -> None:
+    project = generate(project_name="Fraud Scoring", ci_platform="azure-devops", dev_environment="test")
+    declared = yaml.safe_load(
+        (project / ".azure-pipelines" / "local" / "service-connections.yml").read_text()
+    )
+    settings = [
+        yaml.safe_load((project / "pipelines" / "config" / f"{role}.yml").read_text())["variables"]
+        for role in ("dev", "prod")
+    ]
+    assert sorted(declared) == sorted(s["serviceConnection"] for s in settings)
+    assert sorted(declared) == ["fraud-scoring-prod", "fraud-scoring-test"]
+    assert set(declared["fraud-scoring-test"]) == {"id", "clientId", "tenantId", "subscriptionId"}
 
 
 @pytest.mark.parametrize("task", ["regression", "classification"])

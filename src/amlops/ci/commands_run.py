@@ -40,6 +40,7 @@ from amlops.ci.commands_expand import pairs, parameter_values, project_repos, re
 from amlops.ci.dialects import DIALECTS, MODEL_REGISTERED, RunRequest, detect, get_dialect
 from amlops.ci.errors import PipelineError
 from amlops.ci.result import RunResult, Status, summary_lines
+from amlops.ci.signin import SERVICE_CONNECTIONS, ServiceConnection, load_service_connections
 from amlops.errors import UsageError
 
 EVENTS = (
@@ -146,6 +147,7 @@ def run_pipeline(
     inputs: Mapping[str, str] | None = None,
     repos: Mapping[str, Path] | None = None,
     var_groups: Mapping[str, Mapping[str, Any]] | None = None,
+    service_connections: Mapping[str, ServiceConnection] | None = None,
     approve: bool = False,
     payload: Mapping[str, Any] | None = None,
     ref: str = "refs/heads/main",
@@ -156,7 +158,8 @@ def run_pipeline(
 
     `payload` is the event's record: for `model-registered`, the registry event (GitHub `client_payload`,
     Azure DevOps webhook parameter `modelRegistered`). `env` is added to every step's environment on top
-    of the host's and `runner_environment(state_dir)`.
+    of the host's and `runner_environment(state_dir)`. `service_connections` defaults to the project's
+    local/service-connections.yml beside the pipeline file (Azure DevOps only).
     """
     out = out if out is not None else sys.stdout
     repo_root = repo_root.resolve()
@@ -176,6 +179,7 @@ def run_pipeline(
         repos={**project_repos(repo_root), **(repos or {})},
         var_groups=dict(var_groups or {}),
         approve=approve,
+        service_connections=service_connections,
         payload=payload,
         ref=ref,
         env={**runner_environment(state_dir, repo_root=repo_root), **(env or {})},
@@ -205,6 +209,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=None,
         help=f"YAML mapping of variable group -> variables (default {DEFAULT_VAR_GROUPS})",
+    )
+    parser.add_argument(
+        "--service-connections",
+        type=Path,
+        default=None,
+        help="YAML mapping of Azure DevOps service connection -> its id, clientId, tenantId and "
+        f"subscriptionId, for AzureCLI@2's sign-in (default: {SERVICE_CONNECTIONS} beside the pipeline file)",
     )
     parser.add_argument(
         "--approve",
@@ -262,6 +273,12 @@ def _payload(args: argparse.Namespace, event: str, state_dir: Path) -> dict[str,
     return None
 
 
+def _service_connections(path: Path | None, pipeline: Path) -> dict[str, ServiceConnection]:
+    if path is not None and not path.is_file():
+        raise UsageError(f"--service-connections {path}: no such file")
+    return load_service_connections(path or pipeline.parent / SERVICE_CONNECTIONS)
+
+
 def run_one(path: Path, args: argparse.Namespace, event: str) -> int:
     root = repo_root_for(path, getattr(args, "settings", None))
     state_dir = _state_dir(args, root)
@@ -275,6 +292,7 @@ def run_one(path: Path, args: argparse.Namespace, event: str) -> int:
         inputs=pairs(args.input, "--input"),
         repos={k: Path(v) for k, v in pairs(args.repo, "--repo").items()},
         var_groups=load_var_groups(args.var_groups, root),
+        service_connections=_service_connections(args.service_connections, path),
         approve=bool(args.approve),
         payload=_payload(args, event, state_dir),
         ref=args.ref,

@@ -17,6 +17,8 @@ from typing import Any, Protocol, TextIO
 import yaml
 
 from amlops.ci.result import RunResult, Status
+from amlops.ci.signin import ServiceConnection
+from amlops.yamlsource import safe_load
 
 DIALECTS: dict[str, str] = {
     "azure-devops": "amlops.ci.execute.dialect:AzureDevOps",
@@ -34,8 +36,9 @@ class RunRequest:
 
     `parameters`, `variables` and `var_groups` are Azure DevOps', `inputs` GitHub's (workflow_dispatch);
     `repos` maps Azure DevOps repository aliases and GitHub `owner/repo` (names with a "/") to local
-    folders; `payload` is the event's record (for `model-registered`, the registry event); `env` is what
-    the runner adds to every step's environment on top of the host's; `out` receives the log.
+    folders; `service_connections` are Azure DevOps' (None: `local/service-connections.yml` beside the
+    pipeline file); `payload` is the event's record (for `model-registered`, the registry event); `env` is
+    what the runner adds to every step's environment on top of the host's; `out` receives the log.
     """
 
     repo_root: Path
@@ -47,6 +50,7 @@ class RunRequest:
     inputs: Mapping[str, str] = field(default_factory=dict)
     repos: Mapping[str, Path] = field(default_factory=dict)
     var_groups: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    service_connections: Mapping[str, ServiceConnection] | None = None
     approve: bool = False
     payload: Mapping[str, Any] | None = None
     ref: str = "refs/heads/main"
@@ -71,16 +75,21 @@ def get_dialect(name: str) -> Dialect:
     return getattr(importlib.import_module(module_name), class_name)()
 
 
-def detect(path: Path) -> str:
+_UNREAD = object()
+
+
+def detect(path: Path, document: Any = _UNREAD) -> str:
     """The dialect of a pipeline file: "github" for a workflow (top-level `on:` and `jobs:` whose jobs have
-    `runs-on:` or `uses:`), else "azure-devops"."""
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError:
-        return "azure-devops"  # the Azure DevOps loader reports the syntax error with file and line
-    if isinstance(doc, Mapping):
-        has_on = "on" in doc or True in doc  # YAML 1.1 reads a bare `on` key as True
-        jobs = doc.get("jobs")
+    `runs-on:` or `uses:`), else "azure-devops". `document`: the file already read with
+    `amlops.yamlsource.safe_load` (`amlops graph` reads it for its own check first), else it is read here."""
+    if document is _UNREAD:
+        try:
+            document = safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError:
+            return "azure-devops"  # the Azure DevOps loader reports the syntax error with file and line
+    if isinstance(document, Mapping):
+        has_on = "on" in document or True in document  # YAML 1.1 reads a bare `on` key as True
+        jobs = document.get("jobs")
         if (
             has_on
             and isinstance(jobs, Mapping)

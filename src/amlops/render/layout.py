@@ -30,6 +30,8 @@ import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from amlops.ci.signin import SERVICE_CONNECTIONS
+
 PROJECT_DIR = "{{cookiecutter.project_slug}}"
 SKELETON = "project"
 # Shared parts: (path in this repository, path in the generated project). Missing ones are skipped.
@@ -132,6 +134,7 @@ def finalize(
     _deployment_specs(project / "pipelines" / "azureml", answers["deployment"])
     sample = _task(project / "data-science", answers["task"])
     apply_settings(project, answers, sample=sample)
+    pipeline_diagrams(project, source)
     _prune_empty(project)
     record = {"template": dict(template), "answers": dict(answers)}
     (project / ANSWERS_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
@@ -139,6 +142,34 @@ def finalize(
         if answers["step_library"] == "vendored":
             build_wheel(source, project / VENDOR_DIR)
         lock(project, preferences=source / "uv.lock")
+
+
+# ---------------------------------------------------------------------------------------------- README
+README = "README.md"
+PIPELINES_MARKER = "<!-- amlops:pipelines -->"
+
+
+def pipeline_diagrams(project: Path, source: Path | None) -> None:
+    """Replace the README's `PIPELINES_MARKER` line with a Mermaid diagram of each pipeline the project has,
+    drawn from the files just written by the template's own graph code (`amlops.graph.readme`, run with
+    `source/src` as its working folder, so that this template's amlops draws them; without `source`, the
+    installed amlops)."""
+    readme = project / README
+    text = readme.read_text(encoding="utf-8") if readme.is_file() else ""
+    if PIPELINES_MARKER not in text:
+        raise RenderError(
+            f"{README}: no '{PIPELINES_MARKER}' to set (expected by the renderer for the pipeline diagrams)"
+        )
+    done = subprocess.run(
+        [sys.executable, "-m", "amlops.graph.readme", str(project.resolve())],
+        cwd=source / "src" if source is not None else None,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RenderError(f"{README}: drawing the pipelines failed: {done.stderr.strip()[-2000:]}")
+    readme.write_text(text.replace(PIPELINES_MARKER, done.stdout.rstrip("\n")), encoding="utf-8")
 
 
 # ---------------------------------------------------------------------------------------------- environment
@@ -622,9 +653,12 @@ def write_settings(
     setter: Callable[[str, Mapping[str, str]], tuple[str, set[str]]],
     values: Mapping[str, str],
     sources: Mapping[str, str],
+    *,
+    read_back: bool = True,
 ) -> None:
     """Set `values` in `path` with `setter`; every key must be found. `sources[key]` names the answer(s) a
-    key's value comes from, for the error message."""
+    key's value comes from, for the error message. `read_back`: check a YAML file's `variables:` after the
+    edit (not for setters that rename keys)."""
     where = path.relative_to(project).as_posix() if path.is_relative_to(project) else str(path)
     if not path.is_file():
         answers = _answer_labels(*dict.fromkeys(sources[key] for key in values))
@@ -636,7 +670,7 @@ def write_settings(
         if missing:
             key = missing[0]
             raise RenderError(f"no '{key}' to set (expected by the renderer for {sources[key]})")
-        if path.suffix in _YAML:
+        if read_back and path.suffix in _YAML:
             for key, loaded in _yaml_read_back(new, values).items():
                 raise RenderError(
                     f"'{key}' reads back as {loaded!r}, not {values[key]!r} after the edit (expected by the "
@@ -685,6 +719,16 @@ def apply_settings(project: Path, answers: Mapping[str, str], *, sample: str | N
         }
         config = project / "pipelines" / "config" / f"{role}.yml"
         write_settings(project, config, set_yaml_scalars, yaml_values, yaml_sources)
+        if answers["ci_platform"] == "azure-devops":
+            # the local declaration of each environment's service connection, named as the settings name it
+            write_settings(
+                project,
+                project / AZURE_DEVOPS_DIR / SERVICE_CONNECTIONS,
+                rename_top_level_keys,
+                {f"amlops-{role}": resource_names(answers, env)["serviceConnection"]},
+                {f"amlops-{role}": names},
+                read_back=False,
+            )
 
         if tool == "terraform":
             hcl_values = {
@@ -724,6 +768,19 @@ def apply_settings(project: Path, answers: Mapping[str, str], *, sample: str | N
             for path in _require(project, infrastructure, patterns, _answer_labels(*bicep_sources.values())):
                 setter = set_bicep_params if path.suffix == ".bicepparam" else set_parameters_json
                 write_settings(project, path, setter, bicep_values, bicep_sources)
+
+
+def rename_top_level_keys(text: str, renames: Mapping[str, str]) -> tuple[str, set[str]]:
+    """Rename top-level mapping keys (`old:` at column 0 -> `new:`), keeping everything else; returns the
+    new text and the old keys found."""
+    found: set[str] = set()
+
+    def one(match: re.Match[str]) -> str:
+        found.add(match["key"])
+        return f"{renames[match['key']]}:"
+
+    keys = "|".join(re.escape(k) for k in renames)
+    return re.sub(rf"(?m)^(?P<key>{keys}):(?=[ \t]*(?:#.*)?$)", one, text), found
 
 
 def _yaml_scalar(value: str) -> str:

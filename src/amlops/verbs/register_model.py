@@ -88,6 +88,8 @@ def register_model(backend: Backend, *, run_id: str, model_name: str) -> dict[st
                 "version": mv.version,
                 "alias": CHALLENGER,
                 "pipeline_run_id": run_id,
+                # where the version lives: the deploy pipeline the event starts deploys on the same backend
+                "backend": backend.name,
             }
         )
         say(f"[green]registered {model_name} version {mv.version}[/] (alias {CHALLENGER})")

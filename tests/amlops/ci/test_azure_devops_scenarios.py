@@ -8,12 +8,14 @@ Each folder holds `pipeline.yml` (and its templates) plus one expected outcome:
   (`job key/step.var`), `pending_approvals` (job keys), `records` (kind: count), `printed` /
   `not_printed` lines of the log followed by the summary (in Azure DevOps' words).
 An optional `case.yml` sets `params`, `vars`, `repos` (alias: folder in the case), `var_groups`,
-`approve`, `event`, `limits`, `webhooks` (alias: payload) and `mode: run` (for errors that only a run finds).
+`approve`, `event`, `limits`, `webhooks` (alias: payload), `service_connections` (as in
+pipelines/azure-devops/local/service-connections.yml) and `mode: run` (for errors that only a run finds).
 """
 
 from __future__ import annotations
 
 import io
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -25,8 +27,10 @@ from amlops.ci.execute import RunOptions, run_file
 from amlops.ci.execute.azure_devops import DEFAULT_STAGE, WORDS
 from amlops.ci.expand import Limits, expand_pipeline
 from amlops.ci.result import RunResult, summary_lines
+from amlops.ci.signin import parse_service_connections
 from amlops.yamlsource import load_file, plain
 
+AGENT_ISSUER = ("SYSTEM_OIDCREQUESTURI", "SYSTEM_ACCESSTOKEN")
 CASES_DIR = Path(__file__).parent / "testdata" / "azure_devops"
 CASES = sorted(p.name for p in CASES_DIR.iterdir() if (p / "pipeline.yml").is_file())
 
@@ -63,6 +67,9 @@ def _run(root: Path, opts: dict[str, Any], state: Path) -> tuple[RunResult, str]
             event=opts.get("event", "manual"),
             out=out,
             webhooks=opts.get("webhooks") or {},
+            service_connections=parse_service_connections(opts.get("service_connections"), "case.yml"),
+            # never an agent's OIDC issuer of the machine running the tests
+            env={k: v for k, v in os.environ.items() if k not in AGENT_ISSUER},
         ),
     )
     return result, out.getvalue() + "\n".join(summary_lines(result, WORDS))

@@ -1,4 +1,5 @@
-"""The dialect registry: detection from the file, the dict, each dialect's words for the statuses."""
+"""The dialect registry: detection from the file (as `amlops run` and `amlops graph` read it), the dict,
+each dialect's words for the statuses."""
 
 from __future__ import annotations
 
@@ -8,23 +9,31 @@ import pytest
 
 from amlops.ci import dialects
 from amlops.ci.result import Status
+from amlops.yamlsource import safe_load
 
 
-def test_detect(tmp_path: Path) -> None:
-    gh = tmp_path / "gh.yml"
-    gh.write_text("on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n    - run: echo\n")
-    caller = tmp_path / "caller.yml"
-    caller.write_text("on: push\njobs:\n  call:\n    uses: ./.github/workflows/other.yml\n")
-    ado = tmp_path / "ado.yml"
-    ado.write_text("trigger: none\njobs:\n- job: a\n  steps:\n  - script: echo\n")
-    broken = tmp_path / "broken.yml"
-    broken.write_text("steps: [\n")
-    assert [dialects.detect(p) for p in (gh, caller, ado, broken)] == [
-        "github",
-        "github",
-        "azure-devops",
-        "azure-devops",
-    ]
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("on: push\njobs:\n  a:\n    runs-on: x\n    steps: []\n", "github"),
+        ("on: push\njobs:\n  a:\n    uses: ./.github/workflows/b.yml\n", "github"),
+        ("trigger: none\njobs:\n  - job: a\n    steps: []\n", "azure-devops"),
+        ("steps:\n  - script: echo\n", "azure-devops"),
+        ("jobs:\n  a:\n    runs-on: x\n", "azure-devops"),  # no `on:`
+        ("on: push\njobs: [\n", "azure-devops"),  # malformed: the Azure DevOps loader names the line
+    ],
+)
+def test_detect(tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / "pipeline.yml"
+    path.write_text(text, encoding="utf-8")
+    assert dialects.detect(path) == expected
+
+
+def test_detect_an_already_read_document(tmp_path: Path) -> None:
+    """`amlops graph` reads the file once (for its Azure ML check) and hands the document over."""
+    workflow = safe_load("on: push\njobs:\n  a:\n    runs-on: x\n")
+    assert dialects.detect(tmp_path / "never-read.yml", workflow) == "github"
+    assert dialects.detect(tmp_path / "never-read.yml", None) == "azure-devops"
 
 
 def test_every_dialect_loads_and_names_the_statuses_it_reports() -> None:

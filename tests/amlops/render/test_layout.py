@@ -2,6 +2,7 @@
 fails naming the file and key when one is missing."""
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -325,3 +326,42 @@ def test_yaml_read_back_is_skipped_without_pyyaml(tmp_path, monkeypatch):
     path = _write(tmp_path, "pipelines/config/dev.yml", "variables:\n  modelName: old  # c\n")
     layout.write_settings(tmp_path, path, layout.set_yaml_scalars, {"modelName": "m"}, {"modelName": "x"})
     assert path.read_text(encoding="utf-8") == "variables:\n  modelName: m  # c\n"
+
+
+WORKFLOW = "name: ci\non: push\njobs:\n  build:\n    runs-on: x\n    steps: [{run: make}]\n"
+
+
+def _project_with_readme(tmp_path: Path, readme: str) -> Path:
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".github" / "workflows" / "ci.yml").write_text(WORKFLOW, encoding="utf-8")
+    (tmp_path / "README.md").write_text(readme, encoding="utf-8")
+    return tmp_path
+
+
+def test_pipeline_diagrams_replace_the_marker_with_the_template_s_drawing(tmp_path):
+    from amlops.graph.readme import diagrams
+
+    project = _project_with_readme(tmp_path, f"# P\n\n## Pipelines\n\n{layout.PIPELINES_MARKER}\n\n## Next\n")
+    layout.pipeline_diagrams(project, REPO)
+    text = (project / "README.md").read_text(encoding="utf-8")
+    assert layout.PIPELINES_MARKER not in text
+    assert text == f"# P\n\n## Pipelines\n\n{diagrams(project).rstrip()}\n\n## Next\n"
+    assert "\n%% ci (.github/workflows/ci.yml), drawn by amlops graph\n" in text
+
+
+def test_pipeline_diagrams_need_the_marker(tmp_path):
+    project = _project_with_readme(tmp_path, "# P\n")
+    with pytest.raises(
+        layout.RenderError, match=re.escape("README.md: no '<!-- amlops:pipelines -->' to set")
+    ):
+        layout.pipeline_diagrams(project, REPO)
+
+
+def test_a_pipeline_that_cannot_be_drawn_fails_generation_naming_it(tmp_path):
+    project = _project_with_readme(tmp_path, layout.PIPELINES_MARKER + "\n")
+    (project / ".github" / "workflows" / "ci.yml").write_text(WORKFLOW + "    needs: nothing\n")
+    with pytest.raises(
+        layout.RenderError, match=r"\.github/workflows/ci\.yml:4: job 'build' needs 'nothing'"
+    ):
+        layout.pipeline_diagrams(project, REPO)
+    assert layout.PIPELINES_MARKER in (project / "README.md").read_text(encoding="utf-8")

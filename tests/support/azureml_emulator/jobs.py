@@ -181,6 +181,7 @@ class Jobs:
         return {
             "MLFLOW_TRACKING_URI": f"sqlite:///{self.emulator.folder / 'mlflow.db'}",
             "MLFLOW_DISABLE_TELEMETRY": "true",
+            "ORT_DISABLE_TELEMETRY": "1",
             "AZUREML_RUN_ID": "",
         }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
@@ -38,6 +39,9 @@ class Connection:
     def ml(self) -> Any:
         from azure.ai.ml import MLClient
 
+        # azure-ai-ml warns "This is an experimental class" for its own schema classes whenever it loads a
+        # job or component spec: six lines in every step's log that no user can act on.
+        logging.getLogger("azure.ai.ml._utils._experimental").setLevel(logging.ERROR)
         return MLClient(
             self.credential,
             subscription_id=self.workspace.subscription_id,

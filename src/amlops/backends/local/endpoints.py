@@ -186,6 +186,7 @@ def launch_inference_server(
         "PYTHONPATH": os.pathsep.join(p for p in (str(code), base.get("PYTHONPATH", "")) if p),
         "AML_APP_ROOT": str(code),
         "MLFLOW_DISABLE_TELEMETRY": "true",
+        "ORT_DISABLE_TELEMETRY": "1",
         "PYTHONUNBUFFERED": "1",
     }
     argv = [

@@ -43,6 +43,7 @@ from amlops.ci.expr.evaluator import to_string
 from amlops.ci.parse.azure_devops import DEFAULT_STAGE, Step, Variable, parse_pipeline
 from amlops.ci.plan import PlannedJob, PlannedStage, plan_pipeline
 from amlops.ci.result import Approval, JobResult, JobRun, Record, RunResult, Status, StepResult, overall
+from amlops.ci.signin import ServiceConnection
 from amlops.yamlsource import Loc
 
 SUCCEEDED, WITH_ISSUES, FAILED, SKIPPED, WAITING = (
@@ -101,6 +102,8 @@ class RunOptions:
     limits: Limits | None = None
     webhooks: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     """`resources.webhooks` alias -> payload of the event that started the run."""
+    service_connections: Mapping[str, ServiceConnection] = field(default_factory=dict)
+    """Service connection name -> its identifiers, for the tasks that sign in (AzureCLI@2)."""
 
 
 @dataclass
@@ -358,6 +361,13 @@ class Runner:
         root_vars = Variables()
         for name, value in predefined.items():
             root_vars.set(name, value)
+        # An agent's job access token and OIDC issuer, when the machine has them (the tests' emulated
+        # Azure DevOps issuer): System.AccessToken is secret and reaches a step only through its env: map.
+        host = self.options.env if self.options.env is not None else os.environ
+        if host.get("SYSTEM_ACCESSTOKEN"):
+            root_vars.set("System.AccessToken", host["SYSTEM_ACCESSTOKEN"], secret=True, readonly=True)
+        if host.get("SYSTEM_OIDCREQUESTURI"):
+            root_vars.set("System.OidcRequestUri", host["SYSTEM_OIDCREQUESTURI"], readonly=True)
         self.define(root_vars, plan.pipeline.variables, {}, "the pipeline")
         for name, value in options.variables.items():
             root_vars.set(name, value)
@@ -686,18 +696,28 @@ class Runner:
                 return False, f"task '{reference}' has no local equivalent (known: {known})", None
             run_dir = self.run_dir
             assert run_dir is not None
+            step_environ = {**self._host_env(), **job_vars.environment(), **env_extra}
             outcome = handler(
                 inputs,
-                tasks.TaskEnv(run_dir, run_dir / "artifacts", run_dir, self.repo_root, jr.name, self.records),
+                tasks.TaskEnv(
+                    run_dir,
+                    run_dir / "artifacts",
+                    run_dir,
+                    self.repo_root,
+                    jr.name,
+                    self.records,
+                    step_environ,
+                    self.options.service_connections,
+                ),
             )
+            for line in outcome.lines:
+                self.output(line, jr)
             if isinstance(outcome, tasks.Done):
-                for line in outcome.lines:
-                    self.output(line, jr)
                 return outcome.ok, "", None
             launch = outcome
             if launch.working_directory:
                 workdir = launch.working_directory
-        env = dict(self.options.env if self.options.env is not None else os.environ)
+        env = self._host_env()
         env.update(job_vars.environment())
         env.update(launch.env)
         env.update(env_extra)
@@ -706,6 +726,9 @@ class Runner:
             left = max(deadline - time.monotonic(), 0.1)
             timeout = min(timeout, left) if timeout else left
         return self.launch(launch, name, env, workdir, timeout, job_vars, jr)
+
+    def _host_env(self) -> dict[str, str]:
+        return dict(self.options.env if self.options.env is not None else os.environ)
 
     def launch(  # noqa: PLR0917 (internal helper)
         self,

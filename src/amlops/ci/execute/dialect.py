@@ -8,6 +8,7 @@ from pathlib import Path
 from amlops.ci.dialects import MODEL_REGISTERED, MODEL_REGISTERED_WEBHOOK, RunRequest
 from amlops.ci.execute.azure_devops import WORDS, RunOptions, run_file
 from amlops.ci.result import RunResult
+from amlops.ci.signin import SERVICE_CONNECTIONS, load_service_connections
 
 
 class AzureDevOps:
@@ -30,5 +31,10 @@ class AzureDevOps:
             env={**os.environ, **request.env},
             out=request.out,
             webhooks=webhooks,
+            service_connections=(
+                load_service_connections(path.parent / SERVICE_CONNECTIONS)
+                if request.service_connections is None
+                else dict(request.service_connections)
+            ),
         )
         return run_file(path, options)

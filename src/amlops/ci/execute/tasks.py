@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from amlops.ci.result import Record
+from amlops.ci.signin import SERVICE_CONNECTIONS, ServiceConnection, SignInError, azure_cli_task
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class Launch:
     env: Mapping[str, str] = field(default_factory=dict)
     fail_on_stderr: bool = False
     working_directory: str | None = None
+    lines: tuple[str, ...] = ()
+    """Printed before the script runs (what the task did first, e.g. its sign-in)."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,9 @@ class TaskEnv:
     sources: Path
     job_name: str
     records: list[Record]
+    environ: Mapping[str, str] = field(default_factory=dict)
+    """The step's environment (the host's and the job's variables), for tasks that sign in."""
+    service_connections: Mapping[str, ServiceConnection] = field(default_factory=dict)
 
 
 class TaskError(Exception):
@@ -131,20 +137,44 @@ def _powershell(inputs: Mapping[str, str], env: TaskEnv) -> Launch:
 
 @task("AzureCLI@2")
 def _azure_cli(inputs: Mapping[str, str], env: TaskEnv) -> Launch:
+    """Signs in through the service connection first (see amlops.ci.signin), then runs the script."""
     script_type = _get(inputs, "scriptType", default="bash").lower()
     shells = {"bash": "bash", "pscore": "pwsh", "ps": "pwsh"}
     if script_type not in shells:
         raise TaskError(f"scriptType '{script_type}' cannot run here (use bash or pscore)")
+    name = _get(inputs, "azureSubscription", "connectedServiceNameARM")
+    if not name:
+        raise TaskError("input 'azureSubscription' (the service connection) is required")
+    connection = env.service_connections.get(name)
+    if connection is None:
+        known = ", ".join(sorted(env.service_connections)) or "none"
+        raise TaskError(
+            f"service connection '{name}' is not declared for local runs: add it to {SERVICE_CONNECTIONS} "
+            "beside the pipeline file "
+            f"(id, clientId, tenantId, subscriptionId; declared: {known})"
+        )
+    try:
+        signed_in = azure_cli_task(connection, env.environ, spn=_true(inputs, "addSpnToEnvironment"))
+    except SignInError as exc:
+        raise TaskError(exc.message) from None
     location = _get(
         inputs, "scriptLocation", default="inlineScript" if _get(inputs, "inlineScript") else "scriptPath"
     )
-    return _script_launch(
+    launch = _script_launch(
         inputs,
         shells[script_type],
         inline_key="inlineScript",
         path_key="scriptPath",
         location="inline" if location.lower() == "inlinescript" else "file",
-        env={"AMLOPS_BACKEND": "local"},
+        env={**signed_in, "AZURE_SUBSCRIPTION_ID": connection.subscription_id},
+    )
+    line = (
+        f"AzureCLI@2 (local stand-in): signed in through service connection '{name}' as client "
+        f"{connection.client_id} in tenant {connection.tenant_id} (workload identity federation); "
+        "az itself is not signed in"
+    )
+    return Launch(
+        launch.shell, launch.script, launch.env, launch.fail_on_stderr, launch.working_directory, (line,)
     )
 
 

@@ -58,6 +58,9 @@ EVENTS = ("push", "pull_request", "workflow_dispatch", "schedule", "repository_d
 APPROVAL_ENVIRONMENTS = ("prod", "production")
 DEFAULT_LABELS = ("ubuntu-latest", "ubuntu-24.04", "ubuntu-22.04", "self-hosted", "linux", "x64")
 _HOST_PREFIXES = ("GITHUB_", "RUNNER_", "ACTIONS_", "ACT_")
+# The job's OIDC ID-token endpoint, when the machine has one (the tests' emulated service): kept, so that
+# azure/login's stand-in and the amlops verbs sign in as a job with `id-token: write` does.
+_JOB_ID_TOKEN = ("ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN")
 
 
 def find_act() -> str:
@@ -263,8 +266,9 @@ def _write_held_copy(found: WorkflowScan, held: Mapping[str, Approval], folder: 
 def _process_env(
     env: Mapping[str, str] | None, secrets: Mapping[str, str], repo_root: Path, run_dir: Path
 ) -> dict[str, str]:
-    result = {k: v for k, v in os.environ.items() if not k.startswith(_HOST_PREFIXES)}
+    result = {k: v for k, v in os.environ.items() if not k.startswith(_HOST_PREFIXES) or k in _JOB_ID_TOKEN}
     result.setdefault("AMLOPS_STATE_DIR", str((repo_root / ".amlops").resolve()))
+    result["AMLOPS_PYTHON"] = sys.executable  # the stand-ins that run amlops code (azure/login's sign-in)
     result.update(env or {})
     result.update(secrets)
     home = run_dir / "home"

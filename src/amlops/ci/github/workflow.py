@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from amlops.ci.errors import PipelineError
-from amlops.yamlsource import Loc
+from amlops.yamlsource import Loc, safe_load
 
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 _EXPR_RE = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
@@ -120,7 +120,7 @@ def load_yaml(path: Path, repo_root: Path) -> tuple[dict[str, Any], str]:
     except FileNotFoundError:
         raise PipelineError(f"file not found: {shown}", Loc(shown, 1)) from None
     try:
-        document = yaml.safe_load(text)
+        document = safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
@@ -208,7 +208,7 @@ def render_name(text: str, inputs: Mapping[str, str], matrix: Mapping[str, Any] 
     return _EXPR_RE.sub(replace, text)
 
 
-def _step_infos(steps: Any) -> tuple[StepInfo, ...]:
+def step_infos(steps: Any) -> tuple[StepInfo, ...]:
     infos = []
     for index, step in enumerate(steps if isinstance(steps, list) else []):
         if not isinstance(step, Mapping):
@@ -229,7 +229,7 @@ def _step_infos(steps: Any) -> tuple[StepInfo, ...]:
     return tuple(infos)
 
 
-def _environment(job: Mapping[str, Any], inputs: Mapping[str, str]) -> str | None:
+def environment_of(job: Mapping[str, Any], inputs: Mapping[str, str]) -> str | None:
     env = job.get("environment")
     if isinstance(env, Mapping):
         env = env.get("name")
@@ -240,7 +240,7 @@ def _environment(job: Mapping[str, Any], inputs: Mapping[str, str]) -> str | Non
     return resolved if resolved is not None else text
 
 
-def _input_defaults(on: Any, trigger: str) -> dict[str, str]:
+def input_defaults(on: Any, trigger: str) -> dict[str, str]:
     if not isinstance(on, Mapping) or not isinstance(on.get(trigger), Mapping):
         return {}
     declared = on[trigger].get("inputs") or {}
@@ -293,7 +293,7 @@ class _Scanner:
             raise PipelineError(f"job '{job_id}' must be a mapping", loc)
         needs = job.get("needs") or []
         needs = (needs,) if isinstance(needs, str) else tuple(needs)
-        environments = [e for e in [_environment(job, inputs)] if e is not None]
+        environments = [e for e in [environment_of(job, inputs)] if e is not None]
         uses = job.get("uses")
         called: dict[str, JobInfo] = {}
         if isinstance(uses, str):
@@ -318,7 +318,7 @@ class _Scanner:
             loc=loc,
             name=None if name is None else str(name),
             inputs=dict(inputs),
-            steps=() if isinstance(uses, str) else _step_infos(job.get("steps")),
+            steps=() if isinstance(uses, str) else step_infos(job.get("steps")),
             called=called,
         )
 
@@ -335,7 +335,7 @@ class _Scanner:
         target = self.repo_root / uses
         if not target.is_file():
             raise PipelineError(f"reusable workflow '{uses}' not found", loc)
-        called_inputs = _input_defaults(load_yaml(target, self.repo_root)[0].get("on"), "workflow_call")
+        called_inputs = input_defaults(load_yaml(target, self.repo_root)[0].get("on"), "workflow_call")
         for name, value in (job.get("with") or {}).items():
             given = _scalar(value)
             resolved = resolve_inputs(given, inputs)
@@ -409,7 +409,7 @@ def scan(
     folder); raise `PipelineError` naming the file on any problem."""
     scanner = _Scanner(repo_root, repositories)
     document, _ = load_yaml(path, repo_root)
-    given = {**_input_defaults(document.get("on"), "workflow_dispatch"), **dict(inputs or {})}
+    given = {**input_defaults(document.get("on"), "workflow_dispatch"), **dict(inputs or {})}
     document, jobs = scanner.workflow(path, given)
     return WorkflowScan(
         path=path,

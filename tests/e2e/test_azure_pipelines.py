@@ -1,0 +1,254 @@
+"""End to end on Azure, per dialect: the real pipelines' Azure branch against the emulated Azure ML service.
+
+The project's settings name the emulated workspace and identity (as a team fills in its own), Azure
+DevOps' service connections are declared in pipelines/azure-devops/local/service-connections.yml, and the
+machine offers only what a CI agent has: a proxy and trust store to reach "Azure", and the CI's OIDC
+issuer. Everything else (sign-in, workspace coordinates, the backend) comes from the pipelines:
+train-model (backend azure) registers a model, its `model-registered` event (which names the backend)
+starts deploy-model, which deploys that version to dev, waits for the prod approval, then deploys prod.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from git_repository import git
+
+from amlops import cli
+from amlops.backends import get_backend
+from amlops.ci.commands_run import newest_event, run_pipeline
+from amlops.ci.dialects import MODEL_REGISTERED
+from amlops.ci.result import RunResult, Status
+from amlops.config import resolve_settings
+from amlops.verbs.deploy_online import request_rows
+
+from .conftest import copy_repository
+
+pytestmark = pytest.mark.slow
+DIALECTS = ("azure-devops", "github")
+SHORT = {"azure-devops": "ado", "github": "gh"}
+COORDINATES = (
+    "AZURE_CLIENT_ID",
+    "AZURE_TENANT_ID",
+    "AZURE_SUBSCRIPTION_ID",
+    "AZURE_RESOURCE_GROUP",
+    "AZUREML_WORKSPACE_NAME",
+    "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID",
+    "ACTIONS_ID_TOKEN_REQUEST_URL",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    "SYSTEM_OIDCREQUESTURI",
+    "SYSTEM_ACCESSTOKEN",
+)
+CONNECTION_IDS = {
+    "amlops-dev": "00000000-0000-0000-0000-0000000000d1",
+    "amlops-prod": "00000000-0000-0000-0000-0000000000d2",
+}
+
+
+@dataclass
+class OnAzure:
+    dialect: str
+    repo: Path
+    state: Path
+    service: Any
+    machine: dict[str, str]
+    names: dict[str, str]
+    logs: dict[str, str]
+    results: dict[str, RunResult]
+    requests_before: int
+    refused_before: int
+
+
+def _configure(repo: Path, service: Any, dialect: str) -> dict[str, str]:
+    """Point the settings at the emulated workspace, with names of this dialect's own."""
+    short = SHORT[dialect]
+    names = {
+        "modelName": f"taxi-{short}",
+        "dataName": f"trips-{short}",
+        "dev": f"{short}-dev-online",
+        "prod": f"{short}-prod-online",
+    }
+    for environment in ("dev", "prod"):
+        path = repo / "pipelines" / "config" / f"{environment}.yml"
+        text = path.read_text(encoding="utf-8")
+        values = {
+            "azureClientId": service.identity.client_id,
+            "azureTenantId": service.identity.tenant_id,
+            "azureSubscriptionId": service.subscription,
+            "resourceGroup": service.resource_group,
+            "workspaceName": service.workspace,
+            "modelName": names["modelName"],
+            "dataName": names["dataName"],
+            "onlineEndpoint": names[environment],
+        }
+        for key, value in values.items():
+            text, count = re.subn(rf"^(  {key}: ).*$", rf"\g<1>{value}", text, flags=re.MULTILINE)
+            assert count == 1, f"{path}: {key}"
+        path.write_text(text, encoding="utf-8")
+    connections = {
+        name: {
+            "id": connection_id,
+            "clientId": service.identity.client_id,
+            "tenantId": service.identity.tenant_id,
+            "subscriptionId": service.subscription,
+        }
+        for name, connection_id in CONNECTION_IDS.items()
+    }
+    (repo / "pipelines" / "azure-devops" / "local" / "service-connections.yml").write_text(
+        yaml.safe_dump(connections), encoding="utf-8"
+    )
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "settings of the emulated workspace")
+    return names
+
+
+def _machine(service: Any, dialect: str) -> dict[str, str]:
+    """What a CI agent of this dialect has: the way to Azure and the CI's OIDC issuer, no identity."""
+    issuer = service.environment(credential="github" if dialect == "github" else "azure-devops")
+    env = {k: v for k, v in issuer.items() if k not in COORDINATES or k.startswith(("ACTIONS_", "SYSTEM_"))}
+    env.pop("AZURESUBSCRIPTION_SERVICE_CONNECTION_ID", None)
+    env["AMLOPS_AZURE_POLL_S"] = "0.3"
+    return env
+
+
+def _run(on: OnAzure, pipeline: str, event: str, **options: Any) -> tuple[RunResult, str]:
+    out = io.StringIO()
+    path = on.repo / "pipelines" / on.dialect / f"{pipeline}.yml"
+    outcome = run_pipeline(path, repo_root=on.repo, state_dir=on.state, event=event, out=out, **options)
+    return outcome.result, out.getvalue()
+
+
+@pytest.fixture(scope="module", params=DIALECTS)
+def on_azure(
+    request: pytest.FixtureRequest, azureml_service: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[OnAzure]:
+    dialect = request.param
+    base = tmp_path_factory.mktemp(f"azure-{dialect}")
+    repo = copy_repository(base / "repo")
+    names = _configure(repo, azureml_service, dialect)
+    with pytest.MonkeyPatch.context() as patch:
+        for name in COORDINATES:
+            patch.delenv(name, raising=False)
+        machine = _machine(azureml_service, dialect)
+        for name, value in machine.items():
+            patch.setenv(name, value)
+        on = OnAzure(
+            dialect,
+            repo,
+            base / "state",
+            azureml_service,
+            machine,
+            names,
+            {},
+            {},
+            len(azureml_service.proxy.log),
+            len(azureml_service.proxy.refused),
+        )
+        if dialect == "github":
+            options: dict[str, Any] = {"inputs": {"backend": "azure"}}
+            result, log = _run(on, "train-model", "workflow_dispatch", **options)
+        else:
+            result, log = _run(on, "train-model", "manual", parameters={"backend": "azure"})
+        on.results["train"], on.logs["train"] = result, log
+        if result.ok:
+            event = newest_event(on.state)
+            assert event is not None
+            if dialect == "azure-devops":  # without the approval: dev deploys, prod waits
+                result, log = _run(on, "deploy-model", MODEL_REGISTERED, payload=event)
+                on.results["unapproved"], on.logs["unapproved"] = result, log
+            result, log = _run(on, "deploy-model", MODEL_REGISTERED, payload=event, approve=True)
+            on.results["deploy"], on.logs["deploy"] = result, log
+        yield on
+
+
+def _requests(on: OnAzure) -> list[tuple[str, str, str, int]]:
+    return on.service.proxy.log[on.requests_before :]
+
+
+def test_training_runs_on_the_service_and_its_event_names_the_azure_backend(on_azure: OnAzure) -> None:
+    assert on_azure.results["train"].ok, on_azure.logs["train"][-8000:]
+    event = newest_event(on_azure.state)
+    assert event is not None
+    assert (event["model"], event["backend"]) == (on_azure.names["modelName"], "azure")
+    seen = _requests(on_azure)
+    # the pipeline's own sign-in and the verbs' token exchanges happened through the emulated Entra ID
+    assert any(host == "login.microsoftonline.com" for _, host, _, _ in seen)
+    issuer = "pipelines.actions.githubusercontent.com" if on_azure.dialect == "github" else "dev.azure.com"
+    assert any(host == issuer for _, host, _, _ in seen)
+    assert any(m == "PUT" and "/jobs/" in t and s in (200, 201) for m, _, t, s in seen)  # the pipeline job
+    assert any(m == "PUT" and f"/models/{on_azure.names['modelName']}/versions/" in t for m, _, t, _ in seen)
+    assert on_azure.service.proxy.refused[on_azure.refused_before :] == []  # nothing left for another host
+    assert on_azure.service.arm.unknown_api_versions == []
+
+
+def test_without_the_approval_dev_deploys_and_prod_waits(on_azure: OnAzure) -> None:
+    if on_azure.dialect != "azure-devops":
+        pytest.skip("the unapproved run is exercised once, on Azure DevOps")
+    result = on_azure.results["unapproved"]
+    assert result.status == Status.WAITING_FOR_APPROVAL, on_azure.logs["unapproved"][-8000:]
+    held = [environment for approval in result.pending_approvals for environment in approval.environments]
+    assert held, result.pending_approvals
+    assert all("prod" in environment for environment in held), held
+    assert "approval" in on_azure.logs["unapproved"]
+
+
+def test_the_registered_version_is_served_from_prod_after_dev(
+    on_azure: OnAzure, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert on_azure.results["deploy"].ok, on_azure.logs["deploy"][-8000:]
+    event = newest_event(on_azure.state)
+    assert event is not None
+    seen = _requests(on_azure)
+    prod, dev = on_azure.names["prod"], on_azure.names["dev"]
+
+    def endpoint_puts(name: str) -> list[int]:
+        return [
+            i
+            for i, (m, _, t, _) in enumerate(seen)
+            if m in ("PUT", "PATCH") and f"/onlineEndpoints/{name}" in t
+        ]
+
+    assert endpoint_puts(dev)
+    assert endpoint_puts(prod)
+    assert max(endpoint_puts(dev)) < min(endpoint_puts(prod)), "prod was deployed before dev finished"
+    # the traffic shift: the endpoint updated with traffic on the new deployment, after the deployment
+    prod_deployments = [
+        i
+        for i, (m, _, t, _) in enumerate(seen)
+        if m == "PUT" and f"/onlineEndpoints/{prod}/deployments/" in t
+    ]
+    assert prod_deployments
+    assert max(endpoint_puts(prod)) > min(prod_deployments)
+
+    # this test's process is a laptop connected to the workspace: prod answers with the champion
+    for name, value in on_azure.service.environment().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AMLOPS_STATE_DIR", str(on_azure.state))
+    smoke = on_azure.repo / "pipelines" / "azureml" / "smoke-request.json"
+    code = cli.main(
+        [
+            "--backend",
+            "azure",
+            "--project-dir",
+            str(on_azure.repo),
+            "invoke",
+            "--endpoint",
+            prod,
+            "--request",
+            str(smoke),
+        ]
+    )
+    answer = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert code == 0, answer
+    assert len(answer["response"]["predictions"]) == request_rows(json.loads(smoke.read_text()))
+    backend = get_backend(resolve_settings(backend="azure", project_dir=str(on_azure.repo)))
+    champion = backend.get_model_version(on_azure.names["modelName"], alias="champion")
+    assert champion.version == str(event["version"])
