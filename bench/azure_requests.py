@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "support"))  # the emulator is a test fixture, not a product part
 
 SAMPLE = ROOT / "data-science" / "data" / "sample.parquet"
-SMOKE = ROOT / "pipelines" / "azureml" / "smoke-request.json"
+SMOKE = ROOT / "data-science" / "examples" / "taxi-request.json"
 
 
 def _model(name: str) -> list[str]:

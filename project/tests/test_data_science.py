@@ -15,10 +15,20 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACT = ROOT / "data-science" / "contract.yml"
-DEV = ROOT / "pipelines" / "config" / "dev.yml"
-SETTINGS = yaml.safe_load(DEV.read_text(encoding="utf-8"))["variables"]
+CONFIG = ROOT / "pipelines" / "config"
+ENVIRONMENTS = {
+    path.relative_to(ROOT).as_posix(): yaml.safe_load(path.read_text(encoding="utf-8"))["variables"]
+    for path in sorted(CONFIG.glob("*.yml"))
+}
+SETTINGS = ENVIRONMENTS["pipelines/config/dev.yml"]
 SAMPLE = ROOT / SETTINGS["dataPath"]
-SMOKE_REQUEST = ROOT / SETTINGS["smokeRequest"]
+# Request files the settings choose for the online smoke test; none (`smokeRequest: ''`) sends the model's
+# own smoke-request.json, which the evaluate step writes into the bundle from test rows.
+SMOKE_REQUESTS = {
+    config: ROOT / settings["smokeRequest"]
+    for config, settings in ENVIRONMENTS.items()
+    if settings["smokeRequest"]
+}
 SMALL = ("--n-estimators", "20", "--no-log-model")  # a quick model: these tests check wiring, not accuracy
 
 
@@ -96,33 +106,47 @@ def test_bundle_holds_the_onnx_model_and_the_task_metrics(trained):
     assert metrics["onnx_max_abs_diff"] < 0.1
 
 
-def test_the_smoke_request_fits_the_contract():
-    """The first deploy's smoke test sends this file; checked here, without a model, in pr-ci."""
+def test_the_chosen_smoke_requests_fit_the_contract():
+    """A request file chosen by `smokeRequest` is what the first deploy's smoke test sends: checked here,
+    without a model, in pr-ci."""
     from datascience.contract import load_contract
     from datascience.score import request_problems
 
-    problems = request_problems(SMOKE_REQUEST.read_text(encoding="utf-8"), load_contract(CONTRACT))
-    assert not problems, (
-        f"{SMOKE_REQUEST.relative_to(ROOT).as_posix()} (the smoke request deploy-online sends, chosen by "
-        f"`smokeRequest` in pipelines/config/dev.yml) does not fit data-science/contract.yml; change its "
-        "rows to the contract's input columns: " + "; ".join(problems[:10])
-    )
+    contract = load_contract(CONTRACT)
+    failures = []
+    for config, request in SMOKE_REQUESTS.items():
+        name = request.relative_to(ROOT).as_posix()
+        if not request.is_file():
+            failures.append(f"{name} (`smokeRequest` in {config}) does not exist")
+            continue
+        problems = request_problems(request.read_text(encoding="utf-8"), contract)
+        if problems:
+            failures.append(
+                f"{name} (the smoke request deploy-online sends, chosen by `smokeRequest` in {config}) does "
+                "not fit data-science/contract.yml; change its rows to the contract's input columns, or set "
+                f"`smokeRequest: ''` to send the model's own: " + "; ".join(problems[:10])
+            )
+    assert not failures, "\n".join(failures)
 
 
-def test_scoring_script_answers_the_smoke_request(trained, monkeypatch):
+def test_scoring_script_answers_the_smoke_requests(trained, monkeypatch):
+    """The model's own smoke request (in its bundle) and every chosen request file are answered."""
     from datascience import score
 
+    requests = {"the bundle's smoke-request.json": trained["bundle"] / "smoke-request.json"}
+    requests.update({path.relative_to(ROOT).as_posix(): path for path in SMOKE_REQUESTS.values()})
     monkeypatch.setenv("AZUREML_MODEL_DIR", str(trained["bundle"]))
     score.init()
     try:
-        request = json.loads(SMOKE_REQUEST.read_text(encoding="utf-8"))
-        response = score.run(json.dumps(request))
+        answers = {name: score.run(path.read_text(encoding="utf-8")) for name, path in requests.items()}
         bad = score.run(json.dumps({"data": [{"not-a-contract-column": 1}]}))
     finally:
         monkeypatch.setattr(score, "_model", None)
-    assert isinstance(response, dict), f"{SMOKE_REQUEST.name} was refused: {response.get_data(as_text=True)}"
-    rows = request.get("data") or request["input_data"]["data"]
-    assert len(response["predictions"]) == len(rows)
+    for name, response in answers.items():
+        assert isinstance(response, dict), f"{name} was refused: {response.get_data(as_text=True)}"
+        request = json.loads(requests[name].read_text(encoding="utf-8"))
+        rows = request.get("data") or request["input_data"]["data"]
+        assert len(response["predictions"]) == len(rows)
     assert bad.status_code == 400
 
 

@@ -62,10 +62,6 @@ class ProjectPaths:
     def batch_deployment(self) -> Path:
         return self.azureml / "batch-deployment.yml"
 
-    @property
-    def smoke_request(self) -> Path:
-        return self.azureml / "smoke-request.json"
-
 
 @dataclass(frozen=True)
 class Settings:

@@ -165,7 +165,7 @@ def run_demo(
             )
             st.detail = f"{deployed['deployment']} -> {model_name}:{target}"
         with stages.stage("invoke (smoke)") as st:
-            response = invoke(backend, endpoint=endpoint, request=settings.project.smoke_request)
+            response = invoke(backend, endpoint=endpoint)  # the model's own smoke request
             st.detail = f"HTTP {response['status_code']} from {response['deployment']}"
     except AmlopsError:
         show(stages.table())

@@ -81,7 +81,12 @@ def _answers_environments(project: Path) -> tuple[str, str]:
 
 
 def serve_champion(
-    backend: Backend, settings: Settings, *, endpoint: str, model_name: str, smoke_request: Path
+    backend: Backend,
+    settings: Settings,
+    *,
+    endpoint: str,
+    model_name: str,
+    smoke_request: Path | None = None,
 ) -> str:
     """Make `endpoint` serve the champion of `model_name`: "serving" when it already does, "deployed" when
     it had to be deployed again (the endpoint was gone, served another version, or its server was down)."""
@@ -180,7 +185,7 @@ def run_project_demo(settings: Settings, answers: Mapping[str, str]) -> dict[str
     for role in (dev, prod):
         variables = environment_settings(project, role)
         endpoint = variables["onlineEndpoint"]
-        smoke = project / variables["smokeRequest"]
+        smoke = project / variables["smokeRequest"] if variables["smokeRequest"] else None
         model_name = variables["modelName"]
         action = serve_champion(
             backend, project_settings, endpoint=endpoint, model_name=model_name, smoke_request=smoke

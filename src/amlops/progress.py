@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -36,33 +38,57 @@ def describe_event(event: Any) -> str:
     return " ".join(parts) or str(event)
 
 
-class StepProgress:
-    """A spinner for one long action; `on_event` streams the executor's step events above it."""
+def interactive() -> bool:
+    """Whether stderr is a terminal a spinner can redraw. Not rich's own test: FORCE_COLOR and TTY_COMPATIBLE
+    (set in CI to colour logs) make rich treat a log file as a terminal, and every redraw became a line."""
+    isatty = getattr(sys.stderr, "isatty", None)
+    try:
+        return bool(isatty and isatty()) and os.environ.get("TERM") != "dumb"
+    except ValueError:  # a closed stream
+        return False
 
-    def __init__(self, label: str) -> None:
+
+class StepProgress:
+    """A spinner for one long action on a terminal; in CI and logs, one line when it starts and one per stage
+    (`update`) or finished executor step (`on_event`), no redraws."""
+
+    def __init__(self, label: str, *, live: bool | None = None) -> None:
         self.label = label
+        self.live = interactive() if live is None else live
         self._status: Any = None
+        self._said = ""
         self._started = time.monotonic()
 
     def __enter__(self) -> StepProgress:
-        self._status = console().status(f"[bold]{self.label}[/]", spinner="dots")
-        self._status.__enter__()
+        if self.live:
+            self._status = console().status(f"[bold]{self.label}[/]", spinner="dots")
+            self._status.__enter__()
+        else:
+            console().print(f"[bold]{self.label}[/]")
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._status.__exit__(*exc)
+        if self._status is not None:
+            self._status.__exit__(*exc)
 
     def update(self, text: str) -> None:
+        """A new stage of the action: the spinner's text, or one line in a log."""
         elapsed = time.monotonic() - self._started
-        self._status.update(f"[bold]{self.label}[/] {text} [dim]({elapsed:.0f}s)[/]")
+        if self.live:
+            self._status.update(f"[bold]{self.label}[/] {text} [dim]({elapsed:.0f}s)[/]")
+        elif text != self._said:
+            console().print(f"  {text} [dim]({elapsed:.0f}s)[/]")
+            self._said = text
 
     def on_event(self, event: Any) -> None:
+        """An executor event: finished steps get a line; everything else only moves the spinner."""
         line = describe_event(event)
         status = str(_field(event, "status", "state", "kind") or "").lower()
         if status in {"completed", "failed", "skipped", "cached", "reused"}:
             colour = {"completed": "green", "failed": "red"}.get(status, "yellow")
             console().print(f"  [{colour}]{line}[/]")
-        self.update(line)
+        if self.live:
+            self.update(line)
 
 
 @dataclass

@@ -1,5 +1,6 @@
-"""Shared fixtures: small generated data and one trained bundle per example contract (built once per session
-through the components' own `main([...])`, so the expensive steps run once)."""
+"""Shared fixtures: small generated data and one trained bundle per example contract, and one for a contract
+the repository does not ship (tests/support/own_dataset.py), each built once per session through the
+components' own `main([...])`, so the expensive steps run once."""
 
 from __future__ import annotations
 
@@ -122,3 +123,20 @@ def taxi_trained(tmp_path_factory, mlflow_tracking, taxi_data) -> Trained:
 @pytest.fixture(scope="session")
 def iris_trained(tmp_path_factory, mlflow_tracking) -> Trained:
     return _train(tmp_path_factory.mktemp("iris_run"), IRIS_CONTRACT, IRIS_DATA, n_estimators=20)
+
+
+@pytest.fixture(scope="session")
+def loan_contract_file(tmp_path_factory) -> Path:
+    from own_dataset import write_dataset
+
+    folder = tmp_path_factory.mktemp("loan")
+    write_dataset(folder / "contract.yml", folder / "loans.parquet", rows=900)
+    return folder / "contract.yml"
+
+
+@pytest.fixture(scope="session")
+def loan_trained(tmp_path_factory, mlflow_tracking, loan_contract_file) -> Trained:
+    """A binary classifier on the own dataset: bool, nullable features with gaps, classes not in
+    alphabetical order, no id column."""
+    data = loan_contract_file.parent / "loans.parquet"
+    return _train(tmp_path_factory.mktemp("loan_run"), loan_contract_file, data, n_estimators=40)

@@ -188,13 +188,16 @@ def test_request_path_agrees_for_classification(iris_trained):
     np.testing.assert_array_equal(by_records.probabilities, by_frame.probabilities)
 
 
-def test_committed_smoke_request_fits_the_taxi_contract(contract):
-    request = (DATA_SCIENCE.parent / "pipelines/azureml/smoke-request.json").read_text()
+TAXI_REQUEST = DATA_SCIENCE / "examples" / "taxi-request.json"
+
+
+def test_committed_taxi_request_fits_the_taxi_contract(contract):
+    request = TAXI_REQUEST.read_text()
     assert score.request_problems(request, contract) == []
 
 
-def test_taxi_smoke_request_against_another_contract_names_row_and_field(iris_contract):
-    request = (DATA_SCIENCE.parent / "pipelines/azureml/smoke-request.json").read_text()
+def test_taxi_request_against_another_contract_names_row_and_field(iris_contract):
+    request = TAXI_REQUEST.read_text()
     problems = score.request_problems(request, iris_contract)
     assert problems[0] == "row 0, field 'trip_id': unknown field"
     assert "row 0, field 'sepal_length': required field is missing" in problems
@@ -204,3 +207,32 @@ def test_malformed_smoke_request_is_one_problem(contract):
     assert score.request_problems('{"rows": []}', contract) == [
         'the body must have a "data" or an "input_data" key (it has \'rows\')'
     ]
+
+
+@pytest.mark.parametrize("name", ["taxi_trained", "iris_trained", "loan_trained"])
+def test_the_bundles_own_smoke_request_is_answered(name, request, monkeypatch):
+    """evaluate writes smoke-request.json from test rows; the scoring script takes it as it is, whatever the
+    contract (an id column or none, a timestamp, bools, nulls in nullable columns)."""
+    trained = request.getfixturevalue(name)
+    sent = json.loads((trained.bundle / "smoke-request.json").read_text())
+    monkeypatch.setenv("AZUREML_MODEL_DIR", str(trained.bundle))
+    score.init()
+    try:
+        answer = score.run(json.dumps(sent))
+    finally:
+        monkeypatch.setattr(score, "_model", None)
+    assert isinstance(answer, dict), answer.get_data(as_text=True)
+    assert len(answer["predictions"]) == len(sent["data"]) == 5
+
+
+def test_own_dataset_probabilities_name_both_classes(loan_trained):
+    from own_dataset import CLASSES, as_request, loan_table
+
+    model = OnnxModel.from_bundle(loan_trained.bundle)
+    rows = loan_table(40, seed=8)
+    gaps = rows[rows[["income_k", "years_employed", "region"]].isna().any(axis=1)]
+    assert len(gaps), "the sample has rows with missing values"
+    answer = score.predict(model, as_request(gaps))
+    assert set(answer["predictions"]) <= set(CLASSES)
+    assert all(set(p) == set(CLASSES) for p in answer["probabilities"])
+    assert all(sum(p.values()) == pytest.approx(1.0, abs=1e-5) for p in answer["probabilities"])

@@ -84,26 +84,19 @@ def test_lifecycle_ends_with_a_served_champion(
     _, status = amlops(lifecycle.state, lifecycle.project, "status", capsys=capsys)
     [registered] = [m for m in status["models"] if m["name"] == model and str(m["version"]) == version]
     assert "champion" in registered["aliases"]
-    request = lifecycle.project / settings(lifecycle.project, "prod")["smokeRequest"]
+    assert settings(lifecycle.project, "prod")["smokeRequest"] == ""  # the model's own smoke request
     for environment in ("dev", "prod"):
         endpoint = settings(lifecycle.project, environment)["onlineEndpoint"]
         [served] = [e for e in status["endpoints"] if e["name"] == endpoint]
         live = max(served["traffic"], key=served["traffic"].get)
         assert served["deployments"][live]["model"] == f"{model}:{version}"  # the same version promoted
         code, answer = amlops(
-            lifecycle.state,
-            lifecycle.project,
-            "invoke",
-            "--endpoint",
-            endpoint,
-            "--request",
-            str(request),
-            capsys=capsys,
+            lifecycle.state, lifecycle.project, "invoke", "--endpoint", endpoint, capsys=capsys
         )
         assert code == 0
+        assert answer["request"] == f"{model}:{version}/smoke-request.json"
         predictions = answer["response"]["predictions"]
-        rows = json.loads(request.read_text())
-        assert len(predictions) == len(rows.get("data", rows.get("input_data", predictions)))
+        assert len(predictions) == 5  # the test rows evaluate put into the bundle
         assert all(isinstance(p, (int, float)) for p in predictions)
 
 

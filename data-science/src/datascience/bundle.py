@@ -1,4 +1,9 @@
-"""The model bundle: `model.onnx` + `contract.yml` + `metrics.json` in one folder.
+"""The model bundle: `model.onnx` + `contract.yml` + `metrics.json` + `smoke-request.json` in one folder.
+
+`smoke-request.json` is a scoring request of a few test rows (input columns only): the request
+`amlops deploy-online` sends to a new deployment, and `amlops invoke` without --request, unless a file is
+chosen (`smokeRequest` in pipelines/config/<env>.yml). It comes from the contract and the data the model
+was trained on, so a new dataset needs no hand-written request.
 
 ONNX inputs are `Contract.model_inputs`, one [rows, 1] tensor each (float32 numerics, string
 categoricals). Regression output `variable` is [rows, 1]; classification outputs `label` and
@@ -17,11 +22,13 @@ import numpy as np
 import pandas as pd
 
 from datascience.contract import Contract, load_contract
-from datascience.features import model_frame, onnx_feed, records_feed
+from datascience.features import model_frame, onnx_feed, record_problems, records_feed, request_records
 
 MODEL_FILE = "model.onnx"
 CONTRACT_FILE = "contract.yml"
 METRICS_FILE = "metrics.json"
+SMOKE_REQUEST_FILE = "smoke-request.json"
+SMOKE_ROWS = 5
 
 
 def to_onnx(pipeline: Any, contract: Contract) -> Any:
@@ -44,6 +51,17 @@ def to_onnx(pipeline: Any, contract: Contract) -> Any:
         entry = model.metadata_props.add()
         entry.key, entry.value = key, value
     return model
+
+
+def smoke_request(
+    frame: pd.DataFrame, contract: Contract, *, rows: int = SMOKE_ROWS
+) -> dict[str, Any] | None:
+    """`{"data": [...]}` with the first `rows` rows of `frame` that fit the contract (the scoring script's own
+    record checks), input columns only; None when no row fits."""
+    records = request_records(frame.head(max(rows * 10, 50)), contract)
+    refused = {problem.row for problem in record_problems(records, contract)}
+    fitting = [record for row, record in enumerate(records) if row not in refused][:rows]
+    return {"data": fitting} if fitting else None
 
 
 def find_bundle(root: str | Path) -> Path:

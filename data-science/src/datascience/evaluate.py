@@ -4,7 +4,8 @@ The MLflow sklearn model from train is converted to ONNX (skl2onnx, one input pe
 and both are run on the test split. The metrics in `metrics.json` are those of the ONNX model, the
 artifact that is deployed; `onnx_max_abs_diff` is the largest absolute difference between sklearn and
 onnxruntime outputs (predictions for regression, class probabilities for classification). The bundle
-folder holds `model.onnx`, a copy of the contract and `metrics.json`; metrics go to MLflow as `test_*`.
+folder holds `model.onnx`, a copy of the contract, `metrics.json` and `smoke-request.json` (the first test
+rows that fit the contract, the request deploy-online sends by default); metrics go to MLflow as `test_*`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from datascience.bundle import CONTRACT_FILE, METRICS_FILE, MODEL_FILE, OnnxModel, to_onnx
+from datascience.bundle import (
+    CONTRACT_FILE,
+    METRICS_FILE,
+    MODEL_FILE,
+    SMOKE_REQUEST_FILE,
+    OnnxModel,
+    smoke_request,
+    to_onnx,
+)
 from datascience.contract import Contract, ContractError, load_contract
 from datascience.features import model_frame, target_values
 from datascience.metrics import classification_metrics, regression_metrics
@@ -74,6 +83,14 @@ def run(
         "seed": seed,
     }
     (output / METRICS_FILE).write_text(json.dumps(document, indent=2), encoding="utf-8")
+    request = smoke_request(test, contract)
+    if request is None:
+        print(
+            f"evaluate: no test row fits the contract; the bundle has no {SMOKE_REQUEST_FILE}",
+            file=sys.stderr,
+        )
+    else:
+        (output / SMOKE_REQUEST_FILE).write_text(json.dumps(request, indent=2) + "\n", encoding="utf-8")
     active = mlflow.active_run()
     with mlflow.start_run() if active is None else _Active():
         mlflow.log_metrics({f"test_{k}": v for k, v in document["metrics"].items()})

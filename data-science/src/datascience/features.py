@@ -107,7 +107,11 @@ def _wall_time(value: Any) -> pd.Timestamp | None:
 
 
 def _to_bool(value: Any) -> float:
+    """1.0 / 0.0 for a boolean, its text, or a number already coerced (prep writes bool columns as 1.0 / 0.0,
+    which train and evaluate coerce again); NaN for anything else."""
     if isinstance(value, bool | np.bool_):
+        return float(value)
+    if isinstance(value, numbers.Real) and value in (0, 1):
         return float(value)
     text = str(value).strip().lower()
     if text in ("true", "1", "yes"):
@@ -189,6 +193,32 @@ def _derived_value(value: Any, part: str) -> float:
         return math.nan
     stamp = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     return float({"hour": stamp.hour, "weekday": stamp.weekday(), "month": stamp.month}[part])
+
+
+def request_records(frame: pd.DataFrame, contract: Contract) -> list[dict[str, Any]]:
+    """The rows of `frame` as scoring records: the contract's input columns only, each value in its JSON form
+    (int, float, bool, str, ISO 8601 date-times with a time of day; missing values as None).
+
+    Values are coerced to the contract types first, so the raw data and prep's typed splits (bools as
+    1.0/0.0, integers as floats) give the same records."""
+    typed = typed_frame(frame, contract)
+    columns = [c for c in contract.input_columns if c.name in typed.columns]
+    converted = {c.name: [_json_value(v, c) for v in typed[c.name].tolist()] for c in columns}
+    return [{c.name: converted[c.name][row] for c in columns} for row in range(len(frame))]
+
+
+def _json_value(value: Any, column: Column) -> Any:
+    if _is_missing(value):
+        return None
+    if column.type == "int":
+        return int(value)
+    if column.type == "float":
+        return float(value)
+    if column.type == "bool":
+        return bool(value)
+    if column.type == "datetime":
+        return pd.Timestamp(value).isoformat()
+    return str(value)
 
 
 @dataclass(frozen=True)

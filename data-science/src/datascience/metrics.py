@@ -29,11 +29,14 @@ def regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, floa
 def classification_metrics(
     y_true: np.ndarray, y_pred: np.ndarray, probabilities: np.ndarray, classes: Sequence[str]
 ) -> dict[str, float]:
-    """`probabilities` has one column per entry of `classes`, in that order."""
+    """`probabilities` has one column per entry of `classes`, in that order (any order: sklearn's log_loss
+    reads the columns in sorted label order, so they are put in that order here)."""
+    labels = [str(c) for c in classes]
+    order = sorted(range(len(labels)), key=labels.__getitem__)
     return {
         "accuracy": float(skm.accuracy_score(y_true, y_pred)),
         "f1_macro": float(
             skm.f1_score(y_true, y_pred, average="macro", labels=list(classes), zero_division=0)
         ),
-        "log_loss": float(skm.log_loss(y_true, probabilities, labels=list(classes))),
+        "log_loss": float(skm.log_loss(y_true, probabilities[:, order], labels=[labels[i] for i in order])),
     }

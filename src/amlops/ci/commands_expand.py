@@ -105,15 +105,22 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def execute(args: argparse.Namespace) -> int:
+def pipeline_file(args: argparse.Namespace) -> tuple[Path, Path, dict[str, Path]]:
+    """`args.file` (which must exist), its project root and the repository aliases mapped for it (the
+    project's `[tool.amlops.repositories]`, then `--repo`)."""
     path: Path = args.file
     if not path.is_file():
         raise UsageError(f"no such pipeline file: {path}")
     root = repo_root_for(path, getattr(args, "settings", None))
+    return path, root, {**project_repos(root), **repo_paths(args.repo)}
+
+
+def execute(args: argparse.Namespace) -> int:
+    path, root, repos = pipeline_file(args)
     document = expand_pipeline(
         path,
         repo_root=root,
-        repos={**project_repos(root), **repo_paths(args.repo)},
+        repos=repos,
         parameters=parameter_values(args.param),
         variables=pairs(args.var, "--var"),
     )

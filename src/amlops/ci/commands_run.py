@@ -273,10 +273,13 @@ def _payload(args: argparse.Namespace, event: str, state_dir: Path) -> dict[str,
     return None
 
 
-def _service_connections(path: Path | None, pipeline: Path) -> dict[str, ServiceConnection]:
-    if path is not None and not path.is_file():
+def _service_connections(path: Path | None) -> dict[str, ServiceConnection] | None:
+    """--service-connections FILE (which must exist); None leaves run_pipeline's default."""
+    if path is None:
+        return None
+    if not path.is_file():
         raise UsageError(f"--service-connections {path}: no such file")
-    return load_service_connections(path or pipeline.parent / SERVICE_CONNECTIONS)
+    return load_service_connections(path)
 
 
 def run_one(path: Path, args: argparse.Namespace, event: str) -> int:
@@ -292,7 +295,7 @@ def run_one(path: Path, args: argparse.Namespace, event: str) -> int:
         inputs=pairs(args.input, "--input"),
         repos={k: Path(v) for k, v in pairs(args.repo, "--repo").items()},
         var_groups=load_var_groups(args.var_groups, root),
-        service_connections=_service_connections(args.service_connections, path),
+        service_connections=_service_connections(args.service_connections),
         approve=bool(args.approve),
         payload=_payload(args, event, state_dir),
         ref=args.ref,

@@ -21,7 +21,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from amlops.ci.commands_expand import pairs, parameter_values, project_repos, repo_paths, repo_root_for
+from amlops.ci.commands_expand import pairs, parameter_values, pipeline_file
 from amlops.errors import UsageError
 from amlops.graph.load import DIALECTS, load_graph
 from amlops.graph.model import Graph
@@ -78,14 +78,11 @@ def render(graph: Graph, fmt: str, *, markdown: bool = False) -> str:
 
 
 def execute(args: argparse.Namespace) -> int:
-    path: Path = args.file
-    if not path.is_file():
-        raise UsageError(f"no such pipeline file: {path}")
-    root = repo_root_for(path, getattr(args, "settings", None))
+    path, root, repos = pipeline_file(args)
     graph = load_graph(
         path,
         repo_root=root,
-        repos={**project_repos(root), **repo_paths(args.repo)},
+        repos=repos,
         parameters=parameter_values(args.param),
         inputs=pairs(args.input, "--input"),
         kind=args.dialect,

@@ -571,7 +571,7 @@ def _task(data_science: Path, task: str) -> str | None:
     """Make `data-science/contract.yml` the chosen task's contract: the main one, or an example's.
 
     An example's files replace the main ones at the same relative paths, except its data files (which
-    replace `data/`'s sample) and a `smoke-request.json` (which replaces the one in pipelines/azureml/).
+    replace `data/`'s sample). No request file is copied: the smoke test sends the model's own request.
     Returns the new sample's repository-relative path when the sample changed.
     """
     examples = data_science / "examples"
@@ -593,8 +593,6 @@ def _task(data_science: Path, task: str) -> str | None:
             if path in data:
                 target = data_science / "data" / path.name
                 sample = f"{data_science.name}/data/{path.name}"
-            elif path.name == "smoke-request.json":
-                target = data_science.parent / "pipelines" / "azureml" / path.name
             else:
                 target = data_science / path.relative_to(chosen)
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -719,7 +717,7 @@ def apply_settings(project: Path, answers: Mapping[str, str], *, sample: str | N
         }
         config = project / "pipelines" / "config" / f"{role}.yml"
         write_settings(project, config, set_yaml_scalars, yaml_values, yaml_sources)
-        if answers["ci_platform"] == "azure-devops":
+        if answers.get("ci_platform") == "azure-devops":
             # the local declaration of each environment's service connection, named as the settings name it
             write_settings(
                 project,

@@ -1,8 +1,9 @@
 """Deploy a model version to an online endpoint, blue/green: new deployment at 0 %, smoke test, then promote.
 
 Starts the project's scoring script (pipelines/azureml/online-deployment.yml) with the version's bundle as
-a new deployment beside the live one, sends the smoke request (default pipelines/azureml/smoke-request.json)
-and asserts HTTP 200 and one finite prediction per row; then shifts 100 % of traffic to it and moves the
+a new deployment beside the live one, sends the smoke request (--smoke-request FILE, else the model's own:
+`smoke-request.json` in its bundle, test rows the evaluate step wrote from the contract and the registered
+data) and asserts HTTP 200 and one finite prediction per row; then shifts 100 % of traffic to it and moves the
 `champion` alias. The previous deployment keeps running at 0 % for `amlops rollback`. If the smoke test
 fails, the new deployment is removed, traffic and champion stay as they were, and the exit code is 1.
 Prints {"endpoint", "deployment", "model", "version", "scoring_uri", "created"}.
@@ -14,11 +15,12 @@ import argparse
 import json
 import math
 import os
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from amlops.backends.base import CHAMPION, STOPPED, Backend, Endpoint, InvokeResponse
+from amlops.backends.base import CHAMPION, STOPPED, Backend, Endpoint, InvokeResponse, ModelVersion
 from amlops.config import Settings
 from amlops.errors import AmlopsError, FailedError, UsageError
 from amlops.output import emit_result, say
@@ -27,12 +29,14 @@ from amlops.verbs._common import (
     add_model_reference,
     backend_for,
     endpoint_lock,
+    optional_path,
     project_relative,
     read_json_file,
     resolve_model,
 )
 
 COLOURS = ("blue", "green")
+MODEL_SMOKE_REQUEST = "smoke-request.json"  # in every bundle the evaluate component writes
 HISTORY_KEPT = 5  # promotions remembered for rollback (Azure keeps them in one endpoint tag)
 
 
@@ -44,9 +48,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--smoke-request",
-        type=Path,
+        type=optional_path,
         default=None,
-        help="JSON request for the smoke test (default pipelines/azureml/smoke-request.json)",
+        help=f"JSON request for the smoke test (default/empty: the model's own {MODEL_SMOKE_REQUEST})",
     )
     parser.add_argument(
         "--deployment-spec",
@@ -109,6 +113,55 @@ def smoke_request_origin(request: str, environment: str | None) -> str:
     )
 
 
+def model_request_origin(model: str, version: str, environment: str | None) -> str:
+    """Where the model's own smoke request comes from, and how to send another one instead."""
+    config = f"pipelines/config/{environment or '<env>'}.yml"
+    return (
+        f"the model's own smoke request ({MODEL_SMOKE_REQUEST} in the bundle of {model}:{version}, test rows "
+        f"the evaluate step wrote; to send a file instead, set `smokeRequest` in {config} or pass "
+        "--smoke-request)"
+    )
+
+
+@dataclass(frozen=True)
+class SmokeRequest:
+    """The request a smoke test sends: its bytes, its row count, where it came from (for messages) and its
+    name in the result (a project-relative file, or `<model>:<version>/smoke-request.json`)."""
+
+    body: bytes
+    rows: int | None
+    origin: str
+    name: str
+
+
+def file_smoke_request(path: Path, root: Path) -> SmokeRequest:
+    """A smoke request from a file (`smokeRequest` / --smoke-request); UsageError naming the setting."""
+    path = path.resolve()
+    name = project_relative(path, root)
+    origin = smoke_request_origin(name, os.environ.get("AMLOPS_ENVIRONMENT"))
+    if not path.is_file():
+        raise UsageError(f"smoke request not found: {path}; {origin}")
+    return SmokeRequest(path.read_bytes(), request_rows(read_json_file(path, "smoke request")), origin, name)
+
+
+def model_smoke_request(backend: Backend, model: ModelVersion) -> SmokeRequest:
+    """The model version's own smoke request, from its bundle (UsageError naming what to set otherwise)."""
+    environment = os.environ.get("AMLOPS_ENVIRONMENT")
+    path = backend.download_model(model.name, model.version) / MODEL_SMOKE_REQUEST
+    if not path.is_file():
+        raise UsageError(
+            f"model {model.name}:{model.version} carries no {MODEL_SMOKE_REQUEST} (its evaluate step "
+            f"wrote none); set `smokeRequest` in pipelines/config/{environment or '<env>'}.yml to a "
+            "request file, or pass --smoke-request"
+        )
+    return SmokeRequest(
+        path.read_bytes(),
+        request_rows(read_json_file(path, "smoke request")),
+        model_request_origin(model.name, model.version, environment),
+        f"{model.name}:{model.version}/{MODEL_SMOKE_REQUEST}",
+    )
+
+
 def next_deployment_name(endpoint: Endpoint | None) -> str:
     if endpoint is None:
         return COLOURS[0]
@@ -158,14 +211,11 @@ def _deploy_online(
     deployment_spec: Path | None = None,
 ) -> dict[str, Any]:
     model = resolve_model(backend, model_name, version=version, alias=alias)
-    smoke_path = (smoke_request or settings.project.smoke_request).resolve()
-    origin = smoke_request_origin(
-        project_relative(smoke_path, settings.project.root), os.environ.get("AMLOPS_ENVIRONMENT")
+    smoke = (
+        model_smoke_request(backend, model)
+        if smoke_request is None
+        else file_smoke_request(smoke_request, settings.project.root)
     )
-    body = Path(smoke_path).read_bytes() if smoke_path.is_file() else None
-    if body is None:
-        raise UsageError(f"smoke request not found: {smoke_path}; {origin}")
-    expected = request_rows(read_json_file(smoke_path, "smoke request"))
     current = backend.get_endpoint(endpoint)
     live = current.live if current else None
     serving = live is not None and live.state != STOPPED  # a dead server is replaced, not reported as serving
@@ -184,21 +234,21 @@ def _deploy_online(
         backend.create_online_deployment(endpoint, name, model, deployment_spec=spec)
         progress.update("smoke test")
         try:
-            response = backend.invoke(endpoint, body, deployment=name)
-            problems = smoke_check(response, expected)
+            response = backend.invoke(endpoint, smoke.body, deployment=name)
+            problems = smoke_check(response, smoke.rows)
         except AmlopsError as exc:
             problems = [exc.message]
         if problems:
             backend.delete_deployment(endpoint, name)
             raise FailedError(
                 f"smoke test of {endpoint}/{name} failed: {'; '.join(problems)}; deployment removed, "
-                f"traffic and champion unchanged; sent {origin}",
+                f"traffic and champion unchanged; sent {smoke.origin}",
                 result={
                     "endpoint": endpoint,
                     "deployment": name,
                     "smoke_passed": False,
                     "problems": problems,
-                    "smoke_request": project_relative(smoke_path, settings.project.root),
+                    "smoke_request": smoke.name,
                 },
             )
     previous_champion = _champion_version(backend, model.name)
@@ -229,7 +279,8 @@ def _deploy_online(
         f"[green]{endpoint}/{name} serves {model.name}:{model.version} with 100 % traffic[/]"
         + (f" (previous: {live.name}, kept at 0 % for rollback)" if live else "")
     )
-    return _result(backend.get_endpoint(endpoint), name, model.name, model.version, created=True)
+    result = _result(backend.get_endpoint(endpoint), name, model.name, model.version, created=True)
+    return {**result, "smoke_request": smoke.name}
 
 
 def _champion_version(backend: Backend, model_name: str) -> str | None:

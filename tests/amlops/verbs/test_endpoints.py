@@ -37,7 +37,11 @@ def test_blue_green_malformed_requests_and_rollback(cli, trained, project: Path,
         True,
     )
     assert first.result["scoring_uri"].startswith("http://127.0.0.1:")
+    assert first.result["smoke_request"] == f"m:{v1}/smoke-request.json"  # the model's own
     assert champion(cli) == v1
+    served = cli("invoke", "--endpoint", "ep")  # no --request: the served model's own smoke request
+    assert (served.code, served.result["request"]) == (0, f"m:{v1}/smoke-request.json")
+    assert served.result["response"]["predictions"] == [2.0, 5.0]
 
     good = project / "pipelines/azureml/smoke-request.json"
     assert predictions(cli, good) == [2.0, 5.0]
@@ -117,4 +121,31 @@ def test_smoke_request_origin_names_the_file_and_the_setting() -> None:
         "the smoke request pipelines/azureml/smoke-request.json (chosen by `smokeRequest` in "
         "pipelines/config/dev.yml, or the --smoke-request option; "
         "its rows must fit data-science/contract.yml)"
+    )
+
+
+def test_a_model_without_its_own_smoke_request_names_the_setting(tmp_path: Path, monkeypatch) -> None:
+    from amlops.backends.base import ModelVersion
+    from amlops.errors import UsageError
+    from amlops.verbs.deploy_online import model_smoke_request
+
+    class Registry:  # the one backend call model_smoke_request makes (a stand-in, not a Backend)
+        def download_model(self, name: str, version: str) -> Path:
+            return tmp_path
+
+    monkeypatch.setenv("AMLOPS_ENVIRONMENT", "prod")
+    model = ModelVersion("m", "3")
+    with pytest.raises(UsageError) as missing:
+        model_smoke_request(Registry(), model)
+    assert str(missing.value) == (
+        "model m:3 carries no smoke-request.json (its evaluate step wrote none); set `smokeRequest` in "
+        "pipelines/config/prod.yml to a request file, or pass --smoke-request"
+    )
+    (tmp_path / "smoke-request.json").write_text(json.dumps({"data": [{"x": 1}, {"x": 2}, {"x": 3}]}))
+    smoke = model_smoke_request(Registry(), model)
+    assert (smoke.rows, smoke.name) == (3, "m:3/smoke-request.json")
+    assert smoke.origin == (
+        "the model's own smoke request (smoke-request.json in the bundle of m:3, test rows the evaluate "
+        "step wrote; to send a file instead, set `smokeRequest` in pipelines/config/prod.yml or pass "
+        "--smoke-request)"
     )

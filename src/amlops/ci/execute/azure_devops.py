@@ -363,7 +363,7 @@ class Runner:
             root_vars.set(name, value)
         # An agent's job access token and OIDC issuer, when the machine has them (the tests' emulated
         # Azure DevOps issuer): System.AccessToken is secret and reaches a step only through its env: map.
-        host = self.options.env if self.options.env is not None else os.environ
+        host = self._host_env()
         if host.get("SYSTEM_ACCESSTOKEN"):
             root_vars.set("System.AccessToken", host["SYSTEM_ACCESSTOKEN"], secret=True, readonly=True)
         if host.get("SYSTEM_OIDCREQUESTURI"):
@@ -684,6 +684,8 @@ class Runner:
                 )
             self.print(f"checkout {target}: {text}")
             return True, "", None
+        # the step's environment: the host's, the job's variables, then (a task's own and) the step's env:
+        base_env = {**self._host_env(), **job_vars.environment()}
         if step.kind in ("script", "bash"):
             launch = tasks.Launch("bash", sub(step.body), {}, step.fail_on_stderr, workdir)
         elif step.kind in ("pwsh", "powershell"):
@@ -696,7 +698,6 @@ class Runner:
                 return False, f"task '{reference}' has no local equivalent (known: {known})", None
             run_dir = self.run_dir
             assert run_dir is not None
-            step_environ = {**self._host_env(), **job_vars.environment(), **env_extra}
             outcome = handler(
                 inputs,
                 tasks.TaskEnv(
@@ -706,7 +707,7 @@ class Runner:
                     self.repo_root,
                     jr.name,
                     self.records,
-                    step_environ,
+                    {**base_env, **env_extra},
                     self.options.service_connections,
                 ),
             )
@@ -717,10 +718,7 @@ class Runner:
             launch = outcome
             if launch.working_directory:
                 workdir = launch.working_directory
-        env = self._host_env()
-        env.update(job_vars.environment())
-        env.update(launch.env)
-        env.update(env_extra)
+        env = {**base_env, **launch.env, **env_extra}
         timeout = step.timeout_minutes * 60 if step.timeout_minutes else None
         if deadline is not None:
             left = max(deadline - time.monotonic(), 0.1)

@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from amlops.ci.result import Record
@@ -173,9 +173,7 @@ def _azure_cli(inputs: Mapping[str, str], env: TaskEnv) -> Launch:
         f"{connection.client_id} in tenant {connection.tenant_id} (workload identity federation); "
         "az itself is not signed in"
     )
-    return Launch(
-        launch.shell, launch.script, launch.env, launch.fail_on_stderr, launch.working_directory, (line,)
-    )
+    return replace(launch, lines=(line,))
 
 
 @task("UsePythonVersion@0")

@@ -21,7 +21,7 @@ from amlops.verbs.deploy_online import request_rows
 from .conftest import ROOT, run_cli
 
 SAMPLE = ROOT / "data-science" / "data" / "sample.parquet"
-SMOKE = ROOT / "pipelines" / "azureml" / "smoke-request.json"
+SMOKE = ROOT / "data-science" / "examples" / "taxi-request.json"
 
 VERB_ARGUMENTS = {
     "register-data": ["--name", "d", "--path", str(SAMPLE)],
@@ -268,6 +268,10 @@ def test_deploy_invoke_promote_rollback_and_delete(
     assert answer.code == 0
     assert answer.result["deployment"] == "blue"
     assert len(answer.result["response"]["predictions"]) == rows
+    own = run_cli(capsys, "invoke", "--endpoint", "taxi-az")  # the model's own, from its downloaded bundle
+    assert (own.code, own.result["request"]) == (0, "taxi-azure:1/smoke-request.json")
+    assert len(own.result["response"]["predictions"]) == 5
+    assert first.result["smoke_request"] == "taxi-azure:1/smoke-request.json"
 
     # a second version of the same bundle, to promote and roll back
     bundle = backend.download_model("taxi-azure", "1")

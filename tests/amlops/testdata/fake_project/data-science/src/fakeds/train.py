@@ -1,4 +1,5 @@
-"""Writes a model bundle whose metrics come from the arguments; --fail exits 1 (a broken component)."""
+"""Writes a model bundle whose metrics come from the arguments, with its own smoke request (as the real
+evaluate component does); --fail exits 1 (a broken component)."""
 
 import argparse
 import json
@@ -28,5 +29,6 @@ shutil.copy(a.contract, out / "contract.yml")
     "task": "regression", "metrics": {"rmse": a.rmse, "r2": 0.9}, "onnx_max_abs_diff": 1e-5,
     "n_test_rows": 10, "seed": a.seed,
 }))
+(out / "smoke-request.json").write_text(json.dumps({"data": [{"x": 1.0}, {"x": 2.5}]}))
 (out / "mlflow_run_id.txt").write_text(os.environ.get("MLFLOW_RUN_ID", ""))
 print("trained")
