@@ -230,7 +230,8 @@ TRAIN = textwrap.dedent(
     """
     import io, json, sys
     from pathlib import Path
-    from amlops.ci.commands_run import MODEL_REGISTERED, newest_event, run_pipeline, select_pipelines
+    from amlops.ci.commands_run import newest_event, run_pipeline, select_pipelines
+    from amlops.ci.dialects import MODEL_REGISTERED
 
     dialect, state, sample = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
     log, runs = io.StringIO(), []
@@ -246,7 +247,8 @@ DEPLOY = textwrap.dedent(
     """
     import io, json, re, sys
     from pathlib import Path
-    from amlops.ci.commands_run import MODEL_REGISTERED, run_pipeline, select_pipelines
+    from amlops.ci.commands_run import run_pipeline, select_pipelines
+    from amlops.ci.dialects import MODEL_REGISTERED
 
     dialect, state, event = sys.argv[1], Path(sys.argv[2]), json.loads(sys.argv[3])
     log, runs = io.StringIO(), []
