@@ -77,7 +77,7 @@ def run_azure_devops(pipeline: Path, state: Path) -> None:
         ),
     )
     if not result.ok:
-        raise SystemExit("the benchmark pipeline failed:\n" + "\n".join(result.log[-40:]))
+        raise SystemExit("the benchmark pipeline failed:\n" + "\n".join(result.log.splitlines()[-40:]))
 
 
 def direct_azure_devops(pipeline: Path, state: Path, scripts: list[tuple[str, dict[str, str]]]) -> None:

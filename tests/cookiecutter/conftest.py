@@ -6,22 +6,19 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from generated_project import RUNNABLE, run
+from generated_project import RUNNABLE, TEMPLATE_REPOSITORY, UV_CACHE, run, team_environment
 
 from amlops.render.command import export_template
 
 REPO = Path(__file__).resolve().parents[2]
 CHECKOV = REPO / "tools" / "checkov" / ".venv" / "bin" / "checkov"
-# Read before any fixture moves HOME: the generated projects install from the same uv cache, offline.
-UV_CACHE = os.environ.get("UV_CACHE_DIR") or str(
-    Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "uv"
-)
 
 
 @pytest.fixture(scope="session")
@@ -96,3 +93,58 @@ def shared_env(generate: Generate, tmp_path_factory: pytest.TempPathFactory) -> 
     env["UV_NO_SYNC"] = "1"
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     return env
+
+
+# ---------------------------------------------------------------------------------------------- pinned
+@pytest.fixture(scope="session")
+def mirror(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    """A bare clone of this repository's HEAD, which git reaches in place of the template repository on
+    GitHub (`url.<mirror>.insteadOf`, through GIT_CONFIG_GLOBAL); yields (git config file, HEAD's SHA)."""
+    root = tmp_path_factory.mktemp("mirror")
+    bare = root / "amlops-template.git"
+    done = subprocess.run(
+        ["git", "clone", "-q", "--bare", str(REPO), str(bare)], capture_output=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    head = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True, check=False
+    )
+    config = root / "gitconfig"
+    config.write_text(
+        f'[url "{bare.as_uri()}"]\n\tinsteadOf = https://github.com/{TEMPLATE_REPOSITORY}\n', encoding="utf-8"
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GIT_CONFIG_GLOBAL", str(config))
+        yield config, head.stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def pinned_azure_devops(
+    generate: Generate, mirror: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dict[str, str]]:
+    """The runnable Azure DevOps project with step_library=pinned at this repository's HEAD (through the
+    mirror), and the team's environment with the project's own locked environment installed (`uv sync
+    --frozen`, amlops from the pinned ref) in a session folder; shared by its `make test` and `make demo`."""
+    config, head = mirror
+    project = generate(
+        **RUNNABLE["azure-devops"],
+        step_library="pinned",
+        step_library_repository=TEMPLATE_REPOSITORY,
+        step_library_ref=head,
+    )
+    root = tmp_path_factory.mktemp("pinned-env")
+    (root / "tmp").mkdir()
+    venv = root / "venv"
+    env = {
+        **team_environment(config, root / "tmp"),
+        "UV_PROJECT_ENVIRONMENT": str(venv),
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "CHECKOV_BIN": str(CHECKOV),
+    }
+    uv = shutil.which("uv")
+    if uv is None:
+        pytest.fail("uv is not installed")
+    result = run(uv, "sync", "--frozen", cwd=project, env=env, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    return project, env

@@ -1,13 +1,15 @@
-"""A team's own dataset in a generated project, nothing else edited: the Azure DevOps project's lifecycle.
+"""A team's own dataset in a generated project, nothing else edited: the Azure DevOps project's lifecycle,
+run by the project's own `make demo` in a fresh clone, with amlops pinned.
 
 The project (RUNNABLE["azure-devops"]: Bicep, private network, online and batch, the iris classification
-sample) gets a dataset the repository does not ship (tests/support/own_dataset.py: binary classification with
-other columns, a bool, gaps in nullable columns, no id column): the team replaces `data-science/contract.yml`
-and the data file the settings point at (`dataPath`, also `batchInput`, a CSV here) and commits exactly those
-two files. Then the project's own pipelines run (PR CI -> train-model on the push -> the registry event ->
-deploy-model online and batch, dev then prod approved) and the served model is asked for predictions, online
-and batch. This is the Azure DevOps project's lifecycle test: a second one on the shipped sample would repeat
-the same pipelines for several minutes.
+sample; step_library=pinned, amlops from this repository's HEAD through a local mirror) gets a dataset the
+repository does not ship (tests/support/own_dataset.py: binary classification with other columns, a bool,
+gaps in nullable columns, no id column): the team replaces `data-science/contract.yml` and the data file the
+settings point at (`dataPath`, also `batchInput`, a CSV here) and commits exactly those two files. Then a
+fresh clone of the project runs its own `make demo` (PR CI with the project's tests -> train-model ->
+the registry event -> deploy-model online and batch, dev then prod approved) and the served model is asked for
+predictions, online and batch. This is the Azure DevOps project's lifecycle test: a second one on the shipped
+sample would repeat the same pipelines for several minutes.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from generated_project import RUNNABLE, amlops, lifecycle, settings
-from git_repository import commit_copy, git
+from generated_project import amlops, run, settings
+from git_repository import commit_copy, fresh_clone, git
 from own_dataset import CLASSES, TARGET, as_request, loan_table, write_dataset
 
 Generate = Callable[..., Path]
@@ -31,29 +33,29 @@ def _accuracy(predicted: list[str], truth: pd.Series) -> float:
 
 @pytest.mark.slow
 def test_own_dataset_trains_deploys_and_serves_with_only_the_contract_and_data_changed(
-    generate: Generate, shared_env: dict[str, str], tmp_path: Path
+    pinned_azure_devops: tuple[Path, dict[str, str]], tmp_path: Path
 ) -> None:
-    project = commit_copy(generate(**RUNNABLE["azure-devops"]), tmp_path / "project")
-    config = settings(project)
+    generated, pinned_env = pinned_azure_devops
+    repository = commit_copy(generated, tmp_path / "generated")
+    config = settings(repository)
     contract, data = "data-science/contract.yml", config["dev"]["dataPath"]
     assert data == config["dev"]["batchInput"] == config["prod"]["dataPath"]
-    write_dataset(project / contract, project / data)
-    changed = git(project, "ls-files", "--modified", "--others", "--exclude-standard").splitlines()
+    write_dataset(repository / contract, repository / data)
+    changed = git(repository, "ls-files", "--modified", "--others", "--exclude-standard").splitlines()
     assert sorted(changed) == sorted([contract, data])  # nothing else is edited or added
-    git(project, "commit", "-qam", "our own dataset")
+    git(repository, "commit", "-qam", "our own dataset")
 
-    state = tmp_path / "state"
-    env = {**shared_env, "TMPDIR": str(tmp_path)}
+    # a team member's fresh clone runs the project's own `make demo` (PR CI with the project's tests ->
+    # train-model -> the registry event -> deploy-model, dev then prod approved) with the amlops of the
+    # pinned ref; its state folder is the project's `.amlops`
+    project = fresh_clone(repository, tmp_path / "project")
+    state = project / ".amlops"
+    env = {**pinned_env, "TMPDIR": str(tmp_path)}
     try:
-        # PR CI runs tests/test_project.py (the settings, the contract and gate.yml agree): the components'
-        # own tests on this data are tests/data_science's `loan_trained` ones
-        outcome, log = lifecycle(env, project, state, dialect="azure-devops", changed_paths=[contract, data])
-        print(log[log.rfind("Lifecycle (") :])  # the pipelines' times (shown with -s or on failure)
-        stages = [(stage, status) for stage, _, status in outcome["stages"]]
-        expected = [("pr-ci", "succeeded"), ("train", "succeeded"), ("deploy", "succeeded")]
-        assert stages == expected, log[-12000:]
-        assert outcome["model"] == config["dev"]["modelName"]
-        model = f"{outcome['model']}:{outcome['version']}"
+        demo = run("make", "demo", cwd=project, env=env, timeout=1800)
+        log = demo.stdout + demo.stderr
+        assert demo.returncode == 0, log[-12000:]
+        print("\n".join(line for line in log.splitlines() if line.startswith(("Pipeline", "Result"))))
 
         # the gate judged the candidate with the project's own gate.yml, by the contract's task
         [decision] = [json.loads(p.read_text()) for p in state.glob("runs/*/decision.json")]
@@ -62,6 +64,10 @@ def test_own_dataset_trains_deploys_and_serves_with_only_the_contract_and_data_c
             "classification",
             "data-science/gate.yml",
         )
+        events = [json.loads(line) for line in (state / "events.jsonl").read_text().splitlines()]
+        [event] = [e for e in events if e["type"] == "model-registered"]
+        assert event["model"] == config["dev"]["modelName"]
+        model = f"{event['model']}:{event['version']}"
 
         code, status = amlops(env, project, state, "status")
         assert code == 0, status

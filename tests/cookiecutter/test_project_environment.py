@@ -5,25 +5,20 @@ the pinned ref (step_library=pinned; a local git mirror stands in for the reposi
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import subprocess
-import sys
 import tomllib
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from git_repository import commit_repository
+from generated_project import TEMPLATE_REPOSITORY, team_environment
+from git_repository import commit_copy, commit_repository, fresh_clone
 
 Generate = Callable[..., Path]
 
 REPO = Path(__file__).resolve().parents[2]
-TEMPLATE_REPOSITORY = "your-org/amlops-template"
-UV_CACHE = os.environ.get("UV_CACHE_DIR") or str(
-    Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "uv"
-)
 
 
 def _digests(root: Path, pattern: str) -> dict[str, Path]:
@@ -82,71 +77,27 @@ def test_the_project_lock_keeps_the_template_lock_versions(generate: Generate) -
 
 
 # ---------------------------------------------------------------------------------------------- pinned
-def _team_environment(config: Path, tmp_path: Path) -> dict[str, str]:
-    """The environment a team's commands run in: this machine's, with git reaching the mirror, uv installing
-    from the shared cache with this Python, and no virtual environment or project environment of this
-    repository leaking in (the project's own `.venv`, unless the caller names one)."""
-    env = {
-        **os.environ,
-        "GIT_CONFIG_GLOBAL": str(config),
-        "UV_CACHE_DIR": UV_CACHE,
-        "UV_PYTHON": sys.executable,
-        "UV_PYTHON_DOWNLOADS": "never",
-        "TMPDIR": str(tmp_path),
-    }
-    for name in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"):
-        env.pop(name, None)
-    return env
-
-
-@pytest.fixture(scope="session")
-def mirror(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
-    """A bare clone of this repository's HEAD, which git reaches in place of the template repository on
-    GitHub (`url.<mirror>.insteadOf`, through GIT_CONFIG_GLOBAL); yields (git config file, HEAD's SHA)."""
-    root = tmp_path_factory.mktemp("mirror")
-    bare = root / "amlops-template.git"
-    done = subprocess.run(
-        ["git", "clone", "-q", "--bare", str(REPO), str(bare)], capture_output=True, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    head = subprocess.run(
-        ["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True, check=False
-    )
-    config = root / "gitconfig"
-    config.write_text(
-        f'[url "{bare.as_uri()}"]\n\tinsteadOf = https://github.com/{TEMPLATE_REPOSITORY}\n', encoding="utf-8"
-    )
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("GIT_CONFIG_GLOBAL", str(config))
-        yield config, head.stdout.strip()
-
-
 @pytest.mark.slow
 def test_a_pinned_project_installs_amlops_from_the_template_repository_and_its_make_test_passes(
-    generate: Generate, mirror: tuple[Path, str], tmp_path: Path
+    pinned_azure_devops: tuple[Path, dict[str, str]], mirror: tuple[Path, str], tmp_path: Path
 ) -> None:
-    """`make test` as a team runs it (its own `uv sync --frozen`, then ruff and pytest): the project's
-    pipelines expand with the step library of the amlops installed from the pinned ref."""
-    config, head = mirror
-    project = generate(
-        ci_platform="azure-devops",
-        step_library="pinned",
-        step_library_repository=TEMPLATE_REPOSITORY,
-        step_library_ref=head,
-    )
-    assert not (project / "vendor").exists()
-    assert not (project / "src").exists()
-    assert not (project / ".azure-pipelines" / "templates").exists()
-    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    """`make test` as a team runs it (its own `uv sync --frozen`, then ruff and pytest), in a fresh clone of
+    the generated repository: the project's pipelines expand with the step library of the amlops installed
+    from the pinned ref."""
+    _, head = mirror
+    generated, env = pinned_azure_devops
+    assert not (generated / "vendor").exists()
+    assert not (generated / "src").exists()
+    assert not (generated / ".azure-pipelines" / "templates").exists()
+    pyproject = tomllib.loads((generated / "pyproject.toml").read_text(encoding="utf-8"))
     url = f"https://github.com/{TEMPLATE_REPOSITORY}"
     assert pyproject["tool"]["uv"]["sources"]["amlops"] == {"git": url, "rev": head}
     assert pyproject["tool"]["amlops"]["repositories"] == {"templates": "amlops:templates/azure-devops"}
-    assert _lock_packages(project)["amlops"]["source"] == {"git": f"{url}?rev={head}#{head}"}
+    assert _lock_packages(generated)["amlops"]["source"] == {"git": f"{url}?rev={head}#{head}"}
 
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
-    venv = tmp_path / "venv"
-    env = {**_team_environment(config, tmp_path), "UV_PROJECT_ENVIRONMENT": str(venv)}
+    project = fresh_clone(commit_copy(generated, tmp_path / "generated"), tmp_path / "project")
     result = subprocess.run(
         ["make", "test"], cwd=project, env=env, capture_output=True, text=True, timeout=900, check=False
     )
@@ -156,9 +107,7 @@ def test_a_pinned_project_installs_amlops_from_the_template_repository_and_its_m
     skips = [line for line in result.stdout.splitlines() if line.startswith("SKIPPED")]
     assert all("empty parameter set" in line for line in skips), skips
     assert "test_azure_devops_pipeline_expands" not in "\n".join(skips)
-    version = subprocess.run(
-        [venv / "bin" / "amlops", "--version"], capture_output=True, text=True, check=False
-    )
+    version = subprocess.run(["amlops", "--version"], env=env, capture_output=True, text=True, check=False)
     assert version.stdout.strip() == f"amlops {_version()}", version.stderr
 
 
@@ -180,7 +129,7 @@ def test_a_pinned_github_project_runs_its_pr_ci_with_the_steps_of_the_installed_
     uv = shutil.which("uv")
     assert uv is not None
     env = {
-        **_team_environment(config, tmp_path),
+        **team_environment(config, tmp_path),
         "CHECKOV_BIN": str(REPO / "tools" / "checkov" / ".venv" / "bin" / "checkov"),
         "MLFLOW_DISABLE_TELEMETRY": "true",
         "ACT_DISABLE_VERSION_CHECK": "1",

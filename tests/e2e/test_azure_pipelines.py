@@ -24,7 +24,9 @@ from git_repository import git
 
 from amlops import cli
 from amlops.backends import get_backend
-from amlops.ci.commands_run import MODEL_REGISTERED, WAITING, newest_event, run_pipeline
+from amlops.ci.commands_run import newest_event, run_pipeline
+from amlops.ci.dialects import MODEL_REGISTERED
+from amlops.ci.result import RunResult, Status
 from amlops.config import resolve_settings
 from amlops.verbs.deploy_online import request_rows
 
@@ -64,7 +66,7 @@ class OnAzure:
     machine: dict[str, str]
     names: dict[str, str]
     logs: dict[str, str]
-    codes: dict[str, int]
+    results: dict[str, RunResult]
     requests_before: int
     refused_before: int
 
@@ -120,11 +122,11 @@ def _machine(service: Any, dialect: str) -> dict[str, str]:
     return env
 
 
-def _run(on: OnAzure, pipeline: str, event: str, **options: Any) -> tuple[int, str]:
+def _run(on: OnAzure, pipeline: str, event: str, **options: Any) -> tuple[RunResult, str]:
     out = io.StringIO()
     path = on.repo / "pipelines" / on.dialect / f"{pipeline}.yml"
     outcome = run_pipeline(path, repo_root=on.repo, state_dir=on.state, event=event, out=out, **options)
-    return outcome.code, out.getvalue()
+    return outcome.result, out.getvalue()
 
 
 @pytest.fixture(scope="module", params=DIALECTS)
@@ -155,18 +157,18 @@ def on_azure(
         )
         if dialect == "github":
             options: dict[str, Any] = {"inputs": {"backend": "azure"}}
-            code, log = _run(on, "train-model", "workflow_dispatch", **options)
+            result, log = _run(on, "train-model", "workflow_dispatch", **options)
         else:
-            code, log = _run(on, "train-model", "manual", parameters={"backend": "azure"})
-        on.codes["train"], on.logs["train"] = code, log
-        if code == 0:
+            result, log = _run(on, "train-model", "manual", parameters={"backend": "azure"})
+        on.results["train"], on.logs["train"] = result, log
+        if result.ok:
             event = newest_event(on.state)
             assert event is not None
             if dialect == "azure-devops":  # without the approval: dev deploys, prod waits
-                code, log = _run(on, "deploy-model", MODEL_REGISTERED, payload=event)
-                on.codes["unapproved"], on.logs["unapproved"] = code, log
-            code, log = _run(on, "deploy-model", MODEL_REGISTERED, payload=event, approve=True)
-            on.codes["deploy"], on.logs["deploy"] = code, log
+                result, log = _run(on, "deploy-model", MODEL_REGISTERED, payload=event)
+                on.results["unapproved"], on.logs["unapproved"] = result, log
+            result, log = _run(on, "deploy-model", MODEL_REGISTERED, payload=event, approve=True)
+            on.results["deploy"], on.logs["deploy"] = result, log
         yield on
 
 
@@ -175,7 +177,7 @@ def _requests(on: OnAzure) -> list[tuple[str, str, str, int]]:
 
 
 def test_training_runs_on_the_service_and_its_event_names_the_azure_backend(on_azure: OnAzure) -> None:
-    assert on_azure.codes["train"] == 0, on_azure.logs["train"][-8000:]
+    assert on_azure.results["train"].ok, on_azure.logs["train"][-8000:]
     event = newest_event(on_azure.state)
     assert event is not None
     assert (event["model"], event["backend"]) == (on_azure.names["modelName"], "azure")
@@ -193,15 +195,18 @@ def test_training_runs_on_the_service_and_its_event_names_the_azure_backend(on_a
 def test_without_the_approval_dev_deploys_and_prod_waits(on_azure: OnAzure) -> None:
     if on_azure.dialect != "azure-devops":
         pytest.skip("the unapproved run is exercised once, on Azure DevOps")
-    assert on_azure.codes["unapproved"] == WAITING, on_azure.logs["unapproved"][-8000:]
-    assert "prod" in on_azure.logs["unapproved"]
+    result = on_azure.results["unapproved"]
+    assert result.status == Status.WAITING_FOR_APPROVAL, on_azure.logs["unapproved"][-8000:]
+    held = [environment for approval in result.pending_approvals for environment in approval.environments]
+    assert held, result.pending_approvals
+    assert all("prod" in environment for environment in held), held
     assert "approval" in on_azure.logs["unapproved"]
 
 
 def test_the_registered_version_is_served_from_prod_after_dev(
     on_azure: OnAzure, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert on_azure.codes["deploy"] == 0, on_azure.logs["deploy"][-8000:]
+    assert on_azure.results["deploy"].ok, on_azure.logs["deploy"][-8000:]
     event = newest_event(on_azure.state)
     assert event is not None
     seen = _requests(on_azure)

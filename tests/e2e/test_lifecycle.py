@@ -18,7 +18,8 @@ import pytest
 import yaml
 
 from amlops import cli
-from amlops.ci.commands_run import MODEL_REGISTERED, newest_event, run_pipeline, select_pipelines
+from amlops.ci.commands_run import newest_event, run_pipeline, select_pipelines
+from amlops.ci.dialects import MODEL_REGISTERED
 from amlops.ci.lifecycle import LifecycleResult, run_lifecycle
 
 pytestmark = pytest.mark.slow

@@ -4,13 +4,21 @@ environment of tests/cookiecutter/conftest.py): commands, amlops verbs, its sett
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+TEMPLATE_REPOSITORY = "your-org/amlops-template"  # the step_library_repository of pinned projects in tests
+# The uv cache of this machine, read at import (before fixtures move HOME): projects install from it offline.
+UV_CACHE = os.environ.get("UV_CACHE_DIR") or str(
+    Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "uv"
+)
 
 # One project per CI platform runs its own `make test` and its pipelines: between them every other option
 # takes a second value. tests/cookiecutter/test_own_dataset.py swaps a team's own dataset into the Azure
@@ -100,3 +108,20 @@ def lifecycle(
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-8000:]
     return json.loads(done.stdout.strip().splitlines()[-1]), done.stderr
+
+
+def team_environment(config: Path, tmp_path: Path) -> dict[str, str]:
+    """The environment a team's commands run in: this machine's, with git reaching the mirror, uv installing
+    from the shared cache with this Python, and no virtual environment or project environment of this
+    repository leaking in (the project's own `.venv`, unless the caller names one)."""
+    env = {
+        **os.environ,
+        "GIT_CONFIG_GLOBAL": str(config),
+        "UV_CACHE_DIR": UV_CACHE,
+        "UV_PYTHON": sys.executable,
+        "UV_PYTHON_DOWNLOADS": "never",
+        "TMPDIR": str(tmp_path),
+    }
+    for name in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"):
+        env.pop(name, None)
+    return env

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from amlops.yamlsource import PIPELINES, YMap, load_file
 
 AZURE_DEVOPS_TEMPLATES = Path("templates/azure-devops")
 EXPRESSION = re.compile(r"\$\{\{|\$\(|\$\[")
@@ -37,54 +37,15 @@ class Violation:
         return f"{self.file}:{self.line}: {self.message}"
 
 
-class LineDict(dict):
-    """A mapping that remembers the line (1-based) of itself and of each key."""
-
-    line: int = 0
-    lines: dict[Any, int]
-
-
-class LineList(list):
-    line: int = 0
-    lines: list[int]
-
-
-class _LineLoader(yaml.SafeLoader):
-    pass
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
-    result = LineDict()
-    result.line = node.start_mark.line + 1
-    result.lines = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        result[key] = loader.construct_object(value_node, deep=True)
-        result.lines[key] = key_node.start_mark.line + 1
-    return result
-
-
-def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> LineList:
-    result = LineList(loader.construct_object(child, deep=True) for child in node.value)
-    result.line = node.start_mark.line + 1
-    result.lines = [child.start_mark.line + 1 for child in node.value]
-    return result
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
-# GitHub's `on:` must stay a string key, not YAML 1.1's boolean True.
-_LineLoader.yaml_implicit_resolvers = {
-    first: [
-        (tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool" or first not in "oOyYnN"
-    ]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
 def load(path: Path) -> Any:
-    """Parse a YAML file keeping line numbers (`LineDict.lines`, `LineList.lines`)."""
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+    """Parse a YAML file as the pipelines read it, keeping line numbers (`amlops.yamlsource`)."""
+    return load_file(path, schema=PIPELINES)
+
+
+def _line_of(node: Any, key: str, default: int) -> int:
+    """The line of `key` in a loaded mapping, else `default`."""
+    line = node.line_of(key) if isinstance(node, YMap) and key in node else None
+    return line if line is not None else default
 
 
 def is_expression(value: Any) -> bool:
@@ -208,7 +169,7 @@ def check_azure_devops_file(report: _Report, path: Path) -> None:
         reference = node.get("template")
         if not isinstance(reference, str):
             continue
-        line = node.lines.get("template", node.line) if isinstance(node, LineDict) else 0
+        line = _line_of(node, "template", 0)
         args = node.get("parameters") or {}
         if not isinstance(args, dict):
             report.add(path, line, f"template '{reference}': parameters must be a mapping")
@@ -229,9 +190,8 @@ def _check_call(  # noqa: PLR0917 - internal helper
     report: _Report, path: Path, line: int, reference: str, target: Any, args: dict
 ) -> None:
     declared = declared_parameters(target) or {}
-    arg_lines = args.lines if isinstance(args, LineDict) else {}
     for name, value in args.items():
-        at = arg_lines.get(name, line)
+        at = _line_of(args, name, line)
         if isinstance(name, str) and name.startswith("${{"):
             continue  # conditional insertion: checked where it is expanded
         if name not in declared:
@@ -267,9 +227,8 @@ def _check_with(  # noqa: PLR0917 - internal helper
     report: _Report, path: Path, line: int, uses: str, inputs: dict, given: Any, kind: str
 ) -> None:
     given = given if isinstance(given, dict) else {}
-    given_lines = given.lines if isinstance(given, LineDict) else {}
     for name, value in given.items():
-        at = given_lines.get(name, line)
+        at = _line_of(given, name, line)
         if name not in inputs:
             report.add(path, at, f"'{uses}' does not declare {kind} '{name}'")
             continue
@@ -291,7 +250,7 @@ def _check_with(  # noqa: PLR0917 - internal helper
 
 def _check_uses(report: _Report, path: Path, lines: list[str], node: dict, *, job_level: bool) -> None:
     uses = node["uses"]
-    line = node.lines.get("uses", node.line) if isinstance(node, LineDict) else 0
+    line = _line_of(node, "uses", 0)
     if not isinstance(uses, str):
         report.add(path, line, "uses must be a string")
         return
@@ -312,7 +271,7 @@ def _check_uses(report: _Report, path: Path, lines: list[str], node: dict, *, jo
         given_secrets = node.get("secrets")
         if given_secrets == "inherit":
             report.add(
-                path, node.lines.get("secrets", line), f"'{uses}': secrets: inherit passes every secret"
+                path, _line_of(node, "secrets", line), f"'{uses}': secrets: inherit passes every secret"
             )
         elif given_secrets is not None:
             _check_with(report, path, line, uses, secrets, given_secrets, "secret")

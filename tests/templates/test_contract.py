@@ -40,7 +40,7 @@ def test_line_loader_keeps_on_as_a_string_key(tmp_path):
     path.write_text("on: push\njobs:\n  a:\n    runs-on: x\n")
     document = contract_check.load(path)
     assert "on" in document
-    assert document["jobs"].lines["a"] == 3
+    assert document["jobs"].line_of("a") == 3
 
 
 def test_template_path_with_parameters_expands_every_enum_value(tmp_path):

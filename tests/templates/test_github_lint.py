@@ -56,7 +56,7 @@ def test_schema_check_fails_on_a_broken_workflow_with_file_and_line():
     # check-jsonschema names the JSON path; the line loader turns it into the line
     document = contract_check.load(path)
     assert "timeout-minutes" in result.stdout
-    assert document["jobs"]["greet"].lines["timeout-minutes"] == 8
+    assert document["jobs"]["greet"].line_of("timeout-minutes") == 8
 
 
 def _zizmor(*paths: Path) -> list[dict]:

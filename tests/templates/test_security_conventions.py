@@ -31,7 +31,7 @@ def test_workflow_denies_everything_at_the_top_and_grants_per_job(path):
     assert document.get("permissions") == {}, f"{_id(path)}: top-level permissions must be {{}}"
     for name, job in document["jobs"].items():
         assert "permissions" in job, (
-            f"{_id(path)}:{document['jobs'].lines[name]}: job '{name}' has no permissions"
+            f"{_id(path)}:{document['jobs'].line_of(name)}: job '{name}' has no permissions"
         )
         assert job["permissions"] != "write-all"
 
@@ -51,7 +51,7 @@ def test_id_token_write_only_where_azure_login_happens(path):
     document = contract_check.load(path)
     for name, job in document["jobs"].items():
         grants_token = (job.get("permissions") or {}).get("id-token") == "write"
-        line = document["jobs"].lines[name]
+        line = document["jobs"].line_of(name)
         assert grants_token == _logs_in(path, job), (
             f"{_id(path)}:{line}: job '{name}' id-token vs Azure login"
         )
@@ -112,7 +112,7 @@ def test_deploy_jobs_queue_and_time_out(path):
     document = contract_check.load(path)
     for name, job in _deploy_jobs(document):
         concurrency = job.get("concurrency") or {}
-        where = f"{_id(path)}:{document['jobs'].lines[name]}: job '{name}'"
+        where = f"{_id(path)}:{document['jobs'].line_of(name)}: job '{name}'"
         assert concurrency.get("group"), f"{where} has no concurrency group"
         assert concurrency.get("cancel-in-progress") is False, (
             f"{where} must not cancel a deployment in progress"

@@ -26,8 +26,8 @@ from types import MappingProxyType
 from typing import Any
 
 from amlops.azureml.errors import PipelineSpecError
-from amlops.azureml.spec import check_keys, code_dir
-from amlops.azureml.yamlfile import YamlMap, load_yaml
+from amlops.azureml.spec import check_keys, code_dir, load_yaml
+from amlops.yamlsource import YMap
 
 OUTPUT_ACTIONS = ("append_row", "summary_only")
 _TOP_KEYS = frozenset(
@@ -106,7 +106,7 @@ class BatchDeploymentSpec:
         return self.code / self.scoring_script
 
 
-def _int(node: YamlMap, key: str, default: int, *, file: Path, minimum: int) -> int:
+def _int(node: YMap, key: str, default: int, *, file: Path, minimum: int) -> int:
     value = node.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise PipelineSpecError(
@@ -125,7 +125,7 @@ def parse_batch_settings(
         return BatchSettings(instance_count=instance_count)
     if not isinstance(node, dict):
         raise PipelineSpecError("settings must be a mapping", file=file, line=line)
-    settings = node if isinstance(node, YamlMap) else YamlMap(node)
+    settings = node if isinstance(node, YMap) else YMap(node)
     check_keys(settings, _SETTINGS_KEYS, "settings", file=file)
     action = str(settings.get("output_action", "append_row"))
     if action not in OUTPUT_ACTIONS:
@@ -141,12 +141,12 @@ def parse_batch_settings(
             file=file,
             line=settings.line_of("output_file_name"),
         )
-    retry = settings.get("retry_settings") or YamlMap()
+    retry = settings.get("retry_settings") or YMap()
     if not isinstance(retry, dict):
         raise PipelineSpecError(
             "settings.retry_settings must be a mapping", file=file, line=settings.line_of("retry_settings")
         )
-    retry = retry if isinstance(retry, YamlMap) else YamlMap(retry)
+    retry = retry if isinstance(retry, YMap) else YMap(retry)
     env = settings.get("environment_variables") or {}
     if not isinstance(env, dict) or any(isinstance(v, dict | list) for v in env.values()):
         raise PipelineSpecError(
@@ -172,7 +172,7 @@ def load_batch_deployment(path: Path) -> BatchDeploymentSpec:
     """Read a `modelBatchDeployment` file; anything wrong names the file, the line and the key."""
     path = Path(path).resolve()
     node = load_yaml(path)
-    if not isinstance(node, YamlMap):
+    if not isinstance(node, YMap):
         raise PipelineSpecError("a batch deployment file must hold a mapping", file=path, line=1)
     check_keys(node, _TOP_KEYS, "the batch deployment", file=path)
     kind = node.get("type", "model")

@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from amlops.azureml.errors import PipelineSpecError
-from amlops.azureml.yamlfile import YamlMap, load_yaml
+from amlops.yamlsource import AZURE_ML, YamlError, YMap, load_file
 
 LITERAL_TYPES = frozenset({"string", "integer", "number", "boolean"})
 PATH_TYPES = frozenset({"uri_file", "uri_folder", "mltable", "custom_model", "mlflow_model", "triton_model"})
@@ -204,23 +204,32 @@ def _freeze(items: Mapping[K, V]) -> Mapping[K, V]:
     return MappingProxyType(dict(items))
 
 
+def load_yaml(path: Path) -> Any:
+    """Read a job, component or deployment file as azure-ai-ml reads it (`amlops.yamlsource.AZURE_ML`,
+    line numbers kept); a missing file or bad YAML raises `PipelineSpecError` naming the file and line."""
+    try:
+        return load_file(path, schema=AZURE_ML)
+    except YamlError as exc:
+        raise PipelineSpecError(exc.problem, file=path, line=exc.line) from None
+
+
 def _line(node: object, key: str | None = None) -> int | None:
-    if isinstance(node, YamlMap):
+    if isinstance(node, YMap):
         return node.line_of(key) if key is not None else node.line
     return None
 
 
-def _expect_map(node: object, what: str, *, file: Path, line: int | None) -> YamlMap:
+def _expect_map(node: object, what: str, *, file: Path, line: int | None) -> YMap:
     if node is None:
-        return YamlMap()
+        return YMap()
     if not isinstance(node, dict):
         raise PipelineSpecError(f"{what} must be a mapping, got {type(node).__name__}", file=file, line=line)
-    if not isinstance(node, YamlMap):  # built in code rather than loaded; no line numbers
-        return YamlMap(node)
+    if not isinstance(node, YMap):  # built in code rather than loaded; no line numbers
+        return YMap(node)
     return node
 
 
-def check_keys(node: YamlMap, allowed: frozenset[str], what: str, *, file: Path) -> None:
+def check_keys(node: YMap, allowed: frozenset[str], what: str, *, file: Path) -> None:
     """An unknown key of `node` raises PipelineSpecError naming it, its line and the known keys."""
     for key in node:
         if key not in allowed:
@@ -240,14 +249,14 @@ def _string_env(node: object, what: str, *, file: Path, line: int | None) -> Map
     return _freeze(result)
 
 
-def _flag(node: YamlMap, key: str, what: str, *, file: Path, default: bool = False) -> bool:
+def _flag(node: YMap, key: str, what: str, *, file: Path, default: bool = False) -> bool:
     value = node.get(key, default)
     if not isinstance(value, bool):
         raise PipelineSpecError(f"{what}.{key} must be true or false", file=file, line=node.line_of(key))
     return value
 
 
-def _optional_number(node: YamlMap, key: str, *, file: Path) -> float | None:
+def _optional_number(node: YMap, key: str, *, file: Path) -> float | None:
     value = node.get(key)
     if value is None:
         return None
@@ -429,7 +438,7 @@ def _output_value(name: str, node: object, *, file: Path, line: int | None) -> O
     return OutputValue(name=name, binding=path, type=type_, line=line)
 
 
-def _inline_component(step_name: str, step: YamlMap, *, file: Path) -> ComponentSpec:
+def _inline_component(step_name: str, step: YMap, *, file: Path) -> ComponentSpec:
     """An inline command job: its inputs are declared by the values it is given."""
     inputs_node = _expect_map(step.get("inputs"), "inputs", file=file, line=step.line_of("inputs"))
     outputs_node = _expect_map(step.get("outputs"), "outputs", file=file, line=step.line_of("outputs"))

@@ -17,8 +17,8 @@ import yaml
 
 from amlops import library
 from amlops.ci.expand import expand_pipeline
-from amlops.ci.yamlsource import plain
 from amlops.errors import UsageError
+from amlops.yamlsource import plain
 
 
 def pairs(values: Sequence[str] | None, option: str) -> dict[str, str]:

@@ -1,12 +1,14 @@
 """Run an Azure DevOps or GitHub Actions pipeline file locally (or every pipeline an event triggers).
 
-The dialect is detected from the file: GitHub Actions workflows have top-level `on:` and `jobs:` whose jobs
-have `runs-on:`; anything else is Azure Pipelines. Without FILE, the pipelines whose triggers match
-`--event` (with `--ref` and `--changed` for branch and path filters) run one after another, in lifecycle
-order. Prints each run's log and a per-job/step summary; exits 1 if anything failed, 3 if a deployment waits
-for an approval (`--approve` grants it). The summary lists every job and step, those that did not run as
-skipped with the reason (the false condition as written, the dependency that did not succeed, a previous
-step's failure), and job names rendered (`${{ inputs.x }}`, `${{ matrix.x }}`, `$(macro)` where known).
+The dialect is detected from the file (`amlops.ci.dialects.detect`: GitHub Actions workflows have
+top-level `on:` and `jobs:` whose jobs have `runs-on:`; anything else is Azure Pipelines) and runs through
+`amlops.ci.dialects.DIALECTS`. Without FILE, the pipelines whose triggers match `--event` (with `--ref` and
+`--changed` for branch and path filters) run one after another, in lifecycle order. Prints each run's log
+and a per-job/step summary (statuses in the dialect's own words); exits 1 if anything failed, 3 if a
+deployment waits for an approval (`--approve` grants it). The summary lists every job and step, those that
+did not run as skipped with the reason (the false condition as written, the dependency that did not
+succeed, a previous step's failure), and job names rendered (`${{ inputs.x }}`, `${{ matrix.x }}`,
+`$(macro)` where known).
 
 `--event model-registered` without `--payload` uses the newest `model-registered` record of
 `<state>/events.jsonl` (written by `amlops register-model`): Azure DevOps pipelines get it as the webhook
@@ -35,9 +37,9 @@ from typing import Any, TextIO
 import yaml
 
 from amlops.ci.commands_expand import pairs, parameter_values, project_repos, repo_root_for
-from amlops.ci.dialect import dialect
+from amlops.ci.dialects import DIALECTS, MODEL_REGISTERED, RunRequest, detect, get_dialect
 from amlops.ci.errors import PipelineError
-from amlops.ci.execute import RunOptions, run_file
+from amlops.ci.result import RunResult, Status, summary_lines
 from amlops.ci.signin import SERVICE_CONNECTIONS, ServiceConnection, load_service_connections
 from amlops.errors import UsageError
 
@@ -50,10 +52,7 @@ EVENTS = (
     "model-registered",
     "manual",
 )
-MODEL_REGISTERED = "model-registered"
-MODEL_REGISTERED_WEBHOOK = "modelRegistered"
 DEFAULT_VAR_GROUPS = Path("pipelines/azure-devops/variable-groups.yml")
-DIALECTS = ("github", "azure-devops")
 CHECKOV = Path("tools/checkov/.venv/bin/checkov")
 OK, FAILED, WAITING = 0, 1, 3
 
@@ -113,33 +112,28 @@ def runner_environment(
     return env
 
 
+def exit_code(result: RunResult) -> int:
+    """0 when the run succeeded (with issues or not), 3 when it waits for an approval, else 1."""
+    if result.ok:
+        return OK
+    return WAITING if result.status == Status.WAITING_FOR_APPROVAL else FAILED
+
+
 @dataclass(frozen=True)
 class Outcome:
-    """One pipeline run: `code` 0 ok, 1 failed, 3 waiting for an approval; `result` is the runner's own."""
+    """One pipeline run: `code` 0 ok, 1 failed, 3 waiting for an approval (`exit_code`)."""
 
     path: Path
     dialect: str
     event: str
     code: int
     seconds: float
-    run_dir: Path | None
-    result: Any
+    result: RunResult
 
     @property
-    def status(self) -> str:
-        return {OK: "succeeded", WAITING: "waiting-for-approval"}.get(self.code, "failed")
-
-
-def _github_run_dir(state_dir: Path) -> Path:
-    runs = state_dir / "ci-runs" / "github"
-    runs.mkdir(parents=True, exist_ok=True)
-    number = 1 + max((int(p.name) for p in runs.iterdir() if p.name.isdigit()), default=0)
-    while True:
-        try:
-            (runs / str(number)).mkdir()
-            return runs / str(number)
-        except FileExistsError:
-            number += 1
+    def status(self) -> Status:
+        """succeeded, waiting-for-approval or failed: the run's status by its exit code."""
+        return {OK: Status.SUCCEEDED, WAITING: Status.WAITING_FOR_APPROVAL}.get(self.code, Status.FAILED)
 
 
 def run_pipeline(
@@ -170,86 +164,29 @@ def run_pipeline(
     out = out if out is not None else sys.stdout
     repo_root = repo_root.resolve()
     state_dir = state_dir.resolve()
-    extra = {**runner_environment(state_dir, repo_root=repo_root), **(env or {})}
-    # Azure DevOps repository aliases and GitHub owner/repo (with a "/") mapped to local folders.
-    mapped = {**project_repos(repo_root), **(repos or {})}
     started = time.monotonic()
-    kind = dialect(path)
-    if kind == "github":
-        from amlops.ci.github import run_workflow  # act is only needed for GitHub workflows
-
-        run_dir = _github_run_dir(state_dir)
-        print(f"Run of {path.name} (GitHub Actions, {event}) in {run_dir}", file=out, flush=True)
-        result = run_workflow(
-            path,
-            event=event,
-            inputs=inputs,
-            repo_root=repo_root,
-            env=extra,
-            payload=payload,
-            approve=approve,
-            ref=ref,
-            run_dir=run_dir,
-            repositories={name: folder for name, folder in mapped.items() if "/" in name},
-        )
-        print(result.log, file=out, flush=True)
-        _github_summary(result, out)
-        code = WAITING if result.pending_approvals and result.ok else (OK if result.ok else FAILED)
-        return Outcome(path, kind, event, code, time.monotonic() - started, run_dir, result)
-    webhooks = {}
-    if event == MODEL_REGISTERED and payload is not None:
-        webhooks[MODEL_REGISTERED_WEBHOOK] = dict(payload)
-    options = RunOptions(
+    kind = detect(path)
+    chosen = get_dialect(kind)
+    request = RunRequest(
         repo_root=repo_root,
         state_dir=state_dir,
+        out=out,
+        event=event,
         parameters=dict(parameters or {}),
         variables=dict(variables or {}),
-        repos=mapped,
+        inputs=dict(inputs or {}),
+        # Azure DevOps repository aliases and GitHub owner/repo (with a "/") mapped to local folders.
+        repos={**project_repos(repo_root), **(repos or {})},
         var_groups=dict(var_groups or {}),
         approve=approve,
-        event=event,
-        env={**os.environ, **extra},
-        out=out,
-        webhooks=webhooks,
-        service_connections=(
-            load_service_connections(path.parent / SERVICE_CONNECTIONS)
-            if service_connections is None
-            else service_connections
-        ),
+        service_connections=service_connections,
+        payload=payload,
+        ref=ref,
+        env={**runner_environment(state_dir, repo_root=repo_root), **(env or {})},
     )
-    result = run_file(path, options)
-    code = WAITING if result.waiting_for is not None else (OK if result.ok else FAILED)
-    return Outcome(path, kind, event, code, time.monotonic() - started, result.run_dir, result)
-
-
-def _titled(key: str, name: str) -> str:
-    """A job's key, with its rendered name when it has one of its own."""
-    return f"{key} '{name}'" if name and name != key.rsplit("/", 1)[-1] else key
-
-
-def _reason(text: str) -> str:
-    return f" ({text})" if text else ""
-
-
-def _github_summary(result: Any, out: TextIO) -> None:
-    """One line per job (with its rendered name), per matrix run when there are several, and per step;
-    jobs and steps that did not run show as `skipped` with the reason."""
-    print("", file=out)
-    print("Summary", file=out)
-    for key, job in result.jobs.items():
-        print(f"  {job.status:<20} job  {_titled(key, job.name)}{_reason(job.message)}", file=out)
-        runs = job.runs if len(job.runs) > 1 else ()
-        for run in runs:
-            print(f"    {run.status:<18} run  {run.name or json.dumps(run.matrix, sort_keys=True)}", file=out)
-            for step in run.steps:
-                print(f"      {step.status:<16} step {step.name or step.id}{_reason(step.reason)}", file=out)
-        if not runs:
-            for step in job.steps:
-                print(f"    {step.status:<18} step {step.name or step.id}{_reason(step.reason)}", file=out)
-    shown = "success" if result.ok else "failure"
-    if result.pending_approvals and result.ok:
-        shown = f"waiting for approval ({', '.join(result.pending_approvals)})"
-    print(f"Result: {shown}", file=out, flush=True)
+    result = chosen.run(path, request)
+    print("\n".join(summary_lines(result, chosen.words)), file=out, flush=True)
+    return Outcome(path, kind, event, exit_code(result), time.monotonic() - started, result)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -302,7 +239,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="a changed file for path filters (repeatable; default: unknown, path filters not applied)",
     )
     parser.add_argument(
-        "--dialect", choices=DIALECTS, default=None, help="without FILE: only pipelines of this dialect"
+        "--dialect",
+        choices=tuple(DIALECTS),
+        default=None,
+        help="without FILE: only pipelines of this dialect",
     )
 
 

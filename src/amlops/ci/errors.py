@@ -2,27 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from amlops.errors import ConfigError, FailedError
-
-
-@dataclass(frozen=True)
-class Loc:
-    """A place in a YAML file: `file` as shown to people (relative to the repository), 1-based `line`.
-
-    `chain` holds the call sites of the templates that led here, outermost first.
-    """
-
-    file: str
-    line: int
-    chain: tuple[Loc, ...] = ()
-
-    def __str__(self) -> str:
-        return " -> ".join(f"{c.file}:{c.line}" for c in (*self.chain, self))
-
-    def within(self, chain: tuple[Loc, ...]) -> Loc:
-        return Loc(self.file, self.line, chain)
+from amlops.yamlsource import Loc
 
 
 class PipelineError(ConfigError):

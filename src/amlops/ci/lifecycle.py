@@ -15,7 +15,7 @@ local runner exactly as `amlops run` runs it:
    rejected the candidate, or the same model was already registered): nothing is deployed.
 4. Deploy: dev, then prod only with `approve=True` (otherwise the run stops at prod, "waiting-for-approval").
 
-A failing pipeline stops the lifecycle; the later ones are reported as "not-run".
+A failing pipeline stops the lifecycle; the later ones are reported as "not-run" (`Status.NOT_RUN`).
 """
 
 from __future__ import annotations
@@ -27,34 +27,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from amlops.ci.commands_run import (
-    MODEL_REGISTERED,
-    OK,
-    WAITING,
-    newest_event,
-    run_pipeline,
-    select_pipelines,
-)
-from amlops.ci.dialect import dialect
+from amlops.ci.commands_run import OK, WAITING, newest_event, run_pipeline, select_pipelines
+from amlops.ci.dialects import DIALECTS, MODEL_REGISTERED, detect
+from amlops.ci.result import Status
 
-DIALECTS = ("azure-devops", "github")
 PR_CI_TEST_PATHS = "tests/amlops/test_gating.py tests/data_science/test_contract.py"
 """The default PR CI test selection of a lifecycle run: fast, and no pipeline runs inside it."""
 TRAIN_CHANGE = ("data-science/data/sample.parquet",)
 """The default push: a change of the training data on main."""
-NOT_RUN = "not-run"
 NOT_TRIGGERED = "not-triggered"
+"""No pipeline listens for the event, or the event did not happen."""
 
 
 @dataclass(frozen=True)
 class PipelineStatus:
-    """One pipeline of the lifecycle: status is succeeded, failed, waiting-for-approval, not-run or
-    not-triggered (no pipeline listens for the event, or the event did not happen)."""
+    """One pipeline of the lifecycle: status is succeeded, failed, waiting-for-approval (the pipeline's
+    `Outcome.status`), not-run (an earlier pipeline failed) or not-triggered."""
 
     stage: str
     path: Path | None
     event: str
-    status: str
+    status: Status | str
     seconds: float = 0.0
     run_dir: Path | None = None
 
@@ -70,7 +63,7 @@ class LifecycleResult:
 
     @property
     def ok(self) -> bool:
-        return all(p.status in ("succeeded", NOT_TRIGGERED) for p in self.pipelines)
+        return all(p.status in (Status.SUCCEEDED, NOT_TRIGGERED) for p in self.pipelines)
 
     @property
     def model(self) -> str | None:
@@ -91,7 +84,7 @@ class LifecycleResult:
 
 
 def _in_dialect(paths: Sequence[Path], kind: str) -> list[Path]:
-    return [p for p in paths if dialect(p) == kind]
+    return [p for p in paths if detect(p) == kind]
 
 
 def _events(state_dir: Path) -> tuple[dict[str, Any], ...]:
@@ -136,12 +129,13 @@ def run_lifecycle(
             return
         for path in paths:
             if stopped:
-                done.append(PipelineStatus(stage, path, event, NOT_RUN))
+                done.append(PipelineStatus(stage, path, event, Status.NOT_RUN))
                 continue
             outcome = run_pipeline(
                 path, repo_root=root, state_dir=state_dir, event=event, env=env, out=out, **options
             )
-            done.append(PipelineStatus(stage, path, event, outcome.status, outcome.seconds, outcome.run_dir))
+            run_dir = outcome.result.run_dir
+            done.append(PipelineStatus(stage, path, event, outcome.status, outcome.seconds, run_dir))
             if outcome.code not in (OK, WAITING):
                 stopped = True
 
@@ -167,7 +161,8 @@ def run_lifecycle(
         newest = newest_event(state_dir, MODEL_REGISTERED)
         registered = newest if newest is not None and newest != before else None
     if registered is None:
-        done.append(PipelineStatus("deploy", None, MODEL_REGISTERED, NOT_RUN if stopped else NOT_TRIGGERED))
+        status = Status.NOT_RUN if stopped else NOT_TRIGGERED
+        done.append(PipelineStatus("deploy", None, MODEL_REGISTERED, status))
     else:
         deploy_paths = _in_dialect(
             select_pipelines(root, MODEL_REGISTERED, dialect_only=kind, payload=registered), kind

@@ -33,13 +33,13 @@ from typing import Any
 
 import yaml
 
-from amlops.ci.errors import Loc, PipelineError
+from amlops.ci.dialects import MODEL_REGISTERED, MODEL_REGISTERED_WEBHOOK
+from amlops.ci.errors import PipelineError
+from amlops.yamlsource import Loc
 
 GITHUB_FOLDERS = (".github/workflows", "pipelines/github")
 AZURE_DEVOPS_FOLDERS = ("pipelines/azure-devops", ".azure-pipelines")
 AZURE_DEVOPS_ROOT_FILES = ("azure-pipelines.yml",)
-MODEL_REGISTERED = "model-registered"
-MODEL_REGISTERED_WEBHOOK = "modelRegistered"
 MANUAL_EVENTS = ("workflow_dispatch", "manual")
 LIFECYCLE = (
     ("pr", "ci"),

@@ -13,11 +13,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from amlops.ci.errors import Loc
 from amlops.ci.expand import expand_pipeline
 from amlops.ci.parse.azure_devops import DEFAULT_STAGE, Job, Pipeline, Step, parse_pipeline
 from amlops.ci.plan import plan_pipeline
 from amlops.graph.model import Cluster, Edge, Graph, GraphBuilder, Node
+from amlops.yamlsource import Loc
 
 DIALECT = "azure-devops"
 MAIN_HOOKS = ("preDeploy", "deploy", "routeTraffic", "postRouteTraffic")

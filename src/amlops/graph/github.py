@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from amlops.ci.errors import Loc, PipelineError
+from amlops.ci.errors import PipelineError
 from amlops.ci.github.workflow import (
     display,
     environment_of,
@@ -28,6 +28,7 @@ from amlops.ci.github.workflow import (
     step_infos,
 )
 from amlops.graph.model import Cluster, Edge, Graph, GraphBuilder, Node
+from amlops.yamlsource import Loc
 
 DIALECT = "github"
 

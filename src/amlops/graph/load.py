@@ -1,6 +1,6 @@
 """Read a pipeline file of any of the three dialects into a `Graph`.
 
-The dialect comes from the file, as `amlops run` decides it (`amlops.ci.dialect`), with one more: a
+The dialect comes from the file, as `amlops run` decides it (`amlops.ci.dialects.detect`), with one more: a
 mapping with `type: pipeline` and `jobs:` is an Azure ML pipeline job. Errors are the readers' own
 (`PipelineError`, `PipelineSpecError`, ...): usage errors naming the file and line, exit code 2.
 """
@@ -13,10 +13,12 @@ from typing import Any
 
 import yaml
 
-from amlops.ci.dialect import dialect_of, safe_load
+from amlops.ci import dialects
 from amlops.graph.model import Graph
+from amlops.yamlsource import safe_load
 
-DIALECTS = ("azure-devops", "github", "azureml")
+DIALECTS = (*dialects.DIALECTS, "azureml")
+"""What `amlops graph` draws: the local runner's dialects and Azure ML pipeline jobs."""
 
 
 def detect(path: Path) -> str:
@@ -31,7 +33,7 @@ def detect(path: Path) -> str:
         and isinstance(document.get("jobs"), Mapping)
     ):
         return "azureml"
-    return dialect_of(document)
+    return dialects.detect(path, document)
 
 
 def load_graph(

@@ -3,8 +3,10 @@
 Each folder holds `pipeline.yml` (and its templates) plus one expected outcome:
 - `expected.yml`: the expanded pipeline;
 - `expected-error.txt`: every non-empty line must appear in the error message (file:line included);
-- `expected-run.yml`: the run's outcome: `result`, `stages`, `jobs` (`stage/job`, or `job` for pipelines
-  without stages), `steps` (`job/step`), `outputs` (`job/step.var`), `printed` / `not_printed` lines.
+- `expected-run.yml`: the run's outcome (`amlops.ci.result`): `result` (the run's status), `stages`, `jobs`
+  (by job key: `stage/job`, or `job` in the default stage), `steps` (`job key/step`), `outputs`
+  (`job key/step.var`), `pending_approvals` (job keys), `records` (kind: count), `printed` /
+  `not_printed` lines of the log followed by the summary (in Azure DevOps' words).
 An optional `case.yml` sets `params`, `vars`, `repos` (alias: folder in the case), `var_groups`,
 `approve`, `event`, `limits`, `webhooks` (alias: payload), `service_connections` (as in
 pipelines/azure-devops/local/service-connections.yml) and `mode: run` (for errors that only a run finds).
@@ -22,10 +24,11 @@ import pytest
 
 from amlops.ci.errors import PipelineError
 from amlops.ci.execute import RunOptions, run_file
-from amlops.ci.execute.azure_devops import DEFAULT_STAGE
+from amlops.ci.execute.azure_devops import DEFAULT_STAGE, WORDS
 from amlops.ci.expand import Limits, expand_pipeline
+from amlops.ci.result import RunResult, summary_lines
 from amlops.ci.signin import parse_service_connections
-from amlops.ci.yamlsource import load_file, plain
+from amlops.yamlsource import load_file, plain
 
 AGENT_ISSUER = ("SYSTEM_OIDCREQUESTURI", "SYSTEM_ACCESSTOKEN")
 CASES_DIR = Path(__file__).parent / "testdata" / "azure_devops"
@@ -49,7 +52,7 @@ def _expand(root: Path, opts: dict[str, Any]) -> Any:
     )
 
 
-def _run(root: Path, opts: dict[str, Any], state: Path):
+def _run(root: Path, opts: dict[str, Any], state: Path) -> tuple[RunResult, str]:
     out = io.StringIO()
     result = run_file(
         root / "pipeline.yml",
@@ -69,7 +72,7 @@ def _run(root: Path, opts: dict[str, Any], state: Path):
             env={k: v for k, v in os.environ.items() if k not in AGENT_ISSUER},
         ),
     )
-    return result, out.getvalue()
+    return result, out.getvalue() + "\n".join(summary_lines(result, WORDS))
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -91,19 +94,24 @@ def test_scenario(case: str, tmp_path: Path) -> None:
         expected = plain(load_file(root / "expected-run.yml", "expected-run.yml"))
         result, log = _run(root, opts, tmp_path / "state")
         if "result" in expected:
-            assert result.result == expected["result"], log
+            assert result.status == expected["result"], log
         if "stages" in expected:
             assert {k: v for k, v in result.stages.items() if k != DEFAULT_STAGE} == expected["stages"], log
-        jobs = {(j.name if j.stage == DEFAULT_STAGE else f"{j.stage}/{j.name}"): j for j in result.jobs}
         for name, outcome in (expected.get("jobs") or {}).items():
-            assert name in jobs, f"no job {name} in {list(jobs)}\n{log}"
-            assert jobs[name].result == outcome, f"job {name}\n{log}"
-        steps = {f"{j.name}/{s.name}": s.result for j in result.jobs for s in j.steps}
+            assert name in result.jobs, f"no job {name} in {list(result.jobs)}\n{log}"
+            assert result.jobs[name].status == outcome, f"job {name}\n{log}"
+        steps = {f"{key}/{s.id}": s.status for key, j in result.jobs.items() for s in j.steps}
         for name, outcome in (expected.get("steps") or {}).items():
             assert steps.get(name) == outcome, f"step {name}: {steps}\n{log}"
-        outputs = {f"{j.name}/{k}": v for j in result.jobs for k, v in j.outputs.items()}
+        outputs = {f"{key}/{k}": v for key, j in result.jobs.items() for k, v in j.outputs.items()}
         for name, value in (expected.get("outputs") or {}).items():
             assert outputs.get(name) == str(value), f"output {name}: {outputs}\n{log}"
+        if "pending_approvals" in expected:
+            assert [a.job for a in result.pending_approvals] == expected["pending_approvals"], log
+        for kind, count in (expected.get("records") or {}).items():
+            assert len([r for r in result.records if r.kind == kind]) == count, f"{result.records}\n{log}"
+        for record in result.records:
+            assert all(Path(f).exists() for f in record.files), record
         lines = log.splitlines()
         for text in expected.get("printed") or []:
             assert any(text in line for line in lines), f"{text!r} not printed\n{log}"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import types
 from pathlib import Path
 
@@ -13,6 +12,8 @@ import yaml
 from amlops.ci import commands_expand, commands_run
 from amlops.ci.errors import PipelineError
 from amlops.ci.expand import expand_pipeline
+from amlops.ci.github import dialect as github_dialect
+from amlops.ci.result import Approval, RunResult, Status
 from amlops.errors import UsageError
 
 
@@ -73,7 +74,10 @@ def test_run_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     (tmp_path / "pipeline.yml").write_text(deploy)
     assert commands_run.execute(_run_args(tmp_path)) == 3
     assert commands_run.execute(_run_args(tmp_path, "--approve")) == 0
-    assert "shipped" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "shipped" in out
+    assert "Result: WaitingForApproval (d)" in out  # the summaries, in Azure DevOps' words
+    assert out.rstrip().endswith("Result: Succeeded")
 
 
 def test_run_reads_variable_groups_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -83,17 +87,11 @@ def test_run_reads_variable_groups_file(tmp_path: Path, capsys: pytest.CaptureFi
     assert "value=42" in capsys.readouterr().out
 
 
-def test_dialect_detection(tmp_path: Path) -> None:
-    gh = tmp_path / "gh.yml"
-    gh.write_text("on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n    - run: echo\n")
-    ado = tmp_path / "ado.yml"
-    ado.write_text("trigger: none\njobs:\n- job: a\n  steps:\n  - script: echo\n")
-    assert commands_run.dialect(gh) == "github"
-    assert commands_run.dialect(ado) == "azure-devops"
-
-
-def _fake_github(monkeypatch: pytest.MonkeyPatch, calls: list, *, ok: bool, pending: tuple = ()) -> None:
-    fake = types.ModuleType("amlops.ci.github")
+def _fake_github(
+    monkeypatch: pytest.MonkeyPatch, calls: list, *, status: Status, pending: tuple[str, ...] = ()
+) -> None:
+    """act replaced by a stand-in that records the call and returns `status` (the real GitHub dialect
+    around it: run folder, header, log)."""
 
     def run_workflow(path, *, event, inputs, repo_root, env, payload, approve, ref, run_dir, repositories):
         calls.append(
@@ -109,10 +107,10 @@ def _fake_github(monkeypatch: pytest.MonkeyPatch, calls: list, *, ok: bool, pend
                 "run_dir": run_dir,
             }
         )
-        return types.SimpleNamespace(ok=ok, pending_approvals=pending, log="act log line", jobs={})
+        approvals = tuple(Approval(job, ("prod",)) for job in pending)
+        return RunResult(status, {}, pending_approvals=approvals, log="act log line", run_dir=run_dir)
 
-    fake.run_workflow = run_workflow
-    monkeypatch.setitem(sys.modules, "amlops.ci.github", fake)
+    monkeypatch.setattr(github_dialect, "run_workflow", run_workflow)
 
 
 def test_github_files_go_to_the_github_runner(
@@ -122,7 +120,7 @@ def test_github_files_go_to_the_github_runner(
         "on: push\njobs:\n  b:\n    runs-on: ubuntu-latest\n    steps: []\n"
     )
     calls: list = []
-    _fake_github(monkeypatch, calls, ok=False)
+    _fake_github(monkeypatch, calls, status=Status.FAILED)
     args = _run_args(tmp_path, "--event", "push", "--input", "a=1", "--approve", "--ref", "refs/heads/dev")
     assert commands_run.execute(args) == 1
     [call] = calls
@@ -139,7 +137,9 @@ def test_github_files_go_to_the_github_runner(
     # only the runner's additions, never the whole host environment
     assert call["env"]["AMLOPS_STATE_DIR"] == str((tmp_path / ".st").resolve())
     assert "PATH" not in call["env"]
-    assert "act log line" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "act log line" in out
+    assert out.rstrip().endswith("Result: failure")  # the summary, in GitHub's words
 
 
 def test_github_pending_approvals_exit_3(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -147,7 +147,7 @@ def test_github_pending_approvals_exit_3(tmp_path: Path, monkeypatch: pytest.Mon
         "on: push\njobs:\n  b:\n    runs-on: ubuntu-latest\n    steps: []\n"
     )
     calls: list = []
-    _fake_github(monkeypatch, calls, ok=True, pending=("prod",))
+    _fake_github(monkeypatch, calls, status=Status.WAITING_FOR_APPROVAL, pending=("deploy",))
     assert commands_run.execute(_run_args(tmp_path, "--event", "push")) == 3
 
 
@@ -164,7 +164,7 @@ def test_model_registered_passes_the_newest_event(tmp_path: Path, monkeypatch: p
         "{torn\n"
     )
     calls: list = []
-    _fake_github(monkeypatch, calls, ok=True)
+    _fake_github(monkeypatch, calls, status=Status.SUCCEEDED)
     assert commands_run.execute(_run_args(tmp_path, "--event", "model-registered")) == 0
     assert calls[0]["payload"] == {"type": "model-registered", "model": "m", "version": 2}
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from amlops.ci.lifecycle import NOT_RUN, NOT_TRIGGERED, run_lifecycle
+from amlops.ci.lifecycle import NOT_TRIGGERED, run_lifecycle
+from amlops.ci.result import Status
 
 PR_CI = """trigger: none
 pr:
@@ -101,7 +102,7 @@ def test_no_new_event_means_no_deployment(project: Path, tmp_path: Path) -> None
         changed_paths=["data/x.csv"],
         out=io.StringIO(),
     )
-    assert [p.status for p in result.pipelines] == ["succeeded", "failed", NOT_RUN]
+    assert [p.status for p in result.pipelines] == ["succeeded", "failed", Status.NOT_RUN]
     assert not result.ok
     assert result.registered is None
     assert not (state / "deployed.txt").exists()

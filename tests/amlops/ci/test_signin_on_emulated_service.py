@@ -14,6 +14,7 @@ from git_repository import commit_repository
 
 from amlops.ci.execute import RunOptions, run_file
 from amlops.ci.github import run_workflow
+from amlops.ci.result import RunResult, Status
 from amlops.ci.signin import ServiceConnection
 
 COORDINATES = ("AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_SUBSCRIPTION_ID", "AZURE_RESOURCE_GROUP")
@@ -60,7 +61,7 @@ def _issuer_environment(service: Any, credential: str) -> dict[str, str]:
     return env
 
 
-def _run_azure_devops(service: Any, tmp_path: Path, client_id: str) -> tuple[Any, str]:
+def _run_azure_devops(service: Any, tmp_path: Path, client_id: str) -> tuple[RunResult, str]:
     (tmp_path / "pipeline.yml").write_text(AZURE_DEVOPS, encoding="utf-8")
     connection = ServiceConnection(
         "amlops-dev", CONNECTION_ID, client_id, service.identity.tenant_id, service.subscription
@@ -82,7 +83,7 @@ def _run_azure_devops(service: Any, tmp_path: Path, client_id: str) -> tuple[Any
 def test_azure_cli_task_signs_in_through_the_service_connection(azureml_service: Any, tmp_path: Path) -> None:
     issued = len(azureml_service.identity.issued)
     result, log = _run_azure_devops(azureml_service, tmp_path, azureml_service.identity.client_id)
-    assert result.ok, log
+    assert result.status == Status.SUCCEEDED, log
     client, tenant = azureml_service.identity.client_id, azureml_service.identity.tenant_id
     assert f"spn={client} tenant={tenant} connection={CONNECTION_ID}" in log
     assert f"id-token=present subscription={azureml_service.subscription}" in log
@@ -95,13 +96,16 @@ def test_azure_cli_task_signs_in_through_the_service_connection(azureml_service:
 
 def test_azure_cli_task_fails_when_entra_refuses_the_federation(azureml_service: Any, tmp_path: Path) -> None:
     result, log = _run_azure_devops(azureml_service, tmp_path, "00000000-0000-0000-0000-00000000bad1")
-    assert not result.ok
+    assert result.status == Status.FAILED
+    job = next(iter(result.jobs.values()))
+    assert job.steps[0].status == Status.FAILED
+    assert "AADSTS700016" in job.steps[0].reason
     assert "Entra ID refused the federated sign-in of client 00000000-0000-0000-0000-00000000bad1" in log
     assert "AADSTS700016" in log
     assert "spn=" not in log
 
 
-def _run_github(service: Any, tmp_path: Path, client_id: str) -> Any:
+def _run_github(service: Any, tmp_path: Path, client_id: str) -> RunResult:
     workflow = tmp_path / "repo" / ".github" / "workflows" / "main.yml"
     workflow.parent.mkdir(parents=True)
     workflow.write_text(
@@ -118,7 +122,7 @@ def _run_github(service: Any, tmp_path: Path, client_id: str) -> Any:
 def test_azure_login_signs_in_with_the_jobs_oidc_token(azureml_service: Any, tmp_path: Path) -> None:
     issued, requests = len(azureml_service.identity.issued), azureml_service.identity.oidc_requests
     result = _run_github(azureml_service, tmp_path, azureml_service.identity.client_id)
-    assert result.ok, result.log
+    assert result.status == Status.SUCCEEDED, result.log
     assert "reached-2" in result.log
     assert azureml_service.identity.oidc_requests == requests + 1
     tokens = azureml_service.identity.issued[issued:]
@@ -130,6 +134,7 @@ def test_azure_login_signs_in_with_the_jobs_oidc_token(azureml_service: Any, tmp
 @pytest.mark.timeout(180)
 def test_azure_login_fails_when_entra_refuses_the_federation(azureml_service: Any, tmp_path: Path) -> None:
     result = _run_github(azureml_service, tmp_path, "00000000-0000-0000-0000-00000000bad1")
-    assert not result.ok
+    assert result.status == Status.FAILED
+    assert result.jobs["deploy"].status == Status.FAILED
     assert "AADSTS700016" in result.log
     assert "reached-2" not in result.log

@@ -172,7 +172,7 @@ def test_a_deployment_with_several_hooks_shows_each_in_lifecycle_order(tmp_path:
             "  - job: b\n    dependsOn: a\n    steps: [{script: echo}]\n",
             "jobs depend on each other in a cycle: a -> b -> a",
         ),
-        ("steps:\n  - script: echo\n   displayName: x\n", "pipeline.yml:3: YAML syntax error"),
+        ("steps:\n  - script: echo\n   displayName: x\n", "pipeline.yml:3: invalid YAML"),
         ("jobs:\n  - template: missing.yml\n", "missing.yml"),
     ],
 )

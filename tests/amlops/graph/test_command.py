@@ -99,7 +99,7 @@ def test_the_format_follows_the_option_then_the_file_name(
 @pytest.mark.parametrize(
     ("name", "text", "expected"),
     [
-        ("azure.yml", "steps:\n  - script: echo\n   displayName: x\n", "azure.yml:3: YAML syntax error"),
+        ("azure.yml", "steps:\n  - script: echo\n   displayName: x\n", "azure.yml:3: invalid YAML"),
         (
             "workflow.yml",
             "on: push\njobs:\n  a:\n    runs-on: x\n    needs: [b]\n    steps: [{run: echo}]\n",

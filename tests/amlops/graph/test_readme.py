@@ -76,7 +76,7 @@ def test_main_prints_the_markdown_or_names_the_broken_file(
     assert "```mermaid" in capsys.readouterr().out
     _write(tmp_path, ".azure-pipelines/broken.yml", "steps:\n  - script: echo\n   bad: indent\n")
     assert main([str(tmp_path)]) == 2
-    assert ".azure-pipelines/broken.yml:3: YAML syntax error" in capsys.readouterr().err
+    assert ".azure-pipelines/broken.yml:3: invalid YAML" in capsys.readouterr().err
 
 
 def test_the_hook_side_needs_only_the_standard_library_and_pyyaml() -> None:

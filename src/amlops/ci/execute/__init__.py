@@ -1,5 +1,5 @@
 """Run planned Azure Pipelines jobs on this machine."""
 
-from amlops.ci.execute.azure_devops import RunOptions, RunResult, run_file
+from amlops.ci.execute.azure_devops import RunOptions, run_file
 
-__all__ = ["RunOptions", "RunResult", "run_file"]
+__all__ = ["RunOptions", "run_file"]

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from amlops import processes
-from amlops.ci.errors import Loc, PipelineError
+from amlops.ci.errors import PipelineError
 from amlops.ci.execute import tasks
 from amlops.ci.execute.logging_commands import parse_line
 from amlops.ci.expand import Limits, expand_pipeline
@@ -40,17 +40,26 @@ from amlops.ci.expr import Context, ExpressionError, evaluate, to_bool
 from amlops.ci.expr.evaluator import to_string
 from amlops.ci.parse.azure_devops import DEFAULT_STAGE, Step, Variable, parse_pipeline
 from amlops.ci.plan import PlannedJob, PlannedStage, plan_pipeline
+from amlops.ci.result import Approval, JobResult, JobRun, Record, RunResult, Status, StepResult, overall
 from amlops.ci.signin import ServiceConnection
+from amlops.yamlsource import Loc
 
-SUCCEEDED, WITH_ISSUES, FAILED, SKIPPED, CANCELED, WAITING = (
-    "Succeeded",
-    "SucceededWithIssues",
-    "Failed",
-    "Skipped",
-    "Canceled",
-    "WaitingForApproval",
+SUCCEEDED, WITH_ISSUES, FAILED, SKIPPED, WAITING = (
+    Status.SUCCEEDED,
+    Status.SUCCEEDED_WITH_ISSUES,
+    Status.FAILED,
+    Status.SKIPPED,
+    Status.WAITING_FOR_APPROVAL,
 )
-OK_RESULTS = (SUCCEEDED, WITH_ISSUES)
+WORDS: dict[Status, str] = {
+    SUCCEEDED: "Succeeded",
+    WITH_ISSUES: "SucceededWithIssues",
+    FAILED: "Failed",
+    SKIPPED: "Skipped",
+    WAITING: "WaitingForApproval",
+}
+"""Azure Pipelines' names of the statuses: what `dependencies.<name>.result`, `Agent.JobStatus`, the log
+and the summary show."""
 MACRO = re.compile(r"\$\(([A-Za-z0-9_][A-Za-z0-9_.\- ]*)\)")
 REASONS = {
     "push": "IndividualCI",
@@ -61,11 +70,11 @@ REASONS = {
 }
 
 
-def skip_reason(written: str | None, effective: str, dependencies: Mapping[str, str], what: str) -> str:
+def skip_reason(written: str | None, effective: str, dependencies: Mapping[str, Status], what: str) -> str:
     """Why a stage or job whose condition was false did not run: the dependencies that did not succeed
     when the condition is the default `succeeded()`, else the condition as written."""
     if written is None:
-        unmet = [f"dependency {what} '{n}': {r}" for n, r in dependencies.items() if r not in OK_RESULTS]
+        unmet = [f"dependency {what} '{n}': {WORDS[r]}" for n, r in dependencies.items() if not r.ok]
         if unmet:
             return ", ".join(unmet)
     return f"condition: {(written if written is not None else effective).strip()} was false"
@@ -96,41 +105,42 @@ class RunOptions:
 
 
 @dataclass
-class StepResult:
-    """`message`: a failed step's error, or why a skipped step was skipped."""
+class _Step:
+    """A step while the job runs. `message`: a failed step's error, or why a skipped step was skipped."""
 
     name: str
     label: str
-    result: str
+    status: Status
     message: str = ""
+    outputs: dict[str, str] = field(default_factory=dict)
+
+    def freeze(self) -> StepResult:
+        return StepResult(self.name, self.label, self.status, dict(self.outputs), self.message)
 
 
 @dataclass
-class JobResult:
-    """`message`: why the job was skipped or waits; `display_name`: its `displayName` with macros expanded."""
+class _Job:
+    """A job while the run goes on. `message`: why it was skipped or waits; `display_name`: its
+    `displayName` with macros expanded; `ran`: it got as far as its steps; `lines`: what they printed."""
 
     stage: str
     name: str
-    result: str
-    steps: list[StepResult] = field(default_factory=list)
+    status: Status
+    steps: list[_Step] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
     message: str = ""
     display_name: str = ""
-
-
-@dataclass
-class RunResult:
-    result: str
-    stages: dict[str, str] = field(default_factory=dict)
-    jobs: list[JobResult] = field(default_factory=list)
-    log: list[str] = field(default_factory=list)
-    run_dir: Path | None = None
-    waiting_for: str | None = None
-    records: list[dict[str, object]] = field(default_factory=list)
+    ran: bool = False
+    lines: list[str] = field(default_factory=list)
 
     @property
-    def ok(self) -> bool:
-        return self.result in OK_RESULTS
+    def key(self) -> str:
+        return self.name if self.stage == DEFAULT_STAGE else f"{self.stage}/{self.name}"
+
+    def freeze(self) -> JobResult:
+        steps = tuple(step.freeze() for step in self.steps)
+        run = JobRun(self.status, steps, lines=tuple(self.lines), name=self.display_name)
+        return JobResult(self.status, (run,) if self.ran else (), self.message, self.display_name)
 
 
 class Variables:
@@ -200,8 +210,12 @@ class Runner:
         self.path = path
         self.options = options
         self.repo_root = options.repo_root.resolve()
-        self.result = RunResult(result=SUCCEEDED)
-        self.print = _Printer(options.out, self.result.log)
+        self.jobs: list[_Job] = []
+        self.records: list[Record] = []
+        self.log: list[str] = []
+        self.run_dir: Path | None = None
+        self.held_environment: str | None = None
+        self.print = _Printer(options.out, self.log)
         self.counters_file = options.state_dir / "ci-counters.json"
         self.counters: dict[str, int] = {}
         self.pwsh = shutil.which("pwsh")
@@ -233,7 +247,7 @@ class Runner:
             "Agent.TempDirectory": str(run_dir / "_temp"),
             "Agent.OS": "Linux",
             "Agent.Name": "local",
-            "Agent.JobStatus": SUCCEEDED,
+            "Agent.JobStatus": WORDS[SUCCEEDED],
             "TF_BUILD": "True",
         }
         given = {k.upper(): v for k, v in self.options.variables.items()}
@@ -326,7 +340,7 @@ class Runner:
     def run(self) -> RunResult:
         options = self.options
         build_id, run_dir = self.new_run_dir()
-        self.result.run_dir = run_dir
+        self.run_dir = run_dir
         for sub in ("_temp", "a", "b", "TestResults", "artifacts"):
             (run_dir / sub).mkdir(exist_ok=True)
         predefined = self.predefined(build_id, run_dir)
@@ -356,32 +370,35 @@ class Runner:
         for name, value in options.variables.items():
             root_vars.set(name, value)
         self.print(f"Run {build_id} of {self.path.name} in {run_dir}")
-        stage_results: dict[str, str] = {}
+        stage_results: dict[str, Status] = {}
         stage_outputs: dict[str, dict[str, dict[str, Any]]] = {}  # stage -> job -> {result, outputs}
         for planned in plan.stages:
-            if self.result.waiting_for is not None:
+            if self.held_environment is not None:
                 stage_results[planned.stage.name] = SKIPPED
                 for pj in planned.jobs:
-                    self.result.jobs.append(self._waiting_skip(planned.stage.name, pj, root_vars))
+                    self.jobs.append(self._waiting_skip(planned.stage.name, pj, root_vars))
                 continue
             stage_results[planned.stage.name] = self.run_stage(
                 planned, root_vars, stage_results, stage_outputs
             )
         self.save_counters()
-        self.result.stages = dict(stage_results.items())
-        results = set(stage_results.values()) | {j.result for j in self.result.jobs}
-        if self.result.waiting_for is not None:
-            self.result.result = WAITING
-        elif FAILED in results:
-            self.result.result = FAILED
-        elif WITH_ISSUES in results:
-            self.result.result = WITH_ISSUES
-        self.summary()
-        return self.result
+        return self.freeze(stage_results)
+
+    def freeze(self, stage_results: Mapping[str, Status]) -> RunResult:
+        waiting = [j for j in self.jobs if j.status == WAITING]
+        return RunResult(
+            status=overall([*stage_results.values(), *(j.status for j in self.jobs)], waiting=bool(waiting)),
+            jobs={j.key: j.freeze() for j in self.jobs},
+            stages=dict(stage_results),
+            pending_approvals=tuple(Approval(j.key, (self.held_environment or "",)) for j in waiting),
+            records=tuple(self.records),
+            log="\n".join(self.log),
+            run_dir=self.run_dir,
+        )
 
     def _stage_named(
         self,
-        stage_results: dict[str, str],
+        stage_results: dict[str, Status],
         stage_outputs: dict[str, dict[str, dict[str, Any]]],
         deps: tuple[str, ...],
     ) -> dict[str, Any]:
@@ -391,13 +408,13 @@ class Runner:
             for job_name, info in stage_outputs.get(name, {}).items():
                 for key, value in info["outputs"].items():
                     outputs[f"{job_name}.{key}"] = value
-            dependencies[name] = {"result": stage_results.get(name, SKIPPED), "outputs": outputs}
+            dependencies[name] = {"result": WORDS[stage_results.get(name, SKIPPED)], "outputs": outputs}
         stage_deps = {s: {j: dict(info) for j, info in jobs.items()} for s, jobs in stage_outputs.items()}
         return {"dependencies": dependencies, "stagedependencies": stage_deps}
 
     @staticmethod
     def _status(
-        results: Mapping[str, str], deps: tuple[str, ...], what: str
+        results: Mapping[str, Status], deps: tuple[str, ...], what: str
     ) -> Callable[[str, tuple[str, ...]], bool]:
         def status(fn: str, names: tuple[str, ...]) -> bool:
             chosen = names or deps
@@ -410,10 +427,10 @@ class Runner:
             if fn == "canceled":
                 return False
             if fn == "succeeded":
-                return all(v in OK_RESULTS for v in values)
+                return all(v.ok for v in values)
             if fn == "failed":
                 return any(v == FAILED for v in values)
-            return all(v in (*OK_RESULTS, FAILED) for v in values)  # succeededOrFailed
+            return all(v.ok or v == FAILED for v in values)  # succeededOrFailed
 
         return status
 
@@ -421,9 +438,9 @@ class Runner:
         self,
         planned: PlannedStage,
         root_vars: Variables,
-        stage_results: dict[str, str],
+        stage_results: dict[str, Status],
         stage_outputs: dict[str, dict[str, dict[str, Any]]],
-    ) -> str:
+    ) -> Status:
         stage = planned.stage
         named = self._stage_named(stage_results, stage_outputs, planned.depends_on)
         shown = stage.name if stage.name != DEFAULT_STAGE else ""
@@ -444,8 +461,8 @@ class Runner:
             )
             self.print(f"== Stage {stage.name}: skipped ({reason})")
             for pj in planned.jobs:
-                self.result.jobs.append(
-                    JobResult(
+                self.jobs.append(
+                    _Job(
                         stage.name,
                         pj.job.name,
                         SKIPPED,
@@ -453,24 +470,24 @@ class Runner:
                         display_name=root_vars.substitute(pj.job.display_name),
                     )
                 )
-                stage_outputs[stage.name][pj.job.name] = {"result": SKIPPED, "outputs": {}}
+                stage_outputs[stage.name][pj.job.name] = {"result": WORDS[SKIPPED], "outputs": {}}
             return SKIPPED
         if shown:
             self.print(f"== Stage {stage.name}")
         stage_vars = Variables(root_vars)
         stage_vars.set("System.StageName", stage.name)
         self.define(stage_vars, stage.variables, named, f"stage '{stage.name}'")
-        job_results: dict[str, str] = {}
+        job_results: dict[str, Status] = {}
         for pj in planned.jobs:
-            if self.result.waiting_for is not None:
+            if self.held_environment is not None:
                 job_results[pj.job.name] = SKIPPED
-                self.result.jobs.append(self._waiting_skip(stage.name, pj, stage_vars))
+                self.jobs.append(self._waiting_skip(stage.name, pj, stage_vars))
                 continue
             jr = self.run_job(stage.name, pj, stage_vars, job_results, stage_outputs)
-            job_results[pj.job.name] = jr.result
-            stage_outputs[stage.name][pj.job.name] = {"result": jr.result, "outputs": dict(jr.outputs)}
+            job_results[pj.job.name] = jr.status
+            stage_outputs[stage.name][pj.job.name] = {"result": WORDS[jr.status], "outputs": dict(jr.outputs)}
         values = set(job_results.values())
-        if self.result.waiting_for is not None and WAITING in values:
+        if self.held_environment is not None and WAITING in values:
             return WAITING
         if FAILED in values:
             return FAILED
@@ -478,13 +495,13 @@ class Runner:
             return SKIPPED
         return WITH_ISSUES if WITH_ISSUES in values else SUCCEEDED
 
-    def _waiting_skip(self, stage: str, pj: PlannedJob, variables: Variables) -> JobResult:
+    def _waiting_skip(self, stage: str, pj: PlannedJob, variables: Variables) -> _Job:
         """A job not run because an earlier deployment waits for an approval."""
-        return JobResult(
+        return _Job(
             stage,
             pj.job.name,
             SKIPPED,
-            message=f"the run waits for approval of environment '{self.result.waiting_for}'",
+            message=f"the run waits for approval of environment '{self.held_environment}'",
             display_name=variables.substitute(pj.job.display_name),
         )
 
@@ -493,15 +510,15 @@ class Runner:
         stage: str,
         pj: PlannedJob,
         stage_vars: Variables,
-        job_results: dict[str, str],
+        job_results: dict[str, Status],
         stage_outputs: dict[str, dict[str, dict[str, Any]]],
-    ) -> JobResult:
+    ) -> _Job:
         job = pj.job
-        jr = JobResult(stage, job.name, SUCCEEDED, display_name=stage_vars.substitute(job.display_name))
-        self.result.jobs.append(jr)
+        jr = _Job(stage, job.name, SUCCEEDED, display_name=stage_vars.substitute(job.display_name))
+        self.jobs.append(jr)
         outputs_of = {
             name: {
-                "result": job_results.get(name, SKIPPED),
+                "result": WORDS[job_results.get(name, SKIPPED)],
                 "outputs": stage_outputs.get(stage, {}).get(name, {}).get("outputs", {}),
             }
             for name in pj.depends_on
@@ -519,7 +536,7 @@ class Runner:
         )
         title = f"{stage}/{job.name}" if stage != DEFAULT_STAGE else job.name
         if not run_it:
-            jr.result = SKIPPED
+            jr.status = SKIPPED
             jr.message = skip_reason(
                 job.condition, pj.condition, {d: job_results.get(d, SKIPPED) for d in pj.depends_on}, "job"
             )
@@ -527,9 +544,9 @@ class Runner:
             return jr
         if job.kind == "deployment" and job.environment and requires_approval(job.environment):
             if not self.options.approve:
-                jr.result = WAITING
+                jr.status = WAITING
                 jr.message = f"environment '{job.environment}' requires approval"
-                self.result.waiting_for = job.environment
+                self.held_environment = job.environment
                 self.print(
                     f"== Job {title}: waiting for approval of environment '{job.environment}'. "
                     "Nothing after it runs; rerun with --approve to approve it locally."
@@ -537,6 +554,7 @@ class Runner:
                 return jr
             self.print(f"== Job {title}: environment '{job.environment}' approved by --approve")
         self.print(f"== Job {title}")
+        jr.ran = True
         job_vars = Variables(stage_vars)
         job_vars.set("System.JobName", job.name)
         job_vars.set("Agent.JobName", jr.display_name or job.name)
@@ -573,10 +591,10 @@ class Runner:
                         result = self.run_step(step, index, job_vars, jr, failed, title, deadline)
                         failed = failed or result == FAILED
         if failed:
-            jr.result = WITH_ISSUES if job.continue_on_error else FAILED
+            jr.status = WITH_ISSUES if job.continue_on_error else FAILED
         elif issues:
-            jr.result = WITH_ISSUES
-        self.print(f"== Job {title}: {jr.result}")
+            jr.status = WITH_ISSUES
+        self.print(f"== Job {title}: {WORDS[jr.status]}")
         return jr
 
     # ------------------------------------------------------------------ steps
@@ -585,17 +603,17 @@ class Runner:
         step: Step,
         index: int,
         job_vars: Variables,
-        jr: JobResult,
+        jr: _Job,
         failed: bool,
         title: str,
         deadline: float | None,
-    ) -> str:
+    ) -> Status:
         name = step.name or f"step{index + 1}"
         label = job_vars.substitute(step.display_name) if step.display_name else step.label
-        sr = StepResult(name, label, SUCCEEDED)
+        sr = _Step(name, label, SUCCEEDED)
         jr.steps.append(sr)
         if not step.enabled:
-            sr.result = SKIPPED
+            sr.status = SKIPPED
             sr.message = "enabled: false"
             self.print(f"-- {label}: skipped (enabled: false)")
             return SKIPPED
@@ -611,7 +629,7 @@ class Runner:
         if not self.condition(
             condition, {"variables": job_vars.as_dict()}, status, step.loc, f"step '{label}'"
         ):
-            sr.result = SKIPPED
+            sr.status = SKIPPED
             sr.message = (
                 f"condition: {step.condition.strip()} was false"
                 if step.condition is not None
@@ -620,26 +638,26 @@ class Runner:
             self.print(f"-- {label}: skipped ({sr.message})")
             return SKIPPED
         self.print(f"-- {label}")
-        job_vars.set("Agent.JobStatus", FAILED if failed else SUCCEEDED)
+        job_vars.set("Agent.JobStatus", WORDS[FAILED if failed else SUCCEEDED])
         try:
             ok, message, complete = self.execute(step, name, job_vars, jr, deadline)
         except tasks.TaskError as exc:
             ok, message, complete = False, f"{step.body}: {exc}", None
         if complete is not None:
-            sr.result = complete
+            sr.status = complete
         else:
-            sr.result = SUCCEEDED if ok else FAILED
-        if sr.result == FAILED and step.continue_on_error:
-            sr.result = WITH_ISSUES
+            sr.status = SUCCEEDED if ok else FAILED
+        if sr.status == FAILED and step.continue_on_error:
+            sr.status = WITH_ISSUES
         sr.message = message
         if message:
-            self.print(f"##[error]{message}" if sr.result in (FAILED, WITH_ISSUES) else message)
-        self.print(f"-- {label}: {sr.result}")
-        return sr.result
+            self.print(f"##[error]{message}" if sr.status in (FAILED, WITH_ISSUES) else message)
+        self.print(f"-- {label}: {WORDS[sr.status]}")
+        return sr.status
 
     def execute(
-        self, step: Step, name: str, job_vars: Variables, jr: JobResult, deadline: float | None
-    ) -> tuple[bool, str, str | None]:
+        self, step: Step, name: str, job_vars: Variables, jr: _Job, deadline: float | None
+    ) -> tuple[bool, str, Status | None]:
         sub = job_vars.substitute
         inputs = {k: sub(v) for k, v in step.inputs}
         if step.kind == "publish":
@@ -676,7 +694,7 @@ class Runner:
             if handler is None:
                 known = ", ".join(sorted(k for k in tasks.TASKS if "@" in k))
                 return False, f"task '{reference}' has no local equivalent (known: {known})", None
-            run_dir = self.result.run_dir
+            run_dir = self.run_dir
             assert run_dir is not None
             outcome = handler(
                 inputs,
@@ -686,13 +704,13 @@ class Runner:
                     run_dir,
                     self.repo_root,
                     jr.name,
-                    self.result.records,
+                    self.records,
                     {**base_env, **env_extra},
                     self.options.service_connections,
                 ),
             )
             for line in outcome.lines:
-                self.print(line)
+                self.output(line, jr)
             if isinstance(outcome, tasks.Done):
                 return outcome.ok, "", None
             launch = outcome
@@ -716,9 +734,9 @@ class Runner:
         workdir: str | None,
         timeout: float | None,
         job_vars: Variables,
-        jr: JobResult,
-    ) -> tuple[bool, str, str | None]:
-        run_dir = self.result.run_dir
+        jr: _Job,
+    ) -> tuple[bool, str, Status | None]:
+        run_dir = self.run_dir
         assert run_dir is not None
         if launch.shell == "pwsh":
             if self.pwsh is None:
@@ -746,7 +764,7 @@ class Runner:
         if not cwd.is_dir():
             return False, f"working directory {cwd} does not exist", None
         wrote_stderr = False
-        complete: str | None = None
+        complete: Status | None = None
 
         def on_line(line: processes.Line) -> None:
             nonlocal wrote_stderr, complete
@@ -754,7 +772,7 @@ class Runner:
                 wrote_stderr = True
             command = parse_line(line.text)
             if command is None:
-                self.print(line.text)
+                self.output(line.text, jr)
                 return
             complete = self.logging_command(command, step_name, job_vars, jr, line.text) or complete
 
@@ -774,9 +792,14 @@ class Runner:
             return False, "the step wrote to stderr and failOnStderr is true", complete
         return True, "", complete
 
+    def output(self, line: str, jr: _Job) -> None:
+        """A line a step printed: into the log and the job's own lines (secrets masked in both)."""
+        jr.lines.append(self.print.mask(line))
+        self.print(line)
+
     def logging_command(
-        self, command: Any, step_name: str, job_vars: Variables, jr: JobResult, line: str
-    ) -> str | None:
+        self, command: Any, step_name: str, job_vars: Variables, jr: _Job, line: str
+    ) -> Status | None:
         key = f"{command.area}.{command.action}"
         if key == "task.setvariable":
             variable = command.properties.get("variable", "")
@@ -788,6 +811,7 @@ class Runner:
                 self.print.masks.add(command.message)
             if command.flag("isoutput"):
                 jr.outputs[f"{step_name}.{variable}"] = command.message
+                jr.steps[-1].outputs[variable] = command.message
                 job_vars.set(f"{step_name}.{variable}", command.message, secret=secret)
             else:
                 job_vars.set(variable, command.message, secret=secret, readonly=command.flag("isreadonly"))
@@ -820,24 +844,10 @@ class Runner:
             "artifact.upload",
             "task.addattachment",
         ):
-            self.result.records.append({"kind": key, "message": command.message, **command.properties})
+            self.records.append(Record(key, properties={"message": command.message, **command.properties}))
             return None
         self.print(line)
         return None
-
-    # ------------------------------------------------------------------ summary
-    def summary(self) -> None:
-        self.print("")
-        self.print("Summary")
-        for jr in self.result.jobs:
-            title = f"{jr.stage}/{jr.name}" if jr.stage != DEFAULT_STAGE else jr.name
-            if jr.display_name and jr.display_name != jr.name:
-                title += f" '{jr.display_name}'"
-            self.print(f"  {jr.result:<20} job  {title}" + (f" ({jr.message})" if jr.message else ""))
-            for sr in jr.steps:
-                reason = f" ({sr.message})" if sr.result == SKIPPED and sr.message else ""
-                self.print(f"    {sr.result:<18} step {sr.label}{reason}")
-        self.print(f"Result: {self.result.result}")
 
 
 def run_file(path: Path, options: RunOptions) -> RunResult:

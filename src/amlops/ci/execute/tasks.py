@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from amlops.ci.result import Record
 from amlops.ci.signin import SERVICE_CONNECTIONS, ServiceConnection, SignInError, azure_cli_task
 from amlops.errors import FailedError
 
@@ -45,7 +46,7 @@ class TaskEnv:
     workspace: Path
     sources: Path
     job_name: str
-    records: list[dict[str, object]]
+    records: list[Record]
     environ: Mapping[str, str] = field(default_factory=dict)
     """The step's environment (the host's and the job's variables), for tasks that sign in."""
     service_connections: Mapping[str, ServiceConnection] = field(default_factory=dict)
@@ -209,7 +210,7 @@ def _publish(inputs: Mapping[str, str], env: TaskEnv) -> Done:
     else:
         target.mkdir(parents=True)
         shutil.copy2(source, target / source.name)
-    env.records.append({"kind": "artifact", "name": name, "path": str(target)})
+    env.records.append(Record("artifact", name, (str(target),)))
     return Done(True, (f"Published artifact '{name}' from {source}",))
 
 
@@ -251,7 +252,11 @@ def _publish_tests(inputs: Mapping[str, str], env: TaskEnv) -> Done:
         base = pattern if Path(pattern).is_absolute() else str(folder / pattern)
         found.extend(sorted(glob.glob(base, recursive=True)))
     env.records.append(
-        {"kind": "test-results", "format": _get(inputs, "testResultsFormat", default="JUnit"), "files": found}
+        Record(
+            "test-results",
+            files=tuple(found),
+            properties={"format": _get(inputs, "testResultsFormat", default="JUnit")},
+        )
     )
     if not found:
         return Done(True, ("##[warning]No test result files matched " + ", ".join(patterns),))

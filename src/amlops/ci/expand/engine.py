@@ -26,13 +26,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from amlops.ci.errors import Loc, PipelineError
+from amlops.ci.errors import PipelineError
 from amlops.ci.expand.parameters import Parameter, bind, declarations
 from amlops.ci.expand.schema import check_expanded
 from amlops.ci.expand.syntax import check_file_syntax, find_expressions
 from amlops.ci.expr import Context, ExpressionError, evaluate
 from amlops.ci.expr.evaluator import Version, evaluate_text, to_string
-from amlops.ci.yamlsource import YMap, YSeq, load_file, loc_of
+from amlops.yamlsource import Loc, YamlError, YMap, YSeq, load_file, loc_of
 
 SECTION_KEYS = {"stages": "stages", "jobs": "jobs", "steps": "steps", "variables": "variables"}
 TEMPLATE_SECTIONS = frozenset(SECTION_KEYS.values())
@@ -97,7 +97,10 @@ class Expander:
 
     def load(self, path: Path, shown: str) -> Any:
         if path not in self._cache:
-            doc = load_file(path, shown)
+            try:
+                doc = load_file(path, shown)
+            except YamlError as exc:
+                raise PipelineError(exc.problem, exc.loc) if exc.loc else PipelineError(str(exc)) from None
             check_file_syntax(doc)  # the whole file, taken branches or not
             self._cache[path] = doc
         return self._cache[path]

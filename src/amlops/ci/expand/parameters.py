@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from amlops.ci.errors import Loc, PipelineError
+from amlops.ci.errors import PipelineError
 from amlops.ci.expr.evaluator import ExpressionError, to_string
-from amlops.ci.yamlsource import YMap, YSeq, loc_of
+from amlops.yamlsource import Loc, YMap, YSeq, loc_of
 
 STEP_KEYS = frozenset(
     {

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from amlops.ci.errors import Loc, PipelineError
+from amlops.ci.errors import PipelineError
 from amlops.ci.expand.parameters import STEP_KEYS
-from amlops.ci.yamlsource import loc_of
+from amlops.yamlsource import Loc, loc_of
 
 STEP_TYPES = tuple(sorted(STEP_KEYS - {"template"}))
 BOOLEAN_PROPERTIES = {"step": ("continueOnError", "enabled"), "job": ("continueOnError",)}

@@ -11,10 +11,10 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from amlops.ci.errors import Loc, PipelineError
+from amlops.ci.errors import PipelineError
 from amlops.ci.expr import ExpressionError
 from amlops.ci.expr.parser import parse
-from amlops.ci.yamlsource import loc_of
+from amlops.yamlsource import Loc, loc_of
 
 _WHOLE = re.compile(r"^\s*\$\{\{(.*)\}\}\s*$", re.DOTALL)
 _EACH = re.compile(r"^each\s+[A-Za-z_][A-Za-z0-9_]*\s+in\s+(.+)$", re.DOTALL)

@@ -3,18 +3,10 @@
 `run_workflow(path, event=..., repo_root=...)` reads the workflow and everything local it uses, refuses
 what cannot run here (unpinned or unknown remote actions, remote reusable workflows, containers) with the
 file and line, maps SHA-pinned third-party actions to the stand-ins in `standins/<owner>/<repo>/`, runs act
-and returns a `RunResult` parsed from act's JSON log. See `run.py` for where act is guarded.
+and returns an `amlops.ci.result.RunResult` read from act's JSON log (`actlog`). See `run.py` for where act
+is guarded.
 """
 
-from amlops.ci.github.results import JobResult, JobRun, RunResult, StepResult
-from amlops.ci.github.run import APPROVAL_ENVIRONMENTS, MODEL_REGISTERED, run_workflow
+from amlops.ci.github.run import APPROVAL_ENVIRONMENTS, run_workflow
 
-__all__ = [
-    "APPROVAL_ENVIRONMENTS",
-    "MODEL_REGISTERED",
-    "JobResult",
-    "JobRun",
-    "RunResult",
-    "StepResult",
-    "run_workflow",
-]
+__all__ = ["APPROVAL_ENVIRONMENTS", "run_workflow"]

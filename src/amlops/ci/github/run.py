@@ -8,10 +8,10 @@ Where we guard act (each measured with act 0.2.89, see docs/FACTS):
   Without a checkout the job's workspace is empty, as on GitHub: `workflow.scan` refuses a local action
   used before checkout.
 - Jobs whose `runs-on` label is not mapped are skipped with exit 0: we map every label we find, and after
-  the run any job that should have run (no `if:`, every `needs` succeeded) but did not is `not-run`.
+  the run any job that should have run (no `if:`, every `needs` succeeded) but did not is not-run.
 - `environment:` approvals are ignored: jobs whose environment needs an approval (`needs_approval`,
   the same rule as the Azure DevOps runner) get `if: false` in a
-  copy of the workflow unless `approve=True`, and are reported as `awaiting-approval`.
+  copy of the workflow unless `approve=True`, and are reported as waiting-for-approval (`Status`).
 - Events: act does not apply `branches`/`paths`/`types` filters (`triggers.select` does); we refuse an
   event the workflow does not list instead of letting act run nothing.
 - act reads `.env`, `.secrets`, `.vars`, `.input` and `~/.actrc`: we point it at empty files and isolate HOME.
@@ -40,26 +40,22 @@ from typing import Any
 import yaml
 
 from amlops import processes
+from amlops.ci.dialects import MODEL_REGISTERED
 from amlops.ci.errors import PipelineError
-from amlops.ci.github.results import (
-    AWAITING_APPROVAL,
-    FAILURE,
-    NOT_RUN,
-    SKIPPED,
-    SUCCESS,
-    JobResult,
-    JobRun,
-    RunResult,
-    StepResult,
-    parse_log,
-    summarize,
-)
+from amlops.ci.github.actlog import parse_log, summarize
 from amlops.ci.github.workflow import JobInfo, RemoteUse, StepInfo, WorkflowScan, display, scan
+from amlops.ci.result import Approval, JobResult, JobRun, Record, RunResult, Status, StepResult, overall
+
+SUCCEEDED, FAILED, SKIPPED, WAITING, NOT_RUN = (
+    Status.SUCCEEDED,
+    Status.FAILED,
+    Status.SKIPPED,
+    Status.WAITING_FOR_APPROVAL,
+    Status.NOT_RUN,
+)
 
 STANDINS = Path(__file__).parent / "standins"
 EVENTS = ("push", "pull_request", "workflow_dispatch", "schedule", "repository_dispatch")
-MODEL_REGISTERED = "model-registered"
-"""Registry-update event: runs as `repository_dispatch` with `action: model-registered`."""
 APPROVAL_ENVIRONMENTS = ("prod", "production")
 DEFAULT_LABELS = ("ubuntu-latest", "ubuntu-24.04", "ubuntu-22.04", "self-hosted", "linux", "x64")
 _HOST_PREFIXES = ("GITHUB_", "RUNNER_", "ACTIONS_", "ACT_")
@@ -226,18 +222,24 @@ def needs_approval(environment: str, approval_environments: Collection[str] = AP
     return any(part in wanted for part in re.split(r"[-_.\s]+", environment.lower()))
 
 
-def _held_jobs(found: WorkflowScan, approve: bool, approval_environments: Collection[str]) -> dict[str, str]:
+def _held_jobs(
+    found: WorkflowScan, approve: bool, approval_environments: Collection[str]
+) -> dict[str, Approval]:
     if approve:
         return {}
     held = {}
     for job in found.jobs.values():
         needing = sorted({e for e in job.environments if needs_approval(e, approval_environments)})
         if needing:
-            held[job.id] = (
-                f"job '{job.id}' deploys to environment {', '.join(repr(e) for e in needing)}, which "
-                "requires an approval; it was not run (approve the run, e.g. `amlops run --approve`)"
-            )
+            held[job.id] = Approval(job.id, tuple(needing))
     return held
+
+
+def _held_message(approval: Approval) -> str:
+    return (
+        f"job '{approval.job}' deploys to environment {', '.join(repr(e) for e in approval.environments)}, "
+        "which requires an approval; it was not run (approve the run, e.g. `amlops run --approve`)"
+    )
 
 
 class _Dumper(yaml.SafeDumper):
@@ -252,7 +254,7 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
 _Dumper.add_representer(str, _represent_str)
 
 
-def _write_held_copy(found: WorkflowScan, held: Mapping[str, str], folder: Path) -> Path:
+def _write_held_copy(found: WorkflowScan, held: Mapping[str, Approval], folder: Path) -> Path:
     document = json.loads(json.dumps(found.document))
     for job_id in held:
         document["jobs"][job_id]["if"] = "${{ false }}"
@@ -283,16 +285,16 @@ def _process_env(
 
 _STATUS_FUNCTION_RE = re.compile(r"\b(?:success|failure|always|cancelled)\s*\(", re.IGNORECASE)
 _NEED_WORDS = {
-    FAILURE: "failed",
+    FAILED: "failed",
     SKIPPED: "was skipped",
-    AWAITING_APPROVAL: "awaits an approval",
+    WAITING: "awaits an approval",
     NOT_RUN: "did not run",
 }
 
 
-def _job_skip_reason(job: JobInfo, statuses: Mapping[str, str]) -> str:
+def _job_skip_reason(job: JobInfo, statuses: Mapping[str, Status]) -> str:
     """Why a job that act did not run was skipped: a need that did not succeed, else its false `if:`."""
-    unmet = [n for n in job.needs if statuses.get(n, SUCCESS) != SUCCESS]
+    unmet = [n for n in job.needs if statuses.get(n, SUCCEEDED) != SUCCEEDED]
     if unmet and not (job.condition is not None and _STATUS_FUNCTION_RE.search(job.condition)):
         return "; ".join(f"needed job '{n}' {_NEED_WORDS.get(statuses[n], statuses[n])}" for n in unmet)
     if job.condition is not None:
@@ -319,7 +321,7 @@ def _complete_run(run: JobRun, job: JobInfo) -> JobRun:
         step = ran.pop(info.id, None)
         if step is None:
             step = StepResult(info.id, info.name, SKIPPED, reason=_step_skip_reason(info, failed))
-        failed = failed or (step.status == FAILURE and not info.continue_on_error)
+        failed = failed or (step.status == FAILED and not info.continue_on_error)
         steps.append(step)
     steps.extend(ran.values())
     return replace(run, steps=tuple(steps))
@@ -330,7 +332,7 @@ def _job_name(job: JobInfo, runs: Sequence[JobRun]) -> str:
 
 
 def _final_statuses(
-    found: WorkflowScan, grouped: Mapping[str, list[JobRun]], held: Mapping[str, str]
+    found: WorkflowScan, grouped: Mapping[str, list[JobRun]], held: Mapping[str, Approval]
 ) -> tuple[dict[str, JobResult], list[str]]:
     jobs: dict[str, JobResult] = {}
     problems: list[str] = []
@@ -342,12 +344,12 @@ def _resolve(  # noqa: PLR0917 (internal helper)
     infos: Mapping[str, JobInfo],
     prefix: str,
     grouped: Mapping[str, list[JobRun]],
-    held: Mapping[str, str],
+    held: Mapping[str, Approval],
     jobs: dict[str, JobResult],
     problems: list[str],
-) -> dict[str, str]:
+) -> dict[str, Status]:
     """Put the result of every job of `infos` (keys `prefix` + id) into `jobs`; return their statuses."""
-    statuses: dict[str, str] = {}
+    statuses: dict[str, Status] = {}
     pending = dict(infos)
     while pending:
         ready = [j for j in pending.values() if all(n in statuses or n not in infos for n in j.needs)]
@@ -366,27 +368,27 @@ def _job_result(  # noqa: PLR0917 (internal helper)
     job: JobInfo,
     key: str,
     grouped: Mapping[str, list[JobRun]],
-    held: Mapping[str, str],
+    held: Mapping[str, Approval],
     jobs: dict[str, JobResult],
     problems: list[str],
-    statuses: Mapping[str, str],
+    statuses: Mapping[str, Status],
 ) -> JobResult:
     name = job.display_name()
-    needs_ok = all(statuses.get(n, SUCCESS) == SUCCESS for n in job.needs)
+    needs_ok = all(statuses.get(n, SUCCEEDED) == SUCCEEDED for n in job.needs)
     inner = [k for k in grouped if k.startswith(f"{key}/")]
     if key in held:
-        return JobResult(AWAITING_APPROVAL, message=held[key], name=name)
+        return JobResult(WAITING, reason=_held_message(held[key]), name=name)
     if job.reusable and "/" in key:
         # a workflow called by a called workflow: act names its jobs "<top caller>/<job>", listed there
-        return JobResult(SUCCESS, name=name)
+        return JobResult(SUCCEEDED, name=name)
     if job.reusable and (inner or (job.condition is None and needs_ok)):
         called = _resolve(job.called, f"{key}/", grouped, {}, jobs, problems)
         for other in inner:  # jobs of a workflow called by a called workflow
             if other not in jobs:
                 jobs[other] = JobResult(summarize(grouped[other]), tuple(grouped[other]))
                 called[other] = jobs[other].status
-        all_ok = all(status in (SUCCESS, SKIPPED) for status in called.values())
-        return JobResult(SUCCESS if all_ok else FAILURE, name=name)
+        all_ok = all(status in (SUCCEEDED, SKIPPED) for status in called.values())
+        return JobResult(SUCCEEDED if all_ok else FAILED, name=name)
     if key in grouped:
         runs = [_complete_run(run, job) for run in grouped[key]]
         if summarize(runs) == NOT_RUN:
@@ -395,7 +397,7 @@ def _job_result(  # noqa: PLR0917 (internal helper)
                 "(an expression amlops cannot resolve before the run?)"
             )
             problems.append(message)
-            return JobResult(NOT_RUN, tuple(runs), message=message, name=_job_name(job, runs))
+            return JobResult(NOT_RUN, tuple(runs), reason=message, name=_job_name(job, runs))
         return JobResult(summarize(runs), tuple(runs), name=_job_name(job, runs))
     if job.condition is None and needs_ok:
         message = (
@@ -403,8 +405,8 @@ def _job_result(  # noqa: PLR0917 (internal helper)
             "(act skips jobs whose runs-on label is not mapped, and stops after a failure it reports)"
         )
         problems.append(message)
-        return JobResult(NOT_RUN, message=message, name=name)
-    return JobResult(SKIPPED, message=_job_skip_reason(job, statuses), name=name)
+        return JobResult(NOT_RUN, reason=message, name=name)
+    return JobResult(SKIPPED, reason=_job_skip_reason(job, statuses), name=name)
 
 
 def _rendered_error_lines(lines: list[str], found: WorkflowScan, jobs: Mapping[str, JobResult]) -> list[str]:
@@ -418,8 +420,8 @@ def _rendered_error_lines(lines: list[str], found: WorkflowScan, jobs: Mapping[s
             result = jobs.get(prefix + info.id)
             if info.name is None or "${{" not in info.name or result is None:
                 continue
-            names = [run.name for run in result.runs if run.status == FAILURE] or [result.name]
-            if result.status == FAILURE:
+            names = [run.name for run in result.runs if run.status == FAILED] or [result.name]
+            if result.status == FAILED:
                 rendered.setdefault(info.name, []).append(", ".join(dict.fromkeys(names)))
 
     collect(found.jobs, "")
@@ -499,7 +501,7 @@ def run_workflow(
     )
     if run_dir is None:
         with tempfile.TemporaryDirectory(prefix="amlops-github-") as temporary:
-            return _run(request, Path(temporary))
+            return replace(_run(request, Path(temporary)), run_dir=None)
     run_dir.mkdir(parents=True, exist_ok=True)
     return _run(request, run_dir)
 
@@ -513,7 +515,7 @@ class _Request:
     env: dict[str, str]
     payload: dict[str, Any]
     secrets: dict[str, str]
-    held: dict[str, str]
+    held: dict[str, Approval]
     ref: str
     timeout: float | None
     repository_args: list[str]
@@ -596,13 +598,29 @@ def _run_in(request: _Request, run_dir: Path, scratch: Path) -> RunResult:
     jobs, problems = _final_statuses(found, grouped, held)
     errors = [line for line in output["stderr"] if line.strip()]
     text += _rendered_error_lines(errors, found, jobs)
-    text += [f"amlops: {message}" for message in (*held.values(), *problems)]
-    failed = any(job.status not in (SUCCESS, SKIPPED, AWAITING_APPROVAL) for job in jobs.values())
+    text += [f"amlops: {message}" for message in (*map(_held_message, held.values()), *problems)]
+    statuses = [job.status for job in jobs.values()]
     return RunResult(
-        ok=ended.code == 0 and not failed and not problems,
+        status=FAILED if ended.code != 0 else overall(statuses, waiting=bool(held)),
         jobs=jobs,
-        exit_code=ended.code,
+        pending_approvals=tuple(held.values()),
+        records=records(run_dir),
         log="\n".join(text),
-        pending_approvals=tuple(held),
-        problems=tuple(problems),
+        run_dir=run_dir,
     )
+
+
+def records(run_dir: Path) -> tuple[Record, ...]:
+    """The artifacts the run's jobs uploaded (`<run_dir>/artifacts/<name>/`) and the test reports they
+    recorded (`<run_dir>/test-reports.tsv`: name, tab, the files or patterns the step named)."""
+    artifacts = run_dir / "artifacts"
+    found = [
+        Record("artifact", folder.name, (str(folder),))
+        for folder in sorted(artifacts.iterdir() if artifacts.is_dir() else ())
+        if folder.is_dir()
+    ]
+    reports = run_dir / "test-reports.tsv"
+    for line in reports.read_text(encoding="utf-8").splitlines() if reports.is_file() else ():
+        name, _, files = line.partition("\t")
+        found.append(Record("test-results", name, tuple(files.split())))
+    return tuple(found)

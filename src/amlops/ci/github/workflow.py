@@ -17,8 +17,8 @@ from typing import Any
 
 import yaml
 
-from amlops.ci.dialect import safe_load
-from amlops.ci.errors import Loc, PipelineError
+from amlops.ci.errors import PipelineError
+from amlops.yamlsource import Loc, safe_load
 
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 _EXPR_RE = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from amlops.ci.errors import Loc, PipelineError
+from amlops.ci.errors import PipelineError
 from amlops.ci.expr.evaluator import to_string
-from amlops.ci.yamlsource import loc_of
+from amlops.yamlsource import Loc, loc_of
 
 SCRIPT_KINDS = ("script", "bash", "pwsh", "powershell")
 STEP_KINDS = (*SCRIPT_KINDS, "checkout", "task", "download", "publish")

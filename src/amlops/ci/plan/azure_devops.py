@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from amlops.ci.errors import Loc, PipelineError
+from amlops.ci.errors import PipelineError
 from amlops.ci.parse.azure_devops import Job, Pipeline, Stage
+from amlops.yamlsource import Loc
 
 DEFAULT_CONDITION = "succeeded()"
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from amlops.ci.errors import Loc, PipelineError
-from amlops.ci.github.results import NOT_RUN, parse_log
+from amlops.ci.errors import PipelineError
+from amlops.ci.github.actlog import parse_log
 from amlops.ci.github.run import (
     event_payload,
     local_repository_args,
@@ -18,6 +18,8 @@ from amlops.ci.github.run import (
     triggered_events,
 )
 from amlops.ci.github.workflow import JobInfo, parse_remote, render_name, resolve_inputs
+from amlops.ci.result import Status
+from amlops.yamlsource import Loc
 
 LOC = Loc("w.yml", 3)
 SHA_A = "a" * 40
@@ -125,12 +127,12 @@ def test_parse_log_groups_runs_steps_outputs_and_reusable_jobs() -> None:
     grouped, text = parse_log(lines)
     assert set(grouped) == {"a", "call/inner", "m", "x"}
     (run,) = grouped["a"]
-    assert run.status == "success"
+    assert run.status == Status.SUCCEEDED
     assert run.lines == ("hello",)
-    assert [(s.id, s.status, s.outputs) for s in run.steps] == [("s", "success", {"k": "v"})]
+    assert [(s.id, s.status, s.outputs) for s in run.steps] == [("s", Status.SUCCEEDED, {"k": "v"})]
     assert [r.matrix for r in grouped["m"]] == [{"n": 1}, {"n": 2}]
-    assert grouped["call/inner"][0].status == "failure"
-    assert grouped["x"][0].status == NOT_RUN
+    assert grouped["call/inner"][0].status == Status.FAILED
+    assert grouped["x"][0].status == Status.NOT_RUN
     assert "plain text line" in text
 
 

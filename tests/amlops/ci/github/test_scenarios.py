@@ -2,14 +2,14 @@
 
 Each case holds `.github/workflows/main.yml` (plus local actions and reusable workflows) and
 `expected.yml`: how to run it (event, inputs, payload, secrets, env, approve, approval_environments,
-git) and what must come out (`expect`: ok, job statuses, run counts, step outputs, printed lines, lines
-that must not appear, pending approvals, artifacts, lines of the `amlops run` summary (`summary`, and
+git) and what must come out (`expect`, in the terms of `amlops.ci.result`: the run's status, job
+statuses, run counts, step outputs, printed lines, lines that must not appear, pending approvals, records
+(kind: count), artifact contents, lines of the `amlops run` summary (`summary`, in GitHub's words, and
 `not_in_summary` texts), or the error message expected before anything runs).
 """
 
 from __future__ import annotations
 
-import io
 import shutil
 from pathlib import Path
 from typing import Any
@@ -18,9 +18,10 @@ import pytest
 import yaml
 from git_repository import commit_repository
 
-from amlops.ci.commands_run import _github_summary
 from amlops.ci.errors import PipelineError
-from amlops.ci.github import RunResult, run_workflow
+from amlops.ci.github import run_workflow
+from amlops.ci.github.actlog import WORDS
+from amlops.ci.result import RunResult, summary_lines
 
 TESTDATA = Path(__file__).parent / "testdata"
 CASES = sorted(p.name for p in TESTDATA.iterdir() if (p / "expected.yml").is_file())
@@ -37,8 +38,8 @@ def make_repo(case: Path, target: Path, *, git: bool) -> Path:
 
 def check(result: RunResult, expect: dict[str, Any], run_dir: Path) -> None:
     where = f"\n--- log ---\n{result.log}"
-    if "ok" in expect:
-        assert result.ok is expect["ok"], where
+    if "status" in expect:
+        assert result.status == expect["status"], where
     if "jobs" in expect:
         assert {k: v.status for k, v in result.jobs.items()} == expect["jobs"], where
     for job, count in (expect.get("runs") or {}).items():
@@ -62,20 +63,19 @@ def check(result: RunResult, expect: dict[str, Any], run_dir: Path) -> None:
     for text in expect.get("log") or []:
         assert text in result.log, where
     if "pending_approvals" in expect:
-        assert list(result.pending_approvals) == expect["pending_approvals"], where
+        assert [a.job for a in result.pending_approvals] == expect["pending_approvals"], where
+    for kind, count in (expect.get("records") or {}).items():
+        assert len([r for r in result.records if r.kind == kind]) == count, f"{result.records}{where}"
     for rel, content in (expect.get("artifacts") or {}).items():
         assert (run_dir / "artifacts" / rel).read_text(encoding="utf-8") == content
+        [record] = [r for r in result.records if r.kind == "artifact" and r.name == rel.split("/")[0]]
+        assert Path(record.files[0], *rel.split("/")[1:]).is_file()
     if "summary" in expect or "not_in_summary" in expect:
-        printed = io.StringIO()
-        _github_summary(result, printed)
-        summary = printed.getvalue()
+        summary = "\n".join(summary_lines(result, WORDS))
         for line in expect.get("summary") or []:
             assert line in summary.splitlines(), f"{line!r} not in the summary:\n{summary}{where}"
         for text in expect.get("not_in_summary") or []:
             assert text not in summary, f"{text!r} in the summary:\n{summary}{where}"
-    if "test_reports" in expect:
-        lines = (run_dir / "test-reports.tsv").read_text(encoding="utf-8").splitlines()
-        assert len(lines) == expect["test_reports"]
 
 
 @pytest.mark.parametrize("name", CASES)
