@@ -94,7 +94,7 @@ def test_github_actionlint_finds_nothing(github_projects: dict[str, Path]) -> No
 
 # ---------------------------------------------------------------------------------------------- Azure DevOps
 def _expand_all(project: Path, repos: Mapping[str, Path]) -> list[str]:
-    from amlops.ci.expand import expand_pipeline
+    from amlops.ci.azure_devops.expand import expand_pipeline
 
     pipelines = sorted((project / ".azure-pipelines").glob("*.yml"))
     assert len(pipelines) >= 5, pipelines

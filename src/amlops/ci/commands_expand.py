@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from amlops import library
-from amlops.ci.expand import expand_pipeline
+from amlops.ci.azure_devops.expand import expand_pipeline
 from amlops.errors import UsageError
 from amlops.yamlsource import plain
 

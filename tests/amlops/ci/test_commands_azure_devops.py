@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from amlops.ci import commands_expand, commands_run
+from amlops.ci.azure_devops.expand import expand_pipeline
 from amlops.ci.errors import PipelineError
-from amlops.ci.expand import expand_pipeline
 from amlops.ci.github import dialect as github_dialect
 from amlops.ci.result import Approval, RunResult, Status
 from amlops.errors import UsageError
@@ -93,7 +93,20 @@ def _fake_github(
     """act replaced by a stand-in that records the call and returns `status` (the real GitHub dialect
     around it: run folder, header, log)."""
 
-    def run_workflow(path, *, event, inputs, repo_root, env, payload, approve, ref, run_dir, repositories):
+    def run_workflow(
+        path,
+        *,
+        event,
+        inputs,
+        repo_root,
+        env,
+        payload,
+        approve,
+        approval_environments,
+        ref,
+        run_dir,
+        repositories,
+    ):
         calls.append(
             {
                 "path": path,
@@ -103,6 +116,7 @@ def _fake_github(
                 "env": env,
                 "payload": payload,
                 "approve": approve,
+                "approval_environments": approval_environments,
                 "ref": ref,
                 "run_dir": run_dir,
             }

@@ -39,6 +39,7 @@ class GitHub:
             env=request.env,
             payload=request.payload,
             approve=request.approve,
+            approval_environments=request.approval_environments,
             ref=request.ref,
             run_dir=run_dir,
             repositories={name: folder for name, folder in request.repos.items() if "/" in name},

@@ -6,9 +6,9 @@ import math
 
 import pytest
 
-from amlops.ci.expr import Context, ExpressionError, evaluate
-from amlops.ci.expr.evaluator import to_bool, to_number, to_string
-from amlops.ci.expr.lexer import Version
+from amlops.ci.azure_devops.expr import Context, ExpressionError, evaluate
+from amlops.ci.azure_devops.expr.evaluator import to_bool, to_number, to_string
+from amlops.ci.azure_devops.expr.lexer import Version
 
 NAMED = {
     "parameters": {

@@ -26,12 +26,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from amlops.ci.azure_devops.expand.parameters import Parameter, bind, declarations
+from amlops.ci.azure_devops.expand.schema import check_expanded
+from amlops.ci.azure_devops.expand.syntax import check_file_syntax, find_expressions
+from amlops.ci.azure_devops.expr import Context, ExpressionError, evaluate
+from amlops.ci.azure_devops.expr.evaluator import Version, evaluate_text, to_string
 from amlops.ci.errors import PipelineError
-from amlops.ci.expand.parameters import Parameter, bind, declarations
-from amlops.ci.expand.schema import check_expanded
-from amlops.ci.expand.syntax import check_file_syntax, find_expressions
-from amlops.ci.expr import Context, ExpressionError, evaluate
-from amlops.ci.expr.evaluator import Version, evaluate_text, to_string
 from amlops.yamlsource import Loc, YamlError, YMap, YSeq, load_file, loc_of
 
 SECTION_KEYS = {"stages": "stages", "jobs": "jobs", "steps": "steps", "variables": "variables"}
@@ -178,7 +178,7 @@ class Expander:
                 loc,
                 frame,
             )
-        from amlops.ci.expr.evaluator import to_bool
+        from amlops.ci.azure_devops.expr.evaluator import to_bool
 
         return to_bool(self.evaluate(text, frame, scope, loc))
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from amlops.ci.azure_devops.run import WORDS, RunOptions, run_file
 from amlops.ci.dialects import MODEL_REGISTERED, MODEL_REGISTERED_WEBHOOK, RunRequest
-from amlops.ci.execute.azure_devops import WORDS, RunOptions, run_file
 from amlops.ci.result import RunResult
 from amlops.ci.signin import SERVICE_CONNECTIONS, load_service_connections
 
@@ -27,6 +27,7 @@ class AzureDevOps:
             repos=dict(request.repos),
             var_groups=dict(request.var_groups),
             approve=request.approve,
+            approval_environments=request.approval_environments,
             event=request.event,
             env={**os.environ, **request.env},
             out=request.out,

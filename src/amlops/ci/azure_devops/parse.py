@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from amlops.ci.azure_devops.expr.evaluator import to_string
 from amlops.ci.errors import PipelineError
-from amlops.ci.expr.evaluator import to_string
 from amlops.yamlsource import Loc, loc_of
 
 SCRIPT_KINDS = ("script", "bash", "pwsh", "powershell")
@@ -305,7 +305,7 @@ def parse_stage(node: Any, index: int, loc: Loc | None) -> Stage:
 
 
 def parse_pipeline(doc: Any, name: str = "pipeline") -> Pipeline:
-    """Build the dataclasses from an expanded document (see `amlops.ci.expand`)."""
+    """Build the dataclasses from an expanded document (see `amlops.ci.azure_devops.expand`)."""
     if not isinstance(doc, Mapping):
         raise PipelineError("a pipeline must be a mapping", loc_of(doc))
     loc = loc_of(doc)

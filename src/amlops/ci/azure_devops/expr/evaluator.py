@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from amlops.ci.expr.lexer import ExpressionError, Version
-from amlops.ci.expr.parser import parse
+from amlops.ci.azure_devops.expr.lexer import ExpressionError, Version
+from amlops.ci.azure_devops.expr.parser import parse
 
 __all__ = [
     "Context",

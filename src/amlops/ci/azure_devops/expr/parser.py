@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from amlops.ci.expr.lexer import ExpressionError, Token, tokenize
+from amlops.ci.azure_devops.expr.lexer import ExpressionError, Token, tokenize
 
 __all__ = ["ExpressionError", "parse"]
 

@@ -11,9 +11,9 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from amlops.ci.azure_devops.expr import ExpressionError
+from amlops.ci.azure_devops.expr.parser import parse
 from amlops.ci.errors import PipelineError
-from amlops.ci.expr import ExpressionError
-from amlops.ci.expr.parser import parse
 from amlops.yamlsource import Loc, loc_of
 
 _WHOLE = re.compile(r"^\s*\$\{\{(.*)\}\}\s*$", re.DOTALL)

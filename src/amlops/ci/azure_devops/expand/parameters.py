@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from amlops.ci.azure_devops.expr.evaluator import ExpressionError, to_string
 from amlops.ci.errors import PipelineError
-from amlops.ci.expr.evaluator import ExpressionError, to_string
 from amlops.yamlsource import Loc, YMap, YSeq, loc_of
 
 STEP_KEYS = frozenset(

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from amlops.ci.azure_devops.parse import Job, Pipeline, Stage
 from amlops.ci.errors import PipelineError
-from amlops.ci.parse.azure_devops import Job, Pipeline, Stage
 from amlops.yamlsource import Loc
 
 DEFAULT_CONDITION = "succeeded()"

@@ -3,7 +3,7 @@
 Stages and jobs run one at a time in dependency order. Steps run on the host: `script`/`bash` with
 `bash --noprofile --norc` (as the Azure agent does on Linux: no `set -e`; the step fails when the script
 exits non-zero), `pwsh`/`powershell` with `pwsh` if it is installed, `checkout` is a no-op (the working
-copy is the checkout), and the tasks in `amlops.ci.execute.tasks` run as local equivalents.
+copy is the checkout), and the tasks in `amlops.ci.azure_devops.tasks` run as local equivalents.
 
 Variables: pipeline, stage and job variables (mapping or list form, groups from a local file), queue-time
 `--var`s, predefined variables (`Build.SourcesDirectory` is the repository root, `Pipeline.Workspace` the
@@ -28,20 +28,21 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from amlops.ci.approvals import PROTECTED, needs_approval, pending_approval
+from amlops.ci.azure_devops import tasks
+from amlops.ci.azure_devops.expand import Limits, expand_pipeline
+from amlops.ci.azure_devops.expr import Context, ExpressionError, evaluate, to_bool
+from amlops.ci.azure_devops.expr.evaluator import to_string
+from amlops.ci.azure_devops.logging_commands import parse_line
+from amlops.ci.azure_devops.parse import DEFAULT_STAGE, Step, Variable, parse_pipeline
+from amlops.ci.azure_devops.plan import PlannedJob, PlannedStage, plan_pipeline
 from amlops.ci.errors import PipelineError
-from amlops.ci.execute import tasks
-from amlops.ci.execute.logging_commands import parse_line
-from amlops.ci.expand import Limits, expand_pipeline
-from amlops.ci.expr import Context, ExpressionError, evaluate, to_bool
-from amlops.ci.expr.evaluator import to_string
-from amlops.ci.parse.azure_devops import DEFAULT_STAGE, Step, Variable, parse_pipeline
-from amlops.ci.plan import PlannedJob, PlannedStage, plan_pipeline
 from amlops.ci.result import Approval, JobResult, JobRun, Record, RunResult, Status, StepResult, overall
 from amlops.ci.signin import ServiceConnection
 from amlops.yamlsource import Loc
@@ -82,11 +83,6 @@ def skip_reason(written: str | None, effective: str, dependencies: Mapping[str, 
     return f"condition: {(written if written is not None else effective).strip()} was false"
 
 
-def requires_approval(environment: str) -> bool:
-    parts = re.split(r"[-_.\s]+", environment.lower())
-    return any(p in ("prod", "production") for p in parts)
-
-
 @dataclass
 class RunOptions:
     repo_root: Path
@@ -104,6 +100,8 @@ class RunOptions:
     """`resources.webhooks` alias -> payload of the event that started the run."""
     service_connections: Mapping[str, ServiceConnection] = field(default_factory=dict)
     """Service connection name -> its identifiers, for the tasks that sign in (AzureCLI@2)."""
+    approval_environments: Collection[str] = PROTECTED
+    """The protected environment names of `amlops.ci.approvals`."""
 
 
 @dataclass
@@ -216,7 +214,8 @@ class Runner:
         self.records: list[Record] = []
         self.log: list[str] = []
         self.run_dir: Path | None = None
-        self.held_environment: str | None = None
+        self.held: Approval | None = None
+        """The approval a deployment job waits for: nothing after it runs."""
         self.print = _Printer(options.out, self.log)
         self.counters_file = options.state_dir / "ci-counters.json"
         self.counters: dict[str, int] = {}
@@ -375,7 +374,7 @@ class Runner:
         stage_results: dict[str, Status] = {}
         stage_outputs: dict[str, dict[str, dict[str, Any]]] = {}  # stage -> job -> {result, outputs}
         for planned in plan.stages:
-            if self.held_environment is not None:
+            if self.held is not None:
                 stage_results[planned.stage.name] = SKIPPED
                 for pj in planned.jobs:
                     self.jobs.append(self._waiting_skip(planned.stage.name, pj, root_vars))
@@ -392,7 +391,7 @@ class Runner:
             status=overall([*stage_results.values(), *(j.status for j in self.jobs)], waiting=bool(waiting)),
             jobs={j.key: j.freeze() for j in self.jobs},
             stages=dict(stage_results),
-            pending_approvals=tuple(Approval(j.key, (self.held_environment or "",)) for j in waiting),
+            pending_approvals=() if self.held is None else (self.held,),
             records=tuple(self.records),
             log="\n".join(self.log),
             run_dir=self.run_dir,
@@ -481,7 +480,7 @@ class Runner:
         self.define(stage_vars, stage.variables, named, f"stage '{stage.name}'")
         job_results: dict[str, Status] = {}
         for pj in planned.jobs:
-            if self.held_environment is not None:
+            if self.held is not None:
                 job_results[pj.job.name] = SKIPPED
                 self.jobs.append(self._waiting_skip(stage.name, pj, stage_vars))
                 continue
@@ -489,7 +488,7 @@ class Runner:
             job_results[pj.job.name] = jr.status
             stage_outputs[stage.name][pj.job.name] = {"result": WORDS[jr.status], "outputs": dict(jr.outputs)}
         values = set(job_results.values())
-        if self.held_environment is not None and WAITING in values:
+        if self.held is not None and WAITING in values:
             return WAITING
         if FAILED in values:
             return FAILED
@@ -497,13 +496,16 @@ class Runner:
             return SKIPPED
         return WITH_ISSUES if WITH_ISSUES in values else SUCCEEDED
 
+    def _held_environments(self) -> str:
+        return "" if self.held is None else ", ".join(self.held.environments)
+
     def _waiting_skip(self, stage: str, pj: PlannedJob, variables: Variables) -> _Job:
         """A job not run because an earlier deployment waits for an approval."""
         return _Job(
             stage,
             pj.job.name,
             SKIPPED,
-            message=f"the run waits for approval of environment '{self.held_environment}'",
+            message=f"the run waits for approval of environment '{self._held_environments()}'",
             display_name=variables.substitute(pj.job.display_name),
         )
 
@@ -544,11 +546,16 @@ class Runner:
             )
             self.print(f"== Job {title}: skipped ({jr.message})")
             return jr
-        if job.kind == "deployment" and job.environment and requires_approval(job.environment):
-            if not self.options.approve:
+        environments = (job.environment,) if job.kind == "deployment" and job.environment else ()
+        protected = self.options.approval_environments
+        if any(needs_approval(e, protected) for e in environments):
+            pending = pending_approval(
+                jr.key, environments, approve=self.options.approve, protected=protected
+            )
+            if pending is not None:
                 jr.status = WAITING
                 jr.message = f"environment '{job.environment}' requires approval"
-                self.held_environment = job.environment
+                self.held = pending
                 self.print(
                     f"== Job {title}: waiting for approval of environment '{job.environment}'. "
                     "Nothing after it runs; rerun with --approve to approve it locally."

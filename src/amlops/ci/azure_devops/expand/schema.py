@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from amlops.ci.azure_devops.expand.parameters import STEP_KEYS
 from amlops.ci.errors import PipelineError
-from amlops.ci.expand.parameters import STEP_KEYS
 from amlops.yamlsource import Loc, loc_of
 
 STEP_TYPES = tuple(sorted(STEP_KEYS - {"template"}))

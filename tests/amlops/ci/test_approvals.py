@@ -1,0 +1,66 @@
+"""The one approval rule of both dialects (`amlops.ci.approvals`), table-driven."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from amlops.ci.approvals import PROTECTED, needs_approval, pending_approval
+from amlops.ci.azure_devops.run import RunOptions, run_file
+from amlops.ci.result import Approval, Status
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        ("prod", True),
+        ("Production", True),
+        ("ml-prod", True),
+        ("production-eu", True),
+        ("prod.weu", True),
+        ("ml prod", True),
+        ("ml_prod", True),
+        ("dev", False),
+        ("products", False),
+        ("preprod-test", False),
+        ("${{ inputs.environment }}", True),
+    ],
+)
+def test_needs_approval_by_a_part_of_the_name(environment: str, expected: bool) -> None:
+    assert needs_approval(environment) is expected
+
+
+def test_the_protected_names_are_configurable_and_case_insensitive() -> None:
+    assert PROTECTED == ("prod", "production")
+    assert needs_approval("ml-Staging", ["STAGING"]) is True
+    assert needs_approval("prod", ["staging"]) is False
+
+
+@pytest.mark.parametrize(
+    ("environments", "approve", "expected"),
+    [
+        (("prod",), False, Approval("deploy", ("prod",))),
+        (("prod",), True, None),
+        (("dev",), False, None),
+        ((), False, None),
+        (("prod", "dev", "ml-prod", "prod"), False, Approval("deploy", ("ml-prod", "prod"))),
+    ],
+)
+def test_pending_approval_names_the_job_and_its_protected_environments(
+    environments: tuple[str, ...], approve: bool, expected: Approval | None
+) -> None:
+    assert pending_approval("deploy", environments, approve=approve) == expected
+
+
+def test_azure_devops_reports_the_rules_approval(tmp_path: Path) -> None:
+    (tmp_path / "pipeline.yml").write_text(
+        "stages:\n- stage: prod\n  jobs:\n  - deployment: deploy\n    environment: ml-prod\n"
+        "    strategy:\n      runOnce:\n        deploy:\n          steps:\n          - script: echo hi\n",
+        encoding="utf-8",
+    )
+    options = RunOptions(repo_root=tmp_path, state_dir=tmp_path / "state", out=io.StringIO())
+    result = run_file(tmp_path / "pipeline.yml", options)
+    assert result.status == Status.WAITING_FOR_APPROVAL
+    assert result.pending_approvals == (pending_approval("prod/deploy", ("ml-prod",), approve=False),)
