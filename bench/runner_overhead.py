@@ -33,7 +33,8 @@ from pathlib import Path
 import yaml
 
 from amlops.ci.azure_devops.expand import expand_pipeline
-from amlops.ci.azure_devops.run import RunOptions, run_file
+from amlops.ci.azure_devops.options import RunOptions
+from amlops.ci.azure_devops.run import run_file
 from amlops.ci.commands_run import runner_environment
 
 ROOT = Path(__file__).resolve().parent.parent

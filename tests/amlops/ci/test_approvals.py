@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from amlops.ci.approvals import PROTECTED, needs_approval, pending_approval
-from amlops.ci.azure_devops.run import RunOptions, run_file
+from amlops.ci.azure_devops.options import RunOptions
+from amlops.ci.azure_devops.run import run_file
 from amlops.ci.result import Approval, Status
 
 

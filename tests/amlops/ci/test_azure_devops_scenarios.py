@@ -25,7 +25,10 @@ import pytest
 
 from amlops.ci.approvals import PROTECTED
 from amlops.ci.azure_devops.expand import Limits, expand_pipeline
-from amlops.ci.azure_devops.run import DEFAULT_STAGE, WORDS, RunOptions, run_file
+from amlops.ci.azure_devops.options import RunOptions
+from amlops.ci.azure_devops.parse import DEFAULT_STAGE
+from amlops.ci.azure_devops.run import run_file
+from amlops.ci.azure_devops.statuses import WORDS
 from amlops.ci.errors import PipelineError
 from amlops.ci.result import RunResult, summary_lines
 from amlops.ci.signin import parse_service_connections

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from amlops.ci.azure_devops.run import WORDS, RunOptions, run_file
+from amlops.ci.azure_devops.options import RunOptions
+from amlops.ci.azure_devops.run import run_file
+from amlops.ci.azure_devops.statuses import WORDS
 from amlops.ci.dialects import MODEL_REGISTERED, MODEL_REGISTERED_WEBHOOK, RunRequest
 from amlops.ci.result import RunResult
 from amlops.ci.signin import SERVICE_CONNECTIONS, load_service_connections
