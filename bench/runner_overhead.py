@@ -35,7 +35,7 @@ import yaml
 from amlops.ci.azure_devops.expand import expand_pipeline
 from amlops.ci.azure_devops.options import RunOptions
 from amlops.ci.azure_devops.run import run_file
-from amlops.ci.commands_run import runner_environment
+from amlops.lifecycle.commands_run import runner_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 GOAL = 1.15

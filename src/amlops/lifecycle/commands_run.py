@@ -36,12 +36,12 @@ from typing import Any, TextIO
 
 import yaml
 
-from amlops.ci.commands_expand import pairs, parameter_values, project_repos, repo_root_for
 from amlops.ci.dialects import DIALECTS, MODEL_REGISTERED, RunRequest, detect, get_dialect
 from amlops.ci.errors import PipelineError
 from amlops.ci.result import RunResult, Status, summary_lines
 from amlops.ci.signin import SERVICE_CONNECTIONS, ServiceConnection, load_service_connections
 from amlops.errors import UsageError
+from amlops.lifecycle.commands_expand import pairs, parameter_values, project_repos, repo_root_for
 
 EVENTS = (
     "push",
@@ -312,8 +312,8 @@ def select_pipelines(
     changed_paths: Sequence[str] | None = None,
     payload: Mapping[str, Any] | None = None,
 ) -> list[Path]:
-    """The pipelines `event` starts (see `amlops.ci.triggers.select`), optionally of one dialect only."""
-    from amlops.ci import triggers
+    """The pipelines `event` starts (`amlops.lifecycle.triggers.select`), optionally of one dialect only."""
+    from amlops.lifecycle import triggers
 
     folders: dict[str, Any] = {}
     if dialect_only == "github":

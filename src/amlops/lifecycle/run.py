@@ -1,7 +1,7 @@
 """Drive the lifecycle through one dialect's pipeline YAML: PR CI -> train -> registry event -> deploy.
 
 `run_lifecycle(root, dialect=..., state_dir=..., approve=...)` is what `make demo` and the end-to-end tests
-use. Every pipeline is chosen the way its trigger would choose it (`amlops.ci.triggers`) and run by the
+use. Every pipeline is chosen the way its trigger would choose it (`amlops.lifecycle.triggers`) and run by the
 local runner exactly as `amlops run` runs it:
 
 1. PR CI: the pipelines a pull request to `main` starts. With a test selection (`test_paths`, the default:
@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from amlops.ci.commands_run import OK, WAITING, newest_event, run_pipeline, select_pipelines
 from amlops.ci.dialects import DIALECTS, MODEL_REGISTERED, detect
 from amlops.ci.result import Status
+from amlops.lifecycle.commands_run import OK, WAITING, newest_event, run_pipeline, select_pipelines
 
 PR_CI_TEST_PATHS = "tests/amlops/test_gating.py tests/data_science/test_contract.py"
 """The default PR CI test selection of a lifecycle run: fast, and no pipeline runs inside it."""

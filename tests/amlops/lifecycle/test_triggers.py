@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from amlops.ci.errors import PipelineError
-from amlops.ci.triggers import (
+from amlops.lifecycle.triggers import (
     azure_branch_match,
     azure_path_match,
     azure_triggered,

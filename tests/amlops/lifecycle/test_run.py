@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from amlops.ci.lifecycle import NOT_TRIGGERED, run_lifecycle
 from amlops.ci.result import Status
+from amlops.lifecycle.run import NOT_TRIGGERED, run_lifecycle
 
 PR_CI = """trigger: none
 pr:

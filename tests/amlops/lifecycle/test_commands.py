@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from amlops.ci import commands_expand, commands_run
 from amlops.ci.azure_devops.expand import expand_pipeline
 from amlops.ci.errors import PipelineError
 from amlops.ci.github import dialect as github_dialect
 from amlops.ci.result import Approval, RunResult, Status
 from amlops.errors import UsageError
+from amlops.lifecycle import commands_expand, commands_run
 
 
 def _args(module: types.ModuleType, argv: list[str]) -> argparse.Namespace:
