@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from amlops.ci import dialects
 from amlops.ci.approvals import PROTECTED, needs_approval, pending_approval
 from amlops.ci.azure_devops.options import RunOptions
 from amlops.ci.azure_devops.run import run_file
-from amlops.ci.result import Approval, Status
+from amlops.ci.github import dialect as github_dialect
+from amlops.ci.result import Approval, RunResult, Status
 
 
 @pytest.mark.parametrize(
@@ -65,3 +67,34 @@ def test_azure_devops_reports_the_rules_approval(tmp_path: Path) -> None:
     result = run_file(tmp_path / "pipeline.yml", options)
     assert result.status == Status.WAITING_FOR_APPROVAL
     assert result.pending_approvals == (pending_approval("prod/deploy", ("ml-prod",), approve=False),)
+
+
+def _request(tmp_path: Path, **fields: object) -> dialects.RunRequest:
+    return dialects.RunRequest(repo_root=tmp_path, state_dir=tmp_path / "state", out=io.StringIO(), **fields)
+
+
+def test_both_dialects_take_the_protected_names_from_the_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert _request(tmp_path).approval_environments == PROTECTED
+    (tmp_path / "pipeline.yml").write_text(
+        "jobs:\n- deployment: deploy\n  environment: ml-staging\n"
+        "  strategy:\n    runOnce:\n      deploy:\n        steps:\n        - script: echo hi\n",
+        encoding="utf-8",
+    )
+    azure = dialects.get_dialect("azure-devops")
+    held = azure.run(tmp_path / "pipeline.yml", _request(tmp_path, approval_environments=("staging",)))
+    assert held.pending_approvals == (Approval("deploy", ("ml-staging",)),)
+    assert azure.run(tmp_path / "pipeline.yml", _request(tmp_path)).status == Status.SUCCEEDED
+
+    seen: list[object] = []
+
+    def run_workflow(path: Path, **kwargs: object) -> RunResult:
+        seen.append(kwargs["approval_environments"])
+        return RunResult(Status.SUCCEEDED, {})
+
+    monkeypatch.setattr(github_dialect, "run_workflow", run_workflow)
+    dialects.get_dialect("github").run(
+        tmp_path / "w.yml", _request(tmp_path, approval_environments=("staging",))
+    )
+    assert seen == [("staging",)]
