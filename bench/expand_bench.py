@@ -15,9 +15,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from amlops.ci.commands_expand import dump
+from amlops.ci.azure_devops.expand import expand_pipeline
 from amlops.ci.errors import PipelineError
-from amlops.ci.expand import expand_pipeline
+from amlops.lifecycle.commands_expand import dump
 
 ROOT = Path(__file__).resolve().parent.parent
 GOAL_MS = 200.0

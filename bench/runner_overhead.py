@@ -6,7 +6,7 @@ steps are cheap enough to repeat and the runner's own cost (expansion, planning,
 commands, output capture, act for GitHub) is what shows:
 
 - Azure DevOps: a pipeline `steps: - template: steps/check-code.yml@templates` per folder, run with
-  `amlops.ci.execute.run_file`; the direct reference runs each expanded step's script with
+  `amlops.ci.azure_devops.run.run_file`; the direct reference runs each expanded step's script with
   `bash --noprofile --norc` in the same environment (what the runner itself launches).
 - GitHub (`--github`): a workflow with one job using `./templates/github/actions/check-code` per folder,
   run with act through `amlops.ci.github.run_workflow`; the reference runs the action's script directly.
@@ -32,9 +32,10 @@ from pathlib import Path
 
 import yaml
 
-from amlops.ci.commands_run import runner_environment
-from amlops.ci.execute import RunOptions, run_file
-from amlops.ci.expand import expand_pipeline
+from amlops.ci.azure_devops.expand import expand_pipeline
+from amlops.ci.azure_devops.options import RunOptions
+from amlops.ci.azure_devops.run import run_file
+from amlops.lifecycle.commands_run import runner_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 GOAL = 1.15

@@ -45,8 +45,8 @@ COMMANDS: dict[str, str] = {
 }
 # Commands provided by other packages; registered only if their module is importable.
 OPTIONAL_COMMANDS: dict[str, str] = {
-    "expand": "amlops.ci.commands_expand",
-    "run": "amlops.ci.commands_run",
+    "expand": "amlops.lifecycle.commands_expand",
+    "run": "amlops.lifecycle.commands_run",
 }
 
 

@@ -2,7 +2,7 @@
 
 1. `amlops new` renders a project from this repository's cookiecutter (answers: defaults plus any given)
    into `<state>/demo/project/<slug>/`, which becomes a git repository, as a team's new repo would.
-2. The project's own pipeline YAML runs with the local runner (`amlops.ci.lifecycle`): PR CI -> train-model
+2. The project's own pipeline YAML runs with the local runner (`amlops.lifecycle.run`): PR CI -> train-model
    (a push that changes the data) -> the registry event -> deploy-model (dev, then prod, approved here).
 3. A summary: each pipeline's outcome and time, the served model version, the endpoints with their URLs,
    a sample prediction, and how to stop the servers.
@@ -120,7 +120,7 @@ def serve_champion(
 
 
 def run_project_demo(settings: Settings, answers: Mapping[str, str]) -> dict[str, Any]:
-    from amlops.ci.lifecycle import run_lifecycle
+    from amlops.lifecycle.run import run_lifecycle
     from amlops.verbs.invoke import invoke
 
     chosen = {**DEFAULT_ANSWERS, **answers}

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from amlops import cli
-from amlops.ci.execute.logging_commands import parse_line
+from amlops.ci.azure_devops.logging_commands import parse_line
 from amlops.ci_outputs import CiOutputs, build_lines, detect, output_values, parse_mapping, write
 from amlops.errors import UsageError
 

@@ -34,4 +34,6 @@ def test_every_public_exception_derives_from_the_root() -> None:
     strays = sorted(name for name, cls in exceptions.items() if not issubclass(cls, AmlopsError))
 
     assert strays == []
-    assert {"amlops.ci.expr.lexer.ExpressionError", "amlops.render.layout.RenderError"} <= set(exceptions)
+    assert {"amlops.ci.azure_devops.expr.lexer.ExpressionError", "amlops.render.layout.RenderError"} <= set(
+        exceptions
+    )

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from amlops import library
-from amlops.ci.commands_expand import project_repos
 from amlops.errors import UsageError
+from amlops.lifecycle.commands_expand import project_repos
 
 REPO = Path(__file__).resolve().parents[2]
 

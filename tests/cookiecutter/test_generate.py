@@ -12,9 +12,9 @@ import pytest
 import yaml
 from mermaid_parser import parse
 
-from amlops.ci.commands_expand import project_repos
 from amlops.graph import load_graph
 from amlops.graph.mermaid import to_mermaid
+from amlops.lifecycle.commands_expand import project_repos
 
 Generate = Callable[..., Path]
 

@@ -94,7 +94,7 @@ def test_github_actionlint_finds_nothing(github_projects: dict[str, Path]) -> No
 
 # ---------------------------------------------------------------------------------------------- Azure DevOps
 def _expand_all(project: Path, repos: Mapping[str, Path]) -> list[str]:
-    from amlops.ci.expand import expand_pipeline
+    from amlops.ci.azure_devops.expand import expand_pipeline
 
     pipelines = sorted((project / ".azure-pipelines").glob("*.yml"))
     assert len(pipelines) >= 5, pipelines
@@ -113,7 +113,7 @@ def _expand_all(project: Path, repos: Mapping[str, Path]) -> list[str]:
 @pytest.mark.parametrize("combination", AZURE_DEVOPS_COMBINATIONS, ids="-".join)
 def test_azure_devops_pipelines_expand(generate: Generate, combination: tuple[str, str, str, str]) -> None:
     """Vendored library: every pipeline expands with the project's own files only (no repository alias)."""
-    from amlops.ci.commands_expand import project_repos
+    from amlops.lifecycle.commands_expand import project_repos
 
     project = generate(**_answers(combination))
     problems = _expand_all(project, project_repos(project))
@@ -231,7 +231,7 @@ TRAIN = textwrap.dedent(
     """
     import io, json, sys
     from pathlib import Path
-    from amlops.ci.commands_run import newest_event, run_pipeline, select_pipelines
+    from amlops.lifecycle.commands_run import newest_event, run_pipeline, select_pipelines
     from amlops.ci.dialects import MODEL_REGISTERED
 
     dialect, state, sample = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
@@ -248,7 +248,7 @@ DEPLOY = textwrap.dedent(
     """
     import io, json, re, sys
     from pathlib import Path
-    from amlops.ci.commands_run import run_pipeline, select_pipelines
+    from amlops.lifecycle.commands_run import run_pipeline, select_pipelines
     from amlops.ci.dialects import MODEL_REGISTERED
 
     dialect, state, event = sys.argv[1], Path(sys.argv[2]), json.loads(sys.argv[3])

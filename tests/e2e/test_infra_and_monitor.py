@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from amlops import cli
-from amlops.ci.commands_run import run_pipeline, select_pipelines
+from amlops.lifecycle.commands_run import run_pipeline, select_pipelines
 
 from .test_lifecycle import settings
 

@@ -18,9 +18,9 @@ import pytest
 import yaml
 
 from amlops import cli
-from amlops.ci.commands_run import newest_event, run_pipeline, select_pipelines
 from amlops.ci.dialects import MODEL_REGISTERED
-from amlops.ci.lifecycle import LifecycleResult, run_lifecycle
+from amlops.lifecycle.commands_run import newest_event, run_pipeline, select_pipelines
+from amlops.lifecycle.run import LifecycleResult, run_lifecycle
 
 pytestmark = pytest.mark.slow
 DIALECTS = ("azure-devops", "github")

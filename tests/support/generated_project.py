@@ -75,7 +75,7 @@ LIFECYCLE = textwrap.dedent(
     """
     import io, json, sys
     from pathlib import Path
-    from amlops.ci.lifecycle import run_lifecycle
+    from amlops.lifecycle.run import run_lifecycle
 
     dialect, state, changed, tests = sys.argv[1], Path(sys.argv[2]), json.loads(sys.argv[3]), sys.argv[4]
     log = io.StringIO()

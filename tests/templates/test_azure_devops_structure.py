@@ -146,11 +146,11 @@ def test_pipeline_parses_and_uses_only_library_templates(path):
         assert reference.endswith("@templates") or reference.startswith("../config/"), reference
 
 
-EXPAND = ROOT / "src/amlops/ci/commands_expand.py"
+EXPAND = ROOT / "src/amlops/lifecycle/commands_expand.py"
 
 
 @pytest.mark.skipif(
-    not EXPAND.exists(), reason="`amlops expand` (src/amlops/ci/commands_expand.py) not there yet"
+    not EXPAND.exists(), reason="`amlops expand` (src/amlops/lifecycle/commands_expand.py) not there yet"
 )
 @pytest.mark.parametrize("path", PIPELINES, ids=_id)
 def test_pipeline_expands_with_the_local_runner(path):

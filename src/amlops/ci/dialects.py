@@ -9,19 +9,20 @@ dialect a file is written in.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 import yaml
 
+from amlops.ci.approvals import PROTECTED
 from amlops.ci.result import RunResult, Status
 from amlops.ci.signin import ServiceConnection
 from amlops.yamlsource import safe_load
 
 DIALECTS: dict[str, str] = {
-    "azure-devops": "amlops.ci.execute.dialect:AzureDevOps",
+    "azure-devops": "amlops.ci.azure_devops.dialect:AzureDevOps",
     "github": "amlops.ci.github.dialect:GitHub",
 }
 MODEL_REGISTERED = "model-registered"
@@ -37,8 +38,10 @@ class RunRequest:
     `parameters`, `variables` and `var_groups` are Azure DevOps', `inputs` GitHub's (workflow_dispatch);
     `repos` maps Azure DevOps repository aliases and GitHub `owner/repo` (names with a "/") to local
     folders; `service_connections` are Azure DevOps' (None: `local/service-connections.yml` beside the
-    pipeline file); `payload` is the event's record (for `model-registered`, the registry event); `env` is
-    what the runner adds to every step's environment on top of the host's; `out` receives the log.
+    pipeline file); `approve` grants every approval and `approval_environments` names the protected
+    environments (`amlops.ci.approvals`, the one rule of both dialects); `payload` is the event's record
+    (for `model-registered`, the registry event); `env` is what the runner adds to every step's
+    environment on top of the host's; `out` receives the log.
     """
 
     repo_root: Path
@@ -52,6 +55,7 @@ class RunRequest:
     var_groups: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     service_connections: Mapping[str, ServiceConnection] | None = None
     approve: bool = False
+    approval_environments: Collection[str] = PROTECTED
     payload: Mapping[str, Any] | None = None
     ref: str = "refs/heads/main"
     env: Mapping[str, str] = field(default_factory=dict)

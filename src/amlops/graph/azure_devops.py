@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from amlops.ci.expand import expand_pipeline
-from amlops.ci.parse.azure_devops import DEFAULT_STAGE, Job, Pipeline, Step, parse_pipeline
-from amlops.ci.plan import plan_pipeline
+from amlops.ci.azure_devops.expand import expand_pipeline
+from amlops.ci.azure_devops.parse import DEFAULT_STAGE, Job, Pipeline, Step, parse_pipeline
+from amlops.ci.azure_devops.plan import plan_pipeline
 from amlops.graph.model import Cluster, Edge, Graph, GraphBuilder, Node
 from amlops.yamlsource import Loc
 

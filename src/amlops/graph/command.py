@@ -21,10 +21,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from amlops.ci.commands_expand import pairs, parameter_values, pipeline_file
 from amlops.errors import UsageError
 from amlops.graph.load import DIALECTS, load_graph
 from amlops.graph.model import Graph
+from amlops.lifecycle.commands_expand import pairs, parameter_values, pipeline_file
 from amlops.output import emit_result
 
 FORMATS = ("mermaid", "svg")

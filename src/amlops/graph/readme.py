@@ -20,10 +20,10 @@ from pathlib import Path
 
 import yaml
 
-from amlops.ci.commands_expand import project_repos
 from amlops.errors import AmlopsError
 from amlops.graph.load import load_graph
 from amlops.graph.mermaid import fenced
+from amlops.lifecycle.commands_expand import project_repos
 from amlops.yamlsource import safe_load
 
 GITHUB_WORKFLOWS = Path(".github/workflows")

@@ -8,8 +8,9 @@ Each folder holds `pipeline.yml` (and its templates) plus one expected outcome:
   (`job key/step.var`), `pending_approvals` (job keys), `records` (kind: count), `printed` /
   `not_printed` lines of the log followed by the summary (in Azure DevOps' words).
 An optional `case.yml` sets `params`, `vars`, `repos` (alias: folder in the case), `var_groups`,
-`approve`, `event`, `limits`, `webhooks` (alias: payload), `service_connections` (as in
-pipelines/azure-devops/local/service-connections.yml) and `mode: run` (for errors that only a run finds).
+`approve`, `approval_environments`, `event`, `limits`, `webhooks` (alias: payload),
+`service_connections` (as in pipelines/azure-devops/local/service-connections.yml) and `mode: run`
+(for errors that only a run finds).
 """
 
 from __future__ import annotations
@@ -22,10 +23,13 @@ from typing import Any
 
 import pytest
 
+from amlops.ci.approvals import PROTECTED
+from amlops.ci.azure_devops.expand import Limits, expand_pipeline
+from amlops.ci.azure_devops.options import RunOptions
+from amlops.ci.azure_devops.parse import DEFAULT_STAGE
+from amlops.ci.azure_devops.run import run_file
+from amlops.ci.azure_devops.statuses import WORDS
 from amlops.ci.errors import PipelineError
-from amlops.ci.execute import RunOptions, run_file
-from amlops.ci.execute.azure_devops import DEFAULT_STAGE, WORDS
-from amlops.ci.expand import Limits, expand_pipeline
 from amlops.ci.result import RunResult, summary_lines
 from amlops.ci.signin import parse_service_connections
 from amlops.yamlsource import load_file, plain
@@ -64,6 +68,7 @@ def _run(root: Path, opts: dict[str, Any], state: Path) -> tuple[RunResult, str]
             repos={k: root / v for k, v in (opts.get("repos") or {}).items()},
             var_groups=opts.get("var_groups") or {},
             approve=bool(opts.get("approve")),
+            approval_environments=opts.get("approval_environments", PROTECTED),
             event=opts.get("event", "manual"),
             out=out,
             webhooks=opts.get("webhooks") or {},

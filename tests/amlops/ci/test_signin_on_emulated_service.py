@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from git_repository import commit_repository
 
-from amlops.ci.execute import RunOptions, run_file
+from amlops.ci.azure_devops.options import RunOptions
+from amlops.ci.azure_devops.run import run_file
 from amlops.ci.github import run_workflow
 from amlops.ci.result import RunResult, Status
 from amlops.ci.signin import ServiceConnection

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from amlops.ci.commands_expand import project_repos
 from amlops.graph import Graph, load_graph
+from amlops.lifecycle.commands_expand import project_repos
 
 REPO = Path(__file__).resolve().parents[3]
 AZURE_DEVOPS = sorted((REPO / "pipelines" / "azure-devops").glob("*.yml"))

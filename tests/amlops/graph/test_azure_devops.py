@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from amlops.ci.commands_expand import project_repos
 from amlops.ci.errors import PipelineError
 from amlops.graph import Graph, load_graph
 from amlops.graph.azure_devops import load
+from amlops.lifecycle.commands_expand import project_repos
 
 REPO = Path(__file__).resolve().parents[3]
 

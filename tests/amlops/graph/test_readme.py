@@ -90,7 +90,7 @@ def test_the_hook_side_needs_only_the_standard_library_and_pyyaml() -> None:
     code = (
         "import json, sys\n"
         "from pathlib import Path\n"
-        "from amlops.ci.commands_expand import project_repos\n"
+        "from amlops.lifecycle.commands_expand import project_repos\n"
         "from amlops.graph import load_graph, readme\n"
         "root = Path(sys.argv[1])\n"
         "for path in sys.argv[2:]:\n"

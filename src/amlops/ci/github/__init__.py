@@ -7,6 +7,6 @@ and returns an `amlops.ci.result.RunResult` read from act's JSON log (`actlog`).
 is guarded.
 """
 
-from amlops.ci.github.run import APPROVAL_ENVIRONMENTS, run_workflow
+from amlops.ci.github.run import run_workflow
 
-__all__ = ["APPROVAL_ENVIRONMENTS", "run_workflow"]
+__all__ = ["run_workflow"]

@@ -8,19 +8,7 @@ from amlops.ci.dialects import RunRequest
 from amlops.ci.github.actlog import WORDS
 from amlops.ci.github.run import run_workflow
 from amlops.ci.result import RunResult
-
-
-def numbered_run_dir(state_dir: Path) -> Path:
-    """A new folder `<state>/ci-runs/github/<n>`, numbered after the ones there."""
-    runs = state_dir / "ci-runs" / "github"
-    runs.mkdir(parents=True, exist_ok=True)
-    number = 1 + max((int(p.name) for p in runs.iterdir() if p.name.isdigit()), default=0)
-    while True:
-        try:
-            (runs / str(number)).mkdir()
-            return runs / str(number)
-        except FileExistsError:
-            number += 1
+from amlops.ci.run_dirs import numbered_run_dir
 
 
 class GitHub:
@@ -28,7 +16,7 @@ class GitHub:
     words = WORDS
 
     def run(self, path: Path, request: RunRequest) -> RunResult:
-        run_dir = numbered_run_dir(request.state_dir)
+        _, run_dir = numbered_run_dir(request.state_dir / "ci-runs" / "github")
         header = f"Run of {path.name} ({self.title}, {request.event}) in {run_dir}"
         print(header, file=request.out, flush=True)
         result = run_workflow(
@@ -39,6 +27,7 @@ class GitHub:
             env=request.env,
             payload=request.payload,
             approve=request.approve,
+            approval_environments=request.approval_environments,
             ref=request.ref,
             run_dir=run_dir,
             repositories={name: folder for name, folder in request.repos.items() if "/" in name},

@@ -9,9 +9,9 @@ Where we guard act (each measured with act 0.2.89, see docs/FACTS):
   used before checkout.
 - Jobs whose `runs-on` label is not mapped are skipped with exit 0: we map every label we find, and after
   the run any job that should have run (no `if:`, every `needs` succeeded) but did not is not-run.
-- `environment:` approvals are ignored: jobs whose environment needs an approval (`needs_approval`,
-  the same rule as the Azure DevOps runner) get `if: false` in a
-  copy of the workflow unless `approve=True`, and are reported as waiting-for-approval (`Status`).
+- `environment:` approvals are ignored: jobs whose environment needs an approval (`amlops.ci.approvals`,
+  the one rule of both dialects) get `if: false` in a copy of the workflow unless `approve=True`, and are
+  reported as waiting-for-approval (`Status`).
 - Events: act does not apply `branches`/`paths`/`types` filters (`triggers.select` does); we refuse an
   event the workflow does not list instead of letting act run nothing.
 - act reads `.env`, `.secrets`, `.vars`, `.input` and `~/.actrc`: we point it at empty files and isolate HOME.
@@ -40,6 +40,7 @@ from typing import Any
 import yaml
 
 from amlops import processes
+from amlops.ci.approvals import PROTECTED, pending_approval
 from amlops.ci.dialects import MODEL_REGISTERED
 from amlops.ci.errors import PipelineError
 from amlops.ci.github.actlog import parse_log, summarize
@@ -56,7 +57,6 @@ SUCCEEDED, FAILED, SKIPPED, WAITING, NOT_RUN = (
 
 STANDINS = Path(__file__).parent / "standins"
 EVENTS = ("push", "pull_request", "workflow_dispatch", "schedule", "repository_dispatch")
-APPROVAL_ENVIRONMENTS = ("prod", "production")
 DEFAULT_LABELS = ("ubuntu-latest", "ubuntu-24.04", "ubuntu-22.04", "self-hosted", "linux", "x64")
 _HOST_PREFIXES = ("GITHUB_", "RUNNER_", "ACTIONS_", "ACT_")
 # The job's OIDC ID-token endpoint, when the machine has one (the tests' emulated service): kept, so that
@@ -212,26 +212,12 @@ def scratch_parent() -> Path | None:
     return None
 
 
-def needs_approval(environment: str, approval_environments: Collection[str] = APPROVAL_ENVIRONMENTS) -> bool:
-    """The Azure DevOps runner's rule: some part of the name (split at `-`, `_`, `.`, spaces) is in the set,
-    case-insensitively (`prod`, `ml-prod`, `Production-EU`). A name still holding an expression amlops could
-    not resolve before the run also needs approval: better held than deployed by surprise."""
-    if "${{" in environment:
-        return True
-    wanted = {e.lower() for e in approval_environments}
-    return any(part in wanted for part in re.split(r"[-_.\s]+", environment.lower()))
-
-
-def _held_jobs(
-    found: WorkflowScan, approve: bool, approval_environments: Collection[str]
-) -> dict[str, Approval]:
-    if approve:
-        return {}
+def _held_jobs(found: WorkflowScan, approve: bool, protected: Collection[str]) -> dict[str, Approval]:
     held = {}
     for job in found.jobs.values():
-        needing = sorted({e for e in job.environments if needs_approval(e, approval_environments)})
-        if needing:
-            held[job.id] = Approval(job.id, tuple(needing))
+        approval = pending_approval(job.id, job.environments, approve=approve, protected=protected)
+        if approval is not None:
+            held[job.id] = approval
     return held
 
 
@@ -446,7 +432,7 @@ def run_workflow(
     payload: Mapping[str, Any] | None = None,
     secrets: Mapping[str, str] | None = None,
     approve: bool = False,
-    approval_environments: Collection[str] = APPROVAL_ENVIRONMENTS,
+    approval_environments: Collection[str] = PROTECTED,
     ref: str = "refs/heads/main",
     run_dir: Path | None = None,
     timeout: float | None = None,
@@ -459,10 +445,11 @@ def run_workflow(
     "model-registered" (a repository_dispatch whose `action` is "model-registered" and whose
     `client_payload` is `payload`). `payload` overrides keys of the event file; `inputs` are the
     workflow_dispatch inputs; `secrets` reach the workflow as `secrets.<NAME>`; `env` is added to the
-    environment of every step. Jobs whose environment is in `approval_environments` (case-insensitive)
-    only run with `approve=True`. `repositories` maps remote actions' owner/repo to local folders (the
-    pinned step library), read in place of a stand-in. `run_dir` keeps the artifacts, HOME and the event
-    file (a temporary folder, removed afterwards, when not given).
+    environment of every step. Jobs whose environment needs an approval (`amlops.ci.approvals`, with
+    `approval_environments` as the protected names) only run with `approve=True`. `repositories` maps
+    remote actions' owner/repo to local folders (the pinned step library), read in place of a stand-in.
+    `run_dir` keeps the artifacts, HOME and the event file (a temporary folder, removed afterwards, when
+    not given).
 
     Raises `PipelineError` (with file and line) before anything runs when the workflow cannot run here.
     """

@@ -13,7 +13,6 @@ from amlops.ci.github.actlog import parse_log
 from amlops.ci.github.run import (
     event_payload,
     local_repository_args,
-    needs_approval,
     prepare_repo,
     triggered_events,
 )
@@ -157,29 +156,6 @@ def test_prepare_repo_copies_a_plain_folder_into_a_git_repo_with_origin(tmp_path
         ["git", "-C", str(work), "count-objects", "-v"], capture_output=True, text=True, check=True
     ).stdout
     assert "count: 0\n" in counted, "objects are packed (act copies .git once per job)"
-
-
-@pytest.mark.parametrize(
-    ("environment", "expected"),
-    [
-        ("prod", True),
-        ("Production", True),
-        ("ml-prod", True),
-        ("production-eu", True),
-        ("prod.weu", True),
-        ("dev", False),
-        ("products", False),
-        ("preprod-test", False),
-        ("${{ inputs.environment }}", True),
-    ],
-)
-def test_needs_approval_same_rule_as_azure_devops(environment: str, expected: bool) -> None:
-    assert needs_approval(environment) is expected
-
-
-def test_needs_approval_configurable_set() -> None:
-    assert needs_approval("staging", ["staging"]) is True
-    assert needs_approval("prod", ["staging"]) is False
 
 
 def test_a_mapped_repository_is_read_from_its_folder_and_its_actions_are_scanned(tmp_path: Path) -> None:

@@ -1,5 +1,0 @@
-"""Compile-time expansion of Azure Pipelines YAML: templates, parameters, `${{ }}` insertion, extends."""
-
-from amlops.ci.expand.engine import Expander, Limits, expand_pipeline
-
-__all__ = ["Expander", "Limits", "expand_pipeline"]

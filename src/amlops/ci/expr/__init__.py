@@ -1,6 +1,0 @@
-"""Azure Pipelines expressions: lexer, parser and evaluator for `${{ }}`, `$[ ]` and conditions."""
-
-from amlops.ci.expr.evaluator import Context, evaluate, to_bool, to_string
-from amlops.ci.expr.parser import ExpressionError, parse
-
-__all__ = ["Context", "ExpressionError", "evaluate", "parse", "to_bool", "to_string"]

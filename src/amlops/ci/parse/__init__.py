@@ -1,1 +1,0 @@
-"""Pipeline files as frozen dataclasses."""
