@@ -36,10 +36,12 @@ from typing import Any, TextIO
 
 import yaml
 
+from amlops.backends import get_backend
 from amlops.ci.dialects import DIALECTS, MODEL_REGISTERED, RunRequest, detect, get_dialect
 from amlops.ci.errors import PipelineError
 from amlops.ci.result import RunResult, Status, summary_lines
 from amlops.ci.signin import SERVICE_CONNECTIONS, ServiceConnection, load_service_connections
+from amlops.config import DEFAULT_BACKEND, ProjectPaths, Settings
 from amlops.errors import UsageError
 from amlops.lifecycle.commands_expand import pairs, parameter_values, project_repos, repo_root_for
 
@@ -72,20 +74,29 @@ def load_var_groups(path: Path | None, root: Path) -> dict[str, dict[str, Any]]:
     return {str(k): dict(v) for k, v in data.items()}
 
 
-def newest_event(state_dir: Path, event_type: str = MODEL_REGISTERED) -> dict[str, Any] | None:
-    """The last record of `<state>/events.jsonl` with this `type` (torn or foreign lines are skipped)."""
-    log = state_dir / "events.jsonl"
-    if not log.is_file():
-        return None
-    found = None
-    for line in log.read_text(encoding="utf-8").splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(record, dict) and record.get("type") == event_type:
-            found = record
-    return found
+def registry_events(state_dir: Path, *, backend: str = DEFAULT_BACKEND) -> list[dict[str, Any]]:
+    """The registry's events (`model-registered`, `data-drift-detected`, ...), read through the backend that
+    recorded them (`Backend.read_events`), oldest first; records that are not objects are left out. Both
+    backends keep them in `<state>/events.jsonl` today; an Azure event source (Event Grid) plugs in behind
+    the azure backend's `read_events` without changing this reader."""
+    settings = Settings(backend=backend, state_dir=state_dir, project=ProjectPaths(Path.cwd()))
+    reader = get_backend(settings)
+    try:
+        return [event for event in reader.read_events() if isinstance(event, dict)]
+    finally:
+        close = getattr(reader, "close", None)
+        if close is not None:
+            close()
+
+
+def newest_event(
+    state_dir: Path, event_type: str = MODEL_REGISTERED, *, backend: str = DEFAULT_BACKEND
+) -> dict[str, Any] | None:
+    """The last registry event of this `type` (`registry_events`), or None."""
+    found = [
+        event for event in registry_events(state_dir, backend=backend) if event.get("type") == event_type
+    ]
+    return found[-1] if found else None
 
 
 def runner_environment(
@@ -226,8 +237,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--payload",
         default=None,
         metavar="JSON",
-        help="the event's payload as JSON (default for model-registered: the newest record of "
-        "<state>/events.jsonl)",
+        help="the event's payload as JSON (default for model-registered: the newest model-registered "
+        "event of the backend's registry)",
     )
     parser.add_argument(
         "--ref", default="refs/heads/main", help="branch or tag of the event (default refs/heads/main)"
@@ -254,6 +265,8 @@ def _state_dir(args: argparse.Namespace, root: Path) -> Path:
 
 
 def _payload(args: argparse.Namespace, event: str, state_dir: Path) -> dict[str, Any] | None:
+    settings = getattr(args, "settings", None)
+    backend = getattr(settings, "backend", DEFAULT_BACKEND)
     if args.payload is not None:
         try:
             value = json.loads(args.payload)
@@ -263,11 +276,11 @@ def _payload(args: argparse.Namespace, event: str, state_dir: Path) -> dict[str,
             raise UsageError("--payload: expected a JSON object")
         return value
     if event == MODEL_REGISTERED:
-        record = newest_event(state_dir)
+        record = newest_event(state_dir, backend=backend)
         if record is None:
             raise UsageError(
-                f"--event {MODEL_REGISTERED}: {state_dir / 'events.jsonl'} holds no model-registered event "
-                "(register a model first, or pass --payload)"
+                f"--event {MODEL_REGISTERED}: the {backend} backend's registry (state {state_dir}) holds no "
+                "model-registered event (register a model first, or pass --payload)"
             )
         return record
     return None

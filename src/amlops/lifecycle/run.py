@@ -20,7 +20,6 @@ A failing pipeline stops the lifecycle; the later ones are reported as "not-run"
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +28,14 @@ from typing import Any, TextIO
 
 from amlops.ci.dialects import DIALECTS, MODEL_REGISTERED, detect
 from amlops.ci.result import Status
-from amlops.lifecycle.commands_run import OK, WAITING, newest_event, run_pipeline, select_pipelines
+from amlops.lifecycle.commands_run import (
+    OK,
+    WAITING,
+    newest_event,
+    registry_events,
+    run_pipeline,
+    select_pipelines,
+)
 
 PR_CI_TEST_PATHS = "tests/amlops/test_gating.py tests/data_science/test_contract.py"
 """The default PR CI test selection of a lifecycle run: fast, and no pipeline runs inside it."""
@@ -85,19 +91,6 @@ class LifecycleResult:
 
 def _in_dialect(paths: Sequence[Path], kind: str) -> list[Path]:
     return [p for p in paths if detect(p) == kind]
-
-
-def _events(state_dir: Path) -> tuple[dict[str, Any], ...]:
-    log = state_dir / "events.jsonl"
-    found = []
-    for line in log.read_text(encoding="utf-8").splitlines() if log.is_file() else []:
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(record, dict):
-            found.append(record)
-    return tuple(found)
 
 
 def run_lifecycle(
@@ -168,4 +161,6 @@ def run_lifecycle(
             select_pipelines(root, MODEL_REGISTERED, dialect_only=kind, payload=registered), kind
         )
         run_all("deploy", MODEL_REGISTERED, deploy_paths, payload=registered, approve=approve)
-    return LifecycleResult(kind, tuple(done), time.monotonic() - started, registered, _events(state_dir))
+    return LifecycleResult(
+        kind, tuple(done), time.monotonic() - started, registered, tuple(registry_events(state_dir))
+    )

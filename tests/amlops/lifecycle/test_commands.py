@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import types
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 import yaml
@@ -181,6 +182,52 @@ def test_model_registered_passes_the_newest_event(tmp_path: Path, monkeypatch: p
     _fake_github(monkeypatch, calls, status=Status.SUCCEEDED)
     assert commands_run.execute(_run_args(tmp_path, "--event", "model-registered")) == 0
     assert calls[0]["payload"] == {"type": "model-registered", "model": "m", "version": 2}
+
+
+class _RecordingBackend:
+    """A backend whose registry holds its own events (as an Azure event source would), not the state file."""
+
+    events: ClassVar[list[dict]] = [
+        {"type": "model-registered", "model": "m", "version": 9},
+        {"type": "data-drift-detected"},
+    ]
+    closed = False
+
+    def __init__(self, settings: object) -> None:
+        self.settings = settings
+
+    def read_events(self) -> list:
+        return [*self.events, "not a record"]
+
+    def close(self) -> None:
+        type(self).closed = True
+
+
+def test_the_event_is_read_through_the_backend_of_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`amlops --backend B run --event model-registered` asks backend B's registry for the newest event;
+    the state folder's log (the local backend's) is not consulted."""
+    from amlops import backends
+
+    monkeypatch.setitem(backends.BACKENDS, "recording", f"{__name__}:_RecordingBackend")
+    (tmp_path / "pipeline.yml").write_text(
+        "on:\n  repository_dispatch:\n    types: [model-registered]\n"
+        "jobs:\n  b:\n    runs-on: ubuntu-latest\n    steps: []\n"
+    )
+    (tmp_path / ".st").mkdir()
+    local_event = '{"type": "model-registered", "model": "m", "version": 1}\n'
+    (tmp_path / ".st" / "events.jsonl").write_text(local_event)
+    calls: list = []
+    _fake_github(monkeypatch, calls, status=Status.SUCCEEDED)
+    args = _run_args(tmp_path, "--event", "model-registered")
+    args.settings.backend = "recording"
+    assert commands_run.execute(args) == 0
+    assert calls[0]["payload"] == {"type": "model-registered", "model": "m", "version": 9}
+    assert _RecordingBackend.closed
+    assert commands_run.registry_events(tmp_path / ".st", backend="recording") == _RecordingBackend.events
+    # the local backend reads the state folder's log
+    assert commands_run.newest_event(tmp_path / ".st")["version"] == 1
 
 
 def test_model_registered_without_an_event_is_a_usage_error(tmp_path: Path) -> None:
