@@ -26,8 +26,8 @@ background:#6b7280}
 .muted{color:#6b7280}code{font-size:.9em}svg.chart{display:block;margin:.75rem 0;max-width:100%}
 """
 
-_OK = {"completed", "succeeded", "passed", "reused", "true"}
-_BAD = {"failed", "rejected", "canceled", "false"}
+_OK = {"completed", "succeeded", "passed", "reused", "true", "ok", "no drift"}
+_BAD = {"failed", "rejected", "canceled", "false", "drifted"}
 
 
 def badge(text: str) -> str:
@@ -39,13 +39,14 @@ def badge(text: str) -> str:
 def table(headers: Sequence[str], rows: Iterable[Sequence[str]], *, numeric: Sequence[int] = ()) -> str:
     """A table whose cells are HTML already (callers escape text; badges are markup)."""
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    head = f"<thead><tr>{head}</tr></thead>" if any(headers) else ""
     body = "".join(
         "<tr>"
         + "".join(f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>" for i, c in enumerate(row))
         + "</tr>"
         for row in rows
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<table>{head}<tbody>{body}</tbody></table>"
 
 
 def _seconds(value: float | None) -> str:

@@ -11,12 +11,14 @@ from collections.abc import Iterable, Sequence
 from amlops.report.facts import RunFacts
 from amlops.report.svg import fmt
 
-_SPECIAL = "\\`*_[]<>|#!"
+_SPECIAL = "\\`*_[]|#!"
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 
 def md(text: str) -> str:
-    """Text safe in a Markdown table cell: specials backslash-escaped, line breaks as spaces."""
-    out = "".join(f"\\{c}" if c in _SPECIAL else c for c in str(text))
+    """Text safe in a Markdown table cell: HTML's specials as entities, Markdown's backslash-escaped, line
+    breaks as spaces."""
+    out = "".join(_ENTITIES.get(c) or (f"\\{c}" if c in _SPECIAL else c) for c in str(text))
     return " ".join(out.splitlines())
 
 
