@@ -27,7 +27,8 @@ def test_bundle_layout_and_metrics(taxi_trained, contract):
     test = pd.read_parquet(taxi_trained.prepared / "test.parquet")
     assert metrics["label_std"] == pytest.approx(test[contract.target].std())
     evaluation = json.loads((bundle / "evaluation.json").read_text())
-    assert evaluation["task"] == "regression" and evaluation["n_rows"] == len(test)
+    assert evaluation["task"] == "regression"
+    assert evaluation["n_rows"] == len(test)
     assert evaluation["actual"] == pytest.approx(test[contract.target].head(500).tolist(), abs=1e-5)
     assert len(evaluation["predicted"]) == len(evaluation["actual"])
 

@@ -39,7 +39,7 @@ from amlops.report.facts import (
     metric_rows,
 )
 from amlops.validation import record
-from amlops.verbs._common import backend_for, optional_path, optional_text
+from amlops.verbs._common import backend_for, boolean, optional_path, optional_text
 from amlops.verbs.gate import BUNDLE_OUTPUT, DECISION_FILE, champion_metrics
 
 REPORT_FILE = "report.html"
@@ -60,10 +60,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--drift",
-        action=argparse.BooleanOptionalAction,
+        nargs="?",
+        const=True,
         default=True,
-        help="compare the run's data with the champion's training data per feature (default on)",
+        type=boolean,
+        metavar="BOOL",
+        help="compare the run's data with the champion's training data per feature (default true;"
+        " `--drift false` or --no-drift turns it off)",
     )
+    parser.add_argument("--no-drift", dest="drift", action="store_false")
     parser.add_argument(
         "--artifact-name",
         type=optional_text,

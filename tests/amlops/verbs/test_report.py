@@ -21,7 +21,8 @@ def test_report_of_a_gated_registered_run(cli, trained, project: Path, state_dir
     assert doc["report"] == str((out / "report.html").resolve())
     html = (out / "report.html").read_text()
     assert f"Run report: {run_id}" in html
-    assert "Content-Security-Policy" in html and "<script" not in html
+    assert "Content-Security-Policy" in html
+    assert "<script" not in html
     assert 'class="chart metrics"' in html
     assert "No champion yet" in html  # the first model: no reference data for drift
     # logged with the run: an MLflow artifact of the pipeline run's parent MLflow run
@@ -58,7 +59,9 @@ def test_a_rejected_run_against_a_champion_on_other_data_reports_drift(
     assert doc["report"] == str(state_dir / "reports" / run_id / "report.html")
     html = Path(doc["report"]).read_text()
     assert "champion: version 1" in html
-    assert 'class="chart drift"' in html and "azureml:d:1" in html and "azureml:d:2" in html
+    assert 'class="chart drift"' in html
+    assert "azureml:d:1" in html
+    assert "azureml:d:2" in html
     assert "rejected" in html
     # drift for the report is a look, not an alarm: no data-drift-detected event
     assert all(e["type"] != "data-drift-detected" for e in cli("status").result.get("events", []))
