@@ -19,7 +19,7 @@ body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:60rem;color:#11
 h1{font-size:1.5rem;margin-bottom:.25rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #e5e7eb}
 table{border-collapse:collapse;margin:.5rem 0}
 th,td{text-align:left;padding:.25rem .75rem;border-bottom:1px solid #f3f4f6}
-th{background:#f9fafb}td.num{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#f9fafb}td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
 .badge{display:inline-block;padding:.1rem .5rem;border-radius:.25rem;font-weight:600;color:#fff;
 background:#6b7280}
 .ok{background:#16a34a}.bad{background:#dc2626}.warn{background:#d97706}
