@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from amlops.backends.local.tracking import Tracking
 from amlops.cli import main
+
+REPO = Path(__file__).resolve().parents[3]
 
 
 def test_report_of_a_gated_registered_run(cli, trained, project: Path, state_dir: Path, tmp_path) -> None:
@@ -106,3 +110,43 @@ def test_in_an_azure_devops_step_the_summary_is_uploaded(cli, trained, tmp_path:
     lines = result.stdout.splitlines()
     assert f"##vso[task.uploadsummary]{(tmp_path / 'r' / 'summary.md').resolve()}" in lines
     assert lines[-2].startswith("##vso[task.setvariable variable=result;isOutput=true]")
+
+
+@pytest.mark.slow
+def test_the_report_of_a_training_run_on_the_sample_opens_in_chromium(
+    state_dir: Path, tmp_path: Path, capsys
+) -> None:
+    """The project's own pipeline on the committed sample: the real bundle's scatter plot, in a browser."""
+    from chromium import chromium_binary, open_page
+
+    def amlops(*args: str | Path) -> dict:
+        code = main(["--project-dir", str(REPO), "--state-dir", str(state_dir), *map(str, args)])
+        out, err = capsys.readouterr()
+        assert code == 0, err[-3000:]
+        return json.loads(out.splitlines()[-1])
+
+    amlops("register-data", "--name", "taxi", "--path", REPO / "data-science/data/sample.parquet")
+    amlops("validate-data", "--name", "taxi")
+    run = amlops("run-pipeline", "--data", "taxi")
+    run_id = run["run_id"]
+    evaluation = json.loads(Path(run["outputs"]["model_bundle"], "evaluation.json").read_text())
+    amlops("gate", "--run-id", run_id, "--model-name", "taxi-model")
+    result = amlops(
+        "report", "--run-id", run_id, "--model-name", "taxi-model", "--output-dir", tmp_path / "r"
+    )
+    html = Path(result["report"]).read_text()
+    for kind in ("metrics", "scatter"):
+        assert f'class="chart {kind}"' in html
+    assert html.count('class="point"') == len(evaluation["actual"]) > 0  # predicted against actual
+    assert "sha256:" in html  # the data hash in the lineage
+    if chromium_binary() is None:
+        pytest.skip("chromium is not installed (make tools installs it)")
+    with open_page(Path(result["report"]).as_uri(), tmp_path / "profile") as page:
+        assert page.console_errors == []
+        sizes = page.evaluate(
+            "[...document.querySelectorAll('svg.chart')].map(s => s.getBoundingClientRect().width)"
+        )
+        assert len(sizes) == 2
+        assert min(sizes) > 100
+        shot = page.screenshot(tmp_path / "report.png")
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
