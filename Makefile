@@ -72,7 +72,9 @@ test: install tools lint
 test-fast: install
 	$(UV) run --frozen pytest -m "not slow"
 
+# wrk (Debian's package) drives the serving benchmark.
 bench: install
+	@command -v wrk >/dev/null 2>&1 || apt-get install -y -q wrk >/dev/null || sudo apt-get install -y -q wrk
 	$(UV) run --frozen python bench/run.py
 
 clean:

@@ -34,7 +34,7 @@ def main() -> int:
     }
     try:
         layout.finalize(Path.cwd(), answers, template, source=repo)
-    except (ValueError, FileExistsError) as exc:
+    except (layout.RenderError, ValueError, FileExistsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -26,6 +26,7 @@ class CliResult:
 
 def _stop_servers(state_dir: Path) -> None:
     """Kill every inference server a test started (by the pids recorded in its state folder)."""
+    from amlops import processes
     from amlops.backends.local.endpoints import OnlineEndpoints
 
     endpoints = OnlineEndpoints(state_dir)
@@ -33,7 +34,7 @@ def _stop_servers(state_dir: Path) -> None:
         for path in endpoints.root.glob("*.json"):
             state = json.loads(path.read_text())
             for record in state.get("deployments", {}).values():
-                OnlineEndpoints._kill(record.get("pid"))
+                processes.stop(record.get("pid"))
 
 
 @pytest.fixture

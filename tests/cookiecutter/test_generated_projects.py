@@ -218,7 +218,8 @@ def test_amlops_new_works_from_a_clean_clone(isolated: Path, tmp_path: Path) -> 
 # train-model run (the first project's, on a push of its data; training dominates a lifecycle's time, and the
 # deployment answer changes deploy-model only): every project has the same slug and model name, and the event
 # is the same record for both CI platforms. Batch-only projects deploy first: they must create no online
-# endpoint.
+# endpoint. Prod is not approved here: each cell deploys dev and its prod stage waits, deploying nothing (the
+# approved prod stage of both dialects runs in the two lifecycles).
 MISSING_CELLS = (
     ("azure-devops", "batch"),
     ("github-actions", "batch"),
@@ -254,7 +255,7 @@ DEPLOY = textwrap.dedent(
     log, runs = io.StringIO(), []
     for path in select_pipelines(Path.cwd(), MODEL_REGISTERED, dialect_only=dialect, payload=event):
         outcome = run_pipeline(
-            path, repo_root=Path.cwd(), state_dir=state, event=MODEL_REGISTERED, payload=event, approve=True,
+            path, repo_root=Path.cwd(), state_dir=state, event=MODEL_REGISTERED, payload=event, approve=False,
             out=log,
         )
         runs.append([path.name, outcome.status, round(outcome.seconds, 1)])
@@ -274,12 +275,14 @@ DEPLOY = textwrap.dedent(
 )
 
 
-def _script(env: Mapping[str, str], project: Path, script: str, *argv: str | Path) -> dict[str, Any]:
+def _script(
+    env: Mapping[str, str], project: Path, script: str, *argv: str | Path, status: str = "succeeded"
+) -> dict[str, Any]:
     python = Path(env["UV_PROJECT_ENVIRONMENT"]) / "bin" / "python"
     done = run(python, "-c", script, *argv, cwd=project, env=env, timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-8000:]
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    assert all(status == "succeeded" for _, status, _ in result["runs"]), f"{result}\n{done.stderr[-8000:]}"
+    assert all(s == status for _, s, _ in result["runs"]), f"{result}\n{done.stderr[-8000:]}"
     print(f"{project.name}: {result['runs']}")
     return result
 
@@ -288,10 +291,10 @@ def _script(env: Mapping[str, str], project: Path, script: str, *argv: str | Pat
 def test_every_ci_platform_and_deployment_answer_deploys_the_registered_model(
     generate: Generate, shared_env: dict[str, str], tmp_path: Path
 ) -> None:
-    """train-model once, then each missing cell's own deploy-model (dev, then prod approved): online
-    endpoints serve the registered version and answer the smoke request; batch endpoints exist and the
+    """train-model once, then each missing cell's own deploy-model, without approval: dev's online endpoint
+    serves the registered version and answers the smoke request; dev's batch endpoint exists and the
     pipeline asserted the smoke batch's row count and columns; a batch-only project creates no online
-    endpoint."""
+    endpoint; the prod stage waits for its approval and creates nothing."""
     import pandas as pd
 
     projects = {
@@ -310,12 +313,15 @@ def test_every_ci_platform_and_deployment_answer_deploys_the_registered_model(
         for (ci, deployment), project in projects.items():
             config = settings(project)
             assert event["model"] == config["dev"]["modelName"] == config["prod"]["modelName"]
-            deployed = _script(env, project, DEPLOY, DIALECT[ci], state, json.dumps(event))
+            deployed = _script(
+                env, project, DEPLOY, DIALECT[ci], state, json.dumps(event), status="waiting-for-approval"
+            )
             assert [name for name, _, _ in deployed["runs"]] == ["deploy-model.yml"], deployed
             code, status = amlops(env, project, state, "status")
             assert code == 0, status
             endpoints = {e["name"]: e for e in status["endpoints"]}
-            for role in ("dev", "prod"):
+            assert not {config["prod"]["onlineEndpoint"], config["prod"]["batchEndpoint"]} & set(endpoints)
+            for role in ("dev",):
                 online, batch = config[role]["onlineEndpoint"], config[role]["batchEndpoint"]
                 if deployment in ("batch", "online-and-batch"):
                     # the same result may be printed twice (the step's output and act's echo of it)
@@ -332,13 +338,13 @@ def test_every_ci_platform_and_deployment_answer_deploys_the_registered_model(
                 if deployment in ("online", "online-and-batch"):
                     served = endpoints[online]
                     live = max(served["traffic"], key=served["traffic"].get)
-                    assert served["deployments"][live]["model"] == model  # the same version in both
+                    assert served["deployments"][live]["model"] == model
                     code, answer = amlops(env, project, state, "invoke", "--endpoint", online)
                     assert code == 0, answer
                     assert answer["request"] == f"{model}/smoke-request.json"
                     assert len(answer["response"]["predictions"]) == 5
-            # the pipeline's own assertion of the smoke batch (row count, columns), once per environment
-            assert len(deployed["smoke"]) == (2 if "batch" in deployment else 0), deployed
+            # the pipeline's own assertion of the smoke batch (row count, columns), in dev only
+            assert len(deployed["smoke"]) == (1 if "batch" in deployment else 0), deployed
     finally:
         amlops(env, first, state, "delete-endpoint", "--all")
     code, status = amlops(env, first, state, "status")

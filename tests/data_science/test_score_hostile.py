@@ -12,7 +12,8 @@ from collections.abc import Iterator, Mapping
 
 import pytest
 
-from amlops.backends.local.endpoints import OnlineEndpoints, launch_inference_server
+from amlops import processes
+from amlops.backends.local.endpoints import launch_inference_server
 from amlops.backends.local.serving import ServerSettings
 
 from .conftest import DATA_SCIENCE
@@ -37,7 +38,7 @@ def port(taxi_trained, tmp_path_factory) -> Iterator[int]:
     try:
         yield port
     finally:
-        OnlineEndpoints._kill(process.pid)
+        processes.stop(process.pid, reap=process.poll)
         process.wait(timeout=30)
     assert "Encountered Exception" not in log.read_text(errors="replace")  # what a failing run() logs
 

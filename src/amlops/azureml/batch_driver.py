@@ -22,10 +22,11 @@ from types import ModuleType
 from typing import Any
 
 from amlops.azureml.batch import BatchSettings
+from amlops.errors import FailedError
 
 
-class MiniBatchTimeout(Exception):
-    pass
+class MiniBatchTimeout(FailedError):
+    """The scoring script's run() took longer than `retry_settings.timeout` on one mini-batch."""
 
 
 def input_files(path: Path) -> list[Path]:

@@ -17,9 +17,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -28,6 +26,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
+from amlops import processes
 from amlops.azureml.bindings import (
     DataResolver,
     StepPlan,
@@ -166,18 +165,6 @@ def _shell_argv(command: str) -> list[str]:
     return [shell, "-c", command]
 
 
-def _kill(process: subprocess.Popen[str]) -> None:
-    if process.poll() is not None:
-        return
-    try:
-        if os.name == "posix":
-            os.killpg(process.pid, 9)
-        else:  # pragma: no cover - Windows
-            process.kill()
-    except ProcessLookupError:
-        pass
-
-
 def _run_process(
     plan: StepPlan,
     *,
@@ -190,51 +177,21 @@ def _run_process(
     cwd = plan.component.code or plan.component.source.parent
     with log_path.open("w", encoding="utf-8") as log:
         try:
-            process = subprocess.Popen(
-                _shell_argv(plan.command),
-                cwd=cwd,
-                env=dict(environment),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-                encoding="utf-8",
-                errors="replace",
-                bufsize=1,
-                start_new_session=os.name == "posix",
-            )
+            child = processes.start(_shell_argv(plan.command), cwd=cwd, env=environment, merge_stderr=True)
         except OSError as exc:
             log.write(f"cannot start the step: {exc}\n")
             return 127, f"cannot start the step: {exc}"
-        timed_out = threading.Event()
-
-        def on_timeout() -> None:
-            timed_out.set()
-            _kill(process)
-
-        timer = threading.Timer(timeout_s, on_timeout) if timeout_s else None
-        if timer is not None:
-            timer.daemon = True
-            timer.start()
-        try:
-            assert process.stdout is not None
-            for line in process.stdout:
-                log.write(line)
-                log.flush()
-                emit(StepEvent(plan.name, "log", line.rstrip("\r\n")))
-            exit_code = process.wait()
-        except BaseException:
-            _kill(process)
-            process.wait()
-            raise
-        finally:
-            if timer is not None:
-                timer.cancel()
-        if timed_out.is_set():
+        ended = processes.supervise(
+            child,
+            log=log,
+            on_line=lambda line: emit(StepEvent(plan.name, "log", line.text)),
+            timeout_s=timeout_s or None,
+        )
+        if ended.timed_out:
             note = f"timed out after {timeout_s:g} s"
             log.write(f"{note}\n")
-            return exit_code if exit_code != 0 else 124, note
-        return exit_code, None
+            return ended.code if ended.code != 0 else 124, note
+        return ended.code, None
 
 
 def _prepare_outputs(plan: StepPlan, step_dir: Path) -> None:

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
+from amlops.errors import FailedError
+
 Direction = Literal["TB", "LR"]
 NodeKind = Literal["step", "input", "output", "call", "empty"]
 ClusterKind = Literal["stage", "job", "workflow", "hook"]
@@ -57,7 +59,7 @@ class Edge:
     label: str = ""
 
 
-class GraphError(ValueError):
+class GraphError(FailedError):
     """A graph that cannot be drawn: duplicate ids, an edge or parent naming nothing (a reader's bug)."""
 
 

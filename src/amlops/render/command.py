@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
+from amlops.errors import UsageError
 from amlops.render import answers as answer_rules
 from amlops.render import layout
 
@@ -220,7 +221,7 @@ def _clone(template: str, checkout: str | None, scratch: Path) -> Path:
     return Path(repo_dir)
 
 
-class InvalidAnswers(ValueError):
+class InvalidAnswers(UsageError):
     """The answers break the template's rules; `problems` holds one message per answer."""
 
     def __init__(self, problems: Sequence[str]) -> None:

@@ -31,6 +31,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from amlops.ci.signin import SERVICE_CONNECTIONS
+from amlops.errors import FailedError
 
 PROJECT_DIR = "{{cookiecutter.project_slug}}"
 SKELETON = "project"
@@ -55,7 +56,7 @@ GITHUB_ACTIONS = ".github/actions"
 AZURE_DEVOPS_DIR = ".azure-pipelines"
 
 
-class RenderError(ValueError):
+class RenderError(FailedError):
     """The template does not hold what the renderer writes the answers into: a file, or a key in a file.
 
     Raised instead of silently skipping a renamed key; the post-gen hook reports it (`error: ...`, exit 1)

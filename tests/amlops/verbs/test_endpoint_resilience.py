@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from amlops.backends.local.endpoints import pid_alive
+from amlops.processes import alive
 
 pytestmark = pytest.mark.slow
 
@@ -46,9 +46,9 @@ def record(state_dir: Path, deployment: str = "blue") -> dict:
 def kill(pid: int) -> None:
     os.killpg(pid, signal.SIGKILL)
     deadline = time.monotonic() + 10
-    while pid_alive(pid) and time.monotonic() < deadline:
+    while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not pid_alive(pid)
+    assert not alive(pid)
 
 
 def test_a_deployment_serves_from_its_own_copy_and_is_restarted_when_its_server_dies(

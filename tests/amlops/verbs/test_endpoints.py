@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from amlops.backends.local.endpoints import pid_alive
+from amlops.processes import alive
 
 pytestmark = pytest.mark.slow
 
@@ -107,10 +107,10 @@ def test_failed_smoke_test_removes_the_new_deployment(cli, trained, tmp_path: Pa
 
     state = json.loads((state_dir / "endpoints" / "ep.json").read_text())
     pid = state["deployments"]["blue"]["pid"]
-    assert pid_alive(pid)
+    assert alive(pid)
     deleted = cli("delete-endpoint", "--endpoint", "ep")
     assert deleted.result == {"deleted": ["ep"]}
-    assert not pid_alive(pid)
+    assert not alive(pid)
     assert cli("status").result["endpoints"] == []
 
 

@@ -276,11 +276,11 @@ class Online:
         self.servers[key] = {"process": process, "port": port, "log": folder / "server.log"}
 
     def _stop(self, key: str) -> None:
-        from amlops.backends.local.endpoints import OnlineEndpoints
+        from amlops import processes
 
         server = self.servers.pop(key, None)
         if server:
-            OnlineEndpoints._kill(server["process"].pid)
+            processes.stop(server["process"].pid, reap=server["process"].poll)
 
     def delete_deployment(self, request: Request, match: re.Match[str]) -> Response:
         store = self.emulator.store

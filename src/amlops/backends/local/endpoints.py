@@ -26,7 +26,6 @@ import os
 import random
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -40,6 +39,7 @@ from typing import Any
 
 import yaml
 
+from amlops import processes
 from amlops.backends.base import Deployment, Endpoint, InvokeResponse, ModelVersion
 from amlops.backends.local._files import now_iso, read_json, rotate, tail, write_json
 from amlops.backends.local._locks import locked
@@ -49,6 +49,7 @@ from amlops.errors import ConfigError, FailedError, NotFoundError, UsageError
 READY_TIMEOUT_S = float(os.environ.get("AMLOPS_READY_TIMEOUT", "90"))
 LOG_MAX_BYTES = 10 * 1024 * 1024  # a server log (access log included) is rotated when it starts beyond this
 INVOKE_TIMEOUT_S = 60.0
+STOP_GRACE_S = 10.0  # a stopped server's time between SIGTERM and SIGKILL
 
 # azmlinfsrv binds 0.0.0.0 with no option to change it; this launcher runs the same server entry point
 # (`azureml_inference_server_http.amlserver.run`, what the `azmlinfsrv` script calls) bound to loopback.
@@ -62,23 +63,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def pid_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie (exited, not yet reaped by us) counts as dead.
-    try:
-        status = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
-    except OSError:
-        return True
-    return status != "Z"
 
 
 def http_get(url: str, timeout: float = 2.0) -> int | None:
@@ -202,16 +186,7 @@ def launch_inference_server(
         "--worker_count",
         str(settings.workers),
     ]
-    with log.open("ab") as out:
-        process = subprocess.Popen(
-            argv,
-            cwd=code,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # own process group: survives this command, stopped as a group
-        )
+    process = processes.start_detached(argv, cwd=code, env=env, log=log)
     deadline = time.monotonic() + READY_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -222,7 +197,7 @@ def launch_inference_server(
         if http_get(f"http://127.0.0.1:{port}/") == 200:
             return process, port
         time.sleep(0.25)
-    OnlineEndpoints._kill(process.pid)
+    processes.stop(process.pid, grace_s=STOP_GRACE_S, reap=process.poll)
     raise FailedError(
         f"deployment {label} was not ready within {READY_TIMEOUT_S:.0f}s; log {log}:\n{tail(log)}"
     )
@@ -260,7 +235,7 @@ class OnlineEndpoints:
 
     def _deployment(self, endpoint: str, state: Mapping[str, Any], name: str) -> Deployment:
         d = state["deployments"][name]
-        alive = pid_alive(d.get("pid"))
+        alive = processes.alive(d.get("pid"))
         return Deployment(
             name=name,
             endpoint=endpoint,
@@ -346,23 +321,6 @@ class OnlineEndpoints:
         if folder and Path(folder).resolve().is_relative_to(self.root.resolve()):
             shutil.rmtree(folder, ignore_errors=True)
 
-    @staticmethod
-    def _kill(pid: int | None, timeout: float = 10.0) -> None:
-        if not pid_alive(pid):
-            return
-        try:
-            os.killpg(pid, signal.SIGTERM)
-        except (ProcessLookupError, PermissionError):
-            return
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and pid_alive(pid):
-            with contextlib.suppress(ChildProcessError):  # reap it if it is our child
-                os.waitpid(pid, os.WNOHANG)
-            time.sleep(0.1)
-        if pid_alive(pid):
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(pid, signal.SIGKILL)
-
     def _create_deployment_unlocked(
         self, endpoint: str, deployment: str, model: ModelVersion, *, model_dir: Path, deployment_spec: Path
     ) -> Deployment:
@@ -382,7 +340,7 @@ class OnlineEndpoints:
             )
         old = state["deployments"].get(deployment)
         if old:
-            self._kill(old.get("pid"))
+            processes.stop(old.get("pid"), grace_s=STOP_GRACE_S)
             self._remove_files(old)
         folder = self.root / endpoint / f"{deployment}-{uuid.uuid4().hex[:8]}"
         record = {
@@ -412,8 +370,10 @@ class OnlineEndpoints:
         if deployment not in state["deployments"]:
             raise NotFoundError(f"endpoint {endpoint!r} has no deployment {deployment!r}")
         record = state["deployments"][deployment]
-        if not (pid_alive(record.get("pid")) and http_get(f"http://127.0.0.1:{record['port']}/") == 200):
-            self._kill(record.get("pid"))
+        if not (
+            processes.alive(record.get("pid")) and http_get(f"http://127.0.0.1:{record['port']}/") == 200
+        ):
+            processes.stop(record.get("pid"), grace_s=STOP_GRACE_S)
             try:
                 state["deployments"][deployment] = self._start(endpoint, deployment, record)
             except FailedError as exc:
@@ -429,13 +389,13 @@ class OnlineEndpoints:
         state = self._require(endpoint)
         record = state["deployments"].get(deployment)
         if record:
-            self._kill(record.get("pid"))
+            processes.stop(record.get("pid"), grace_s=STOP_GRACE_S)
 
     def _delete_deployment_unlocked(self, endpoint: str, deployment: str) -> None:
         state = self._require(endpoint)
         record = state["deployments"].pop(deployment, None)
         if record:
-            self._kill(record.get("pid"))
+            processes.stop(record.get("pid"), grace_s=STOP_GRACE_S)
             self._remove_files(record)
         state["traffic"].pop(deployment, None)
         self._save(state)
@@ -443,7 +403,7 @@ class OnlineEndpoints:
     def _delete_unlocked(self, endpoint: str) -> None:
         state = self._require(endpoint)
         for record in state["deployments"].values():
-            self._kill(record.get("pid"))
+            processes.stop(record.get("pid"), grace_s=STOP_GRACE_S)
             self._remove_files(record)
         self._path(endpoint).unlink(missing_ok=True)
         self._keys_path(endpoint).unlink(missing_ok=True)
@@ -486,7 +446,11 @@ class OnlineEndpoints:
     def start(self, endpoint: str, deployment: str) -> Deployment:
         state = self._require(endpoint)
         record = state["deployments"].get(deployment)
-        if record and pid_alive(record.get("pid")) and http_get(f"http://127.0.0.1:{record['port']}/") == 200:
+        if (
+            record
+            and processes.alive(record.get("pid"))
+            and http_get(f"http://127.0.0.1:{record['port']}/") == 200
+        ):
             return self._deployment(endpoint, state, deployment)  # serving: no need to wait for the lock
         with self.lock(endpoint):
             return self._start_unlocked(endpoint, deployment)

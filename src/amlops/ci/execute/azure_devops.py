@@ -19,11 +19,8 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import re
 import shutil
-import signal
-import subprocess
 import sys
 import threading
 import time
@@ -34,6 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from amlops import processes
 from amlops.ci.errors import PipelineError
 from amlops.ci.execute import tasks
 from amlops.ci.execute.logging_commands import parse_line
@@ -765,54 +763,25 @@ class Runner:
             cwd = self.repo_root / cwd
         if not cwd.is_dir():
             return False, f"working directory {cwd} does not exist", None
-        proc = subprocess.Popen(
-            argv,
-            cwd=cwd,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
-            text=True,
-            errors="replace",
-            start_new_session=True,
-        )
-        lines: queue.Queue[tuple[str, str | None]] = queue.Queue()
+        wrote_stderr = False
+        complete: Status | None = None
 
-        def pump(stream: Any, kind: str) -> None:
-            for line in stream:
-                lines.put((kind, line.rstrip("\n")))
-            lines.put((kind, None))
-
-        threads = [
-            threading.Thread(target=pump, args=(proc.stdout, "out"), daemon=True),
-            threading.Thread(target=pump, args=(proc.stderr, "err"), daemon=True),
-        ]
-        for t in threads:
-            t.start()
-        open_streams, wrote_stderr, complete, timed_out = 2, False, None, False
-        start = time.monotonic()
-        while open_streams:
-            wait = None if timeout is None else max(timeout - (time.monotonic() - start), 0)
-            try:
-                kind, line = lines.get(timeout=wait if wait is None else max(wait, 0.01))
-            except queue.Empty:
-                timed_out = True
-                os.killpg(proc.pid, signal.SIGKILL)
-                timeout = None
-                continue
-            if line is None:
-                open_streams -= 1
-                continue
-            if kind == "err" and line.strip():
+        def on_line(line: processes.Line) -> None:
+            nonlocal wrote_stderr, complete
+            if line.stream == "stderr" and line.text.strip():
                 wrote_stderr = True
-            command = parse_line(line)
+            command = parse_line(line.text)
             if command is None:
-                self.output(line, jr)
-                continue
-            complete = self.logging_command(command, step_name, job_vars, jr, line) or complete
-        code = proc.wait()
-        if timed_out:
-            return False, f"the step timed out after {self._minutes(timeout, start)}", None
+                self.output(line.text, jr)
+                return
+            complete = self.logging_command(command, step_name, job_vars, jr, line.text) or complete
+
+        ended = processes.supervise(
+            processes.start(argv, cwd=cwd, env=env), on_line=on_line, timeout_s=timeout
+        )
+        if ended.timed_out:
+            return False, f"the step timed out after {ended.elapsed_s / 60:.2f} minutes", None
+        code = ended.code
         if code != 0:
             return (
                 False,
@@ -822,10 +791,6 @@ class Runner:
         if launch.fail_on_stderr and wrote_stderr:
             return False, "the step wrote to stderr and failOnStderr is true", complete
         return True, "", complete
-
-    @staticmethod
-    def _minutes(timeout: float | None, start: float) -> str:
-        return f"{(time.monotonic() - start) / 60:.2f} minutes"
 
     def output(self, line: str, jr: _Job) -> None:
         """A line a step printed: into the log and the job's own lines (secrets masked in both)."""

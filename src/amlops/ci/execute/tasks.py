@@ -17,6 +17,7 @@ from pathlib import Path
 
 from amlops.ci.result import Record
 from amlops.ci.signin import SERVICE_CONNECTIONS, ServiceConnection, SignInError, azure_cli_task
+from amlops.errors import FailedError
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class TaskEnv:
     service_connections: Mapping[str, ServiceConnection] = field(default_factory=dict)
 
 
-class TaskError(Exception):
+class TaskError(FailedError):
     """The task cannot run locally (bad inputs, missing tool); the step fails with this message."""
 
 

@@ -32,8 +32,8 @@ __all__ = [
 ]
 
 
-class _ConversionError(Exception):
-    pass
+class _ConversionError(ExpressionError):
+    """A value the conversion rules forbid; caught where a rule falls back, an `ExpressionError` where not."""
 
 
 class FilteredArray(list):

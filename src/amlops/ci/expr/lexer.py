@@ -11,13 +11,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from amlops.errors import ConfigError
 
-class ExpressionError(Exception):
+
+class ExpressionError(ConfigError):
     """A syntax or evaluation error in one expression; `column` is 1-based within the expression."""
 
     def __init__(self, message: str, column: int | None = None) -> None:
         super().__init__(message)
-        self.message = message
         self.column = column
 
 

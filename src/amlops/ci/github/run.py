@@ -39,6 +39,7 @@ from typing import Any
 
 import yaml
 
+from amlops import processes
 from amlops.ci.dialects import MODEL_REGISTERED
 from amlops.ci.errors import PipelineError
 from amlops.ci.github.actlog import parse_log, summarize
@@ -583,28 +584,24 @@ def _run_in(request: _Request, run_dir: Path, scratch: Path) -> RunResult:
     for name in secrets:
         command += ["-s", name]
     command += request.repository_args
-    try:
-        completed = subprocess.run(
-            command,
-            cwd=work,
-            env=_process_env(request.env, secrets, repo_root, run_dir),
-            capture_output=True,
-            text=True,
-            timeout=request.timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as expired:
+    output: dict[processes.Stream, list[str]] = {"stdout": [], "stderr": []}
+    ended = processes.supervise(
+        processes.start(command, cwd=work, env=_process_env(request.env, secrets, repo_root, run_dir)),
+        on_line=lambda line: output[line.stream].append(line.text),
+        timeout_s=request.timeout,
+    )
+    if ended.timed_out:
         raise PipelineError(
             f"{display(found.path, repo_root)}: act did not finish within {request.timeout} s"
-        ) from expired
-    grouped, text = parse_log(completed.stdout.splitlines())
+        )
+    grouped, text = parse_log(output["stdout"])
     jobs, problems = _final_statuses(found, grouped, held)
-    errors = [line for line in completed.stderr.splitlines() if line.strip()]
+    errors = [line for line in output["stderr"] if line.strip()]
     text += _rendered_error_lines(errors, found, jobs)
     text += [f"amlops: {message}" for message in (*map(_held_message, held.values()), *problems)]
     statuses = [job.status for job in jobs.values()]
     return RunResult(
-        status=FAILED if completed.returncode != 0 else overall(statuses, waiting=bool(held)),
+        status=FAILED if ended.code != 0 else overall(statuses, waiting=bool(held)),
         jobs=jobs,
         pending_approvals=tuple(held.values()),
         records=records(run_dir),

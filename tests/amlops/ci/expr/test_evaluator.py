@@ -9,6 +9,7 @@ import pytest
 from amlops.ci.expr import Context, ExpressionError, evaluate
 from amlops.ci.expr.evaluator import to_bool, to_number, to_string
 from amlops.ci.expr.lexer import Version
+from amlops.errors import ConfigError
 
 NAMED = {
     "parameters": {
@@ -235,3 +236,11 @@ def test_type_casting(value: object, as_bool: bool, as_number: float | None, as_
         got = to_number(value)
         assert (math.isnan(got) and math.isnan(as_number)) or got == as_number
     assert to_string(value) == as_string
+
+
+@pytest.mark.parametrize("value", [{"a": 1}, ["a"]])
+def test_a_value_with_no_string_form_is_an_expression_error(value: object) -> None:
+    with pytest.raises(ExpressionError, match=r"cannot convert \w+ to String") as failure:
+        to_string(value)
+
+    assert isinstance(failure.value, ConfigError)  # cli.main reports it (exit 2), no traceback
