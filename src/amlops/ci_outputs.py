@@ -9,6 +9,10 @@ A verb's result becomes step outputs without any glue in the step's script:
 The outputs are `result` (the whole result, compact JSON) plus one per `--output NAME=KEY` (the value of the
 result's top-level KEY: strings as they are, anything else compact JSON). `build_lines` is pure; `write` does
 the I/O.
+
+A verb may also put a Markdown summary on the CI run page (`write_summary`): GitHub appends it to the file
+`$GITHUB_STEP_SUMMARY` (the job summary); Azure DevOps gets `##vso[task.uploadsummary]<file>` on stdout (the
+build summary's section from that Markdown file).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ class CiOutputs:
     dialect: Dialect
     mapping: tuple[tuple[str, str], ...] = ()
     github_output: Path | None = None
+    github_step_summary: Path | None = None
 
 
 def parse_mapping(text: str) -> tuple[str, str]:
@@ -59,7 +64,8 @@ def detect(
     if forced == "github" or (forced is None and github_file and environ.get("GITHUB_ACTIONS") == "true"):
         if not github_file:
             raise UsageError("--ci-outputs github needs GITHUB_OUTPUT (the step's output file) to be set")
-        return CiOutputs("github", tuple(mapping), Path(github_file))
+        summary = environ.get("GITHUB_STEP_SUMMARY") or None
+        return CiOutputs("github", tuple(mapping), Path(github_file), Path(summary) if summary else None)
     if forced == "azure-devops" or (forced is None and environ.get("TF_BUILD", "").lower() == "true"):
         return CiOutputs("azure-devops", tuple(mapping))
     if forced is not None:
@@ -123,3 +129,27 @@ def write(ci: CiOutputs, result: Mapping[str, Any], stdout: TextIO, *, only_resu
     assert ci.github_output is not None
     with ci.github_output.open("a", encoding="utf-8") as handle:
         handle.write("".join(line + "\n" for line in lines))
+
+
+def summary_line(markdown_file: Path) -> str:
+    """Azure DevOps' logging command that adds the Markdown file to the build summary."""
+    path = str(markdown_file.resolve())
+    if "\n" in path or "\r" in path or "]" in path:
+        raise UsageError(f"cannot name {path!r} in a logging command (it holds a line break or ']')")
+    return f"##vso[task.uploadsummary]{path}"
+
+
+def write_summary(ci: CiOutputs | None, markdown_file: Path, stdout: TextIO) -> str | None:
+    """Put the Markdown file on the CI run page; what was done (None outside a pipeline step)."""
+    if ci is None:
+        return None
+    if ci.dialect == "azure-devops":
+        stdout.write(summary_line(markdown_file) + "\n")
+        stdout.flush()
+        return "azure-devops build summary"
+    if ci.github_step_summary is None:
+        return None
+    text = markdown_file.read_text(encoding="utf-8")
+    with ci.github_step_summary.open("a", encoding="utf-8") as handle:
+        handle.write(text if text.endswith("\n") else text + "\n")
+    return "github job summary"

@@ -25,6 +25,12 @@ def configure_ci_outputs(ci: CiOutputs | None) -> None:
         _pending_ci_outputs.append(ci)
 
 
+def pending_ci_outputs() -> CiOutputs | None:
+    """The pipeline step this command runs in (set by `cli.main`), or None: for verbs that also write a
+    summary to the CI run page (`amlops.ci_outputs.write_summary`)."""
+    return _pending_ci_outputs[0] if _pending_ci_outputs else None
+
+
 def _default(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)

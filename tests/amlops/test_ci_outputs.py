@@ -10,7 +10,16 @@ import pytest
 
 from amlops import cli
 from amlops.ci.azure_devops.logging_commands import parse_line
-from amlops.ci_outputs import CiOutputs, build_lines, detect, output_values, parse_mapping, write
+from amlops.ci_outputs import (
+    CiOutputs,
+    build_lines,
+    detect,
+    output_values,
+    parse_mapping,
+    summary_line,
+    write,
+    write_summary,
+)
 from amlops.errors import UsageError
 
 RESULT = {"version": "3", "created": True, "metrics": {"rmse": 1.5}, "note": "two\nlines"}
@@ -137,3 +146,33 @@ def test_cli_in_process_without_environ_writes_no_outputs(
     data.write_text("a\n1\n", encoding="utf-8")
     assert cli.main(["--state-dir", str(tmp_path), "register-data", "--name", "d", "--path", str(data)]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 1
+
+
+def test_a_summary_goes_to_the_job_summary_or_the_build_summary(tmp_path: Path) -> None:
+    markdown = tmp_path / "summary.md"
+    markdown.write_text("## Run report\n")
+    step_summary = tmp_path / "step_summary"
+    step_summary.write_text("earlier step\n")
+    environ = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_OUTPUT": str(tmp_path / "out"),
+        "GITHUB_STEP_SUMMARY": str(step_summary),
+    }
+    github = detect(environ)
+    assert github is not None
+    assert github.github_step_summary == step_summary
+    stdout = io.StringIO()
+    assert write_summary(github, markdown, stdout) == "github job summary"
+    assert step_summary.read_text() == "earlier step\n## Run report\n"  # appended, as GitHub expects
+    assert stdout.getvalue() == ""
+    azure = detect({"TF_BUILD": "True"})
+    assert write_summary(azure, markdown, stdout) == "azure-devops build summary"
+    assert stdout.getvalue() == f"##vso[task.uploadsummary]{markdown.resolve()}\n"
+    assert write_summary(None, markdown, stdout) is None
+    without = detect({"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(tmp_path / "out")})
+    assert write_summary(without, markdown, io.StringIO()) is None
+
+
+def test_a_summary_file_whose_name_breaks_a_logging_command_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="logging command"):
+        summary_line(tmp_path / "a]b.md")

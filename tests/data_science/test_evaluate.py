@@ -11,6 +11,7 @@ def test_bundle_layout_and_metrics(taxi_trained, contract):
     bundle = taxi_trained.bundle
     assert sorted(p.name for p in bundle.iterdir()) == [
         "contract.yml",
+        "evaluation.json",
         "metrics.json",
         "model.onnx",
         "smoke-request.json",
@@ -25,6 +26,11 @@ def test_bundle_layout_and_metrics(taxi_trained, contract):
     assert metrics["seed"] == 3
     test = pd.read_parquet(taxi_trained.prepared / "test.parquet")
     assert metrics["label_std"] == pytest.approx(test[contract.target].std())
+    evaluation = json.loads((bundle / "evaluation.json").read_text())
+    assert evaluation["task"] == "regression"
+    assert evaluation["n_rows"] == len(test)
+    assert evaluation["actual"] == pytest.approx(test[contract.target].head(500).tolist(), abs=1e-5)
+    assert len(evaluation["predicted"]) == len(evaluation["actual"])
 
 
 def test_onnx_inputs_are_the_contract_model_inputs(taxi_trained, contract):
@@ -43,6 +49,12 @@ def test_classification_bundle(iris_trained, iris_contract):
     assert metrics["metrics"]["accuracy"] > 0.8
     assert metrics["onnx_max_abs_diff"] < 1e-4  # probabilities
     assert metrics["label_std"] is None  # the gate's scale check is for regression labels
+    evaluation = json.loads((iris_trained.bundle / "evaluation.json").read_text())
+    assert evaluation["classes"] == list(iris_contract.classes)
+    confusion = evaluation["confusion"]
+    assert sum(map(sum, confusion)) == metrics["n_test_rows"]
+    diagonal = sum(confusion[i][i] for i in range(len(confusion)))
+    assert diagonal / metrics["n_test_rows"] == pytest.approx(metrics["metrics"]["accuracy"])
     model = OnnxModel.from_bundle(iris_trained.bundle)
     assert model.classes == iris_contract.classes
     result = model.predict(pd.read_csv(iris_trained.data).head(4))

@@ -80,6 +80,11 @@ def test_lifecycle_ends_with_a_served_champion(
     ]
     assert result.registered is not None
     model, version = result.model, result.version
+    # the train job's last step published the run report as the pipeline artifact run-report
+    [train] = [p for p in result.pipelines if p.stage == "train"]
+    report = train.run_dir / "artifacts" / "run-report"
+    assert sorted(p.name for p in report.iterdir()) == ["report.html", "summary.md"]
+    assert f"{model} version {version}" in (report / "report.html").read_text()
     assert model == settings(lifecycle.project, "dev")["modelName"]
     _, status = amlops(lifecycle.state, lifecycle.project, "status", capsys=capsys)
     [registered] = [m for m in status["models"] if m["name"] == model and str(m["version"]) == version]

@@ -28,6 +28,7 @@ MODEL_FILE = "model.onnx"
 CONTRACT_FILE = "contract.yml"
 METRICS_FILE = "metrics.json"
 SMOKE_REQUEST_FILE = "smoke-request.json"
+EVALUATION_FILE = "evaluation.json"
 SMOKE_ROWS = 5
 
 

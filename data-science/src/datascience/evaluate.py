@@ -4,8 +4,10 @@ The MLflow sklearn model from train is converted to ONNX (skl2onnx, one input pe
 and both are run on the test split. The metrics in `metrics.json` are those of the ONNX model, the
 artifact that is deployed; `onnx_max_abs_diff` is the largest absolute difference between sklearn and
 onnxruntime outputs (predictions for regression, class probabilities for classification). The bundle
-folder holds `model.onnx`, a copy of the contract, `metrics.json` and `smoke-request.json` (the first test
-rows that fit the contract, the request deploy-online sends by default); metrics go to MLflow as `test_*`.
+folder holds `model.onnx`, a copy of the contract, `metrics.json`, `evaluation.json` (predicted against actual
+on the test split for regression, the confusion matrix for classification: what the run report draws) and
+`smoke-request.json` (the first test rows that fit the contract, the request deploy-online sends by default);
+metrics go to MLflow as `test_*`.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import pandas as pd
 
 from datascience.bundle import (
     CONTRACT_FILE,
+    EVALUATION_FILE,
     METRICS_FILE,
     MODEL_FILE,
     SMOKE_REQUEST_FILE,
@@ -51,6 +54,34 @@ def test_metrics(contract: Contract, onnx_model: OnnxModel, test: pd.DataFrame) 
     if contract.task == "classification":
         return classification_metrics(y, result.values.astype(object), result.probabilities, result.classes)
     return regression_metrics(y, result.values)
+
+
+# At most this many (actual, predicted) pairs go into evaluation.json: enough for a scatter plot.
+MAX_POINTS = 500
+
+
+def evaluation(contract: Contract, onnx_model: OnnxModel, test: pd.DataFrame) -> dict[str, Any]:
+    """What the run report draws: regression `actual`/`predicted` (the first MAX_POINTS test rows) or the
+    classification `confusion` matrix (rows actual, columns predicted, both in `classes` order)."""
+    result = onnx_model.predict(test)
+    y = target_values(test, contract)
+    if contract.task == "classification":
+        classes = [str(c) for c in result.classes] or sorted({str(v) for v in y})
+        index = {c: i for i, c in enumerate(classes)}
+        matrix = [[0] * len(classes) for _ in classes]
+        for actual, predicted in zip(y, result.values, strict=True):
+            a, p = index.get(str(actual)), index.get(str(predicted))
+            if a is not None and p is not None:
+                matrix[a][p] += 1
+        return {"task": contract.task, "classes": classes, "confusion": matrix}
+    actual = np.asarray(y, dtype=float)[:MAX_POINTS]
+    predicted = np.asarray(result.values, dtype=float)[:MAX_POINTS]
+    return {
+        "task": contract.task,
+        "actual": [round(float(v), 6) for v in actual],
+        "predicted": [round(float(v), 6) for v in predicted],
+        "n_rows": len(test),
+    }
 
 
 def label_spread(contract: Contract, test: pd.DataFrame) -> float | None:
@@ -83,6 +114,9 @@ def run(
         "seed": seed,
     }
     (output / METRICS_FILE).write_text(json.dumps(document, indent=2), encoding="utf-8")
+    (output / EVALUATION_FILE).write_text(
+        json.dumps(evaluation(contract, onnx_model, test)) + "\n", encoding="utf-8"
+    )
     request = smoke_request(test, contract)
     if request is None:
         print(

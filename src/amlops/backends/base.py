@@ -87,6 +87,7 @@ class PipelineRun(_Record):
     outputs: Mapping[str, Path] = field(default_factory=dict)
     tags: Mapping[str, str] = field(default_factory=dict)
     steps: Mapping[str, str] = field(default_factory=dict)  # step name -> status
+    step_durations: Mapping[str, float] = field(default_factory=dict)  # step name -> seconds, when known
     failed_step: str | None = None
     error: str | None = None
     started_at: str = ""
@@ -217,6 +218,10 @@ class Jobs(Protocol):
     def list_runs(self, limit: int = 10) -> list[PipelineRun]: ...
     def write_run_file(self, run_id: str, name: str, content: str) -> Path: ...
     def read_run_file(self, run_id: str, name: str) -> str | None: ...
+    def log_run_artifact(self, run_id: str, path: Path, *, artifact_path: str = "") -> str | None:
+        """Attach the file `path` to the pipeline run's tracking record (an MLflow artifact of the run, shown
+        with it); where it is now (a `runs:/` URI), or None where the backend cannot attach files yet."""
+        ...
 
 
 class Registry(Protocol):

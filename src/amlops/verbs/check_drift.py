@@ -54,15 +54,53 @@ def _staged(path: Path, settings: Settings, role: str, kind: str) -> Path:
     return as_folder(path, settings.state_dir / "drift-inputs", role) if kind == "uri_folder" else path
 
 
-def _reference_input(reference: DataAsset, settings: Settings, kind: str) -> Any:
+def _reference_input(reference: DataAsset, settings: Settings, kind: str, role: str = "reference") -> Any:
     """The reference snapshot as the drift component's input: a local folder, or, when the asset lives in
     the cloud, its asset reference (`uri_file`) or the datastore folder holding its file (`uri_folder`:
     uploads are content-addressed, `.../LocalUpload/<hash>/<file>`, so that folder holds just this file)."""
     if reference.path is not None:
-        return _staged(Path(reference.path), settings, "reference", kind)
+        return _staged(Path(reference.path), settings, role, kind)
     if kind == "uri_folder" and reference.uri and not reference.uri.endswith("/"):
         return reference.uri.rsplit("/", 1)[0] + "/"
     return reference.reference
+
+
+def drift_report(
+    backend: Backend,
+    settings: Settings,
+    *,
+    reference: DataAsset,
+    current: Any,
+    threshold: float | None = None,
+    contract: Path | None = None,
+    label: str = "",
+) -> tuple[dict[str, Any], Path]:
+    """Run the project's drift component (`current`: a local path or a data asset) -> (drift.json, its file).
+
+    No event and no verdict: check-drift and the run report both call it."""
+    kinds = _input_types(settings.project.component("drift"))
+    if isinstance(current, DataAsset):
+        current_input = _reference_input(current, settings, kinds.get("current", ""), "current")
+    else:
+        current_input = _staged(Path(current).resolve(), settings, "current", kinds.get("current", ""))
+    inputs: dict[str, Any] = {
+        "contract": (contract or settings.project.contract).resolve(),
+        "reference": _reference_input(reference, settings, kinds.get("reference", "")),
+        "current": current_input,
+    }
+    if threshold is not None:
+        inputs["threshold"] = threshold
+    with StepProgress(label or f"check-drift against {reference.name}:{reference.version}") as progress:
+        run = backend.run_component(
+            settings.project.component("drift"), inputs=inputs, label="drift", on_event=progress.on_event
+        )
+    if not run.succeeded:
+        raise FailedError(
+            f"drift component failed (exit {run.exit_code}); log {run.log_path}:\n{run.log_tail}"
+        )
+    report_dir = Path(next(iter(run.outputs.values())))
+    report_file = report_dir / "drift.json" if report_dir.is_dir() else report_dir
+    return json.loads(report_file.read_text(encoding="utf-8")), report_file
 
 
 def check_drift(
@@ -77,25 +115,9 @@ def check_drift(
     fail_on_drift: bool = False,
 ) -> dict[str, Any]:
     reference = backend.get_data(name, reference_version)
-    kinds = _input_types(settings.project.component("drift"))
-    inputs: dict[str, Any] = {
-        "contract": (contract or settings.project.contract).resolve(),
-        "reference": _reference_input(reference, settings, kinds.get("reference", "")),
-        "current": _staged(current.resolve(), settings, "current", kinds.get("current", "")),
-    }
-    if threshold is not None:
-        inputs["threshold"] = threshold
-    with StepProgress(f"check-drift against {reference.name}:{reference.version}") as progress:
-        run = backend.run_component(
-            settings.project.component("drift"), inputs=inputs, label="drift", on_event=progress.on_event
-        )
-    if not run.succeeded:
-        raise FailedError(
-            f"drift component failed (exit {run.exit_code}); log {run.log_path}:\n{run.log_tail}"
-        )
-    report_dir = Path(next(iter(run.outputs.values())))
-    report_file = report_dir / "drift.json" if report_dir.is_dir() else report_dir
-    document = json.loads(report_file.read_text(encoding="utf-8"))
+    document, report_file = drift_report(
+        backend, settings, reference=reference, current=current, threshold=threshold, contract=contract
+    )
     drifted = bool(document.get("drifted"))
     result = {**document, "drifted": drifted, "reference": reference.reference, "report": str(report_file)}
     if drifted:

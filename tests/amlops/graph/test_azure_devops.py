@@ -50,15 +50,16 @@ def test_train_model_is_one_stage_whose_job_comes_from_the_step_library(
     steps = _steps(graph, "train/run_training")
     assert steps[0] == "checkout: self"
     assert steps[1:3] == ["Install amlops", "Connect (local backend - nothing to do)"]
-    assert steps[-1].startswith("Register the gated candidate")
-    assert len(steps) == 8
+    assert steps[-3].startswith("Register the gated candidate")
+    assert steps[-2:] == ["Write the run report", "Publish the run report"]  # also after a rejection
+    assert len(steps) == 10
     # the steps run in order: one sequence edge between each pair of neighbours, nothing else
     ids = graph.children("train/run_training")
     assert [(e.source, e.target) for e in graph.edges if e.kind == "sequence"] == list(
         itertools.pairwise(ids)
     )
-    assert graph.node(ids[-1]).condition == "and(succeeded(), eq(variables['gateModel.passed'], 'true'))"
-    assert all(graph.node(i).condition is None for i in ids[:-1])
+    assert graph.node(ids[-3]).condition == "and(succeeded(), eq(variables['gateModel.passed'], 'true'))"
+    assert all(graph.node(i).condition is None for i in (*ids[:-3], *ids[-2:]))
 
 
 def test_parameters_change_what_is_expanded() -> None:

@@ -89,7 +89,7 @@ def test_each_cluster_is_drawn_around_what_it_holds(drawings: dict[str, tuple[Gr
 def test_conditions_and_kinds_are_classes(drawings: dict[str, tuple[Graph, str]]) -> None:
     graph, svg = drawings["azure-devops/train-model.yml"]
     _, nodes, clusters, _ = _drawn(svg)
-    register = graph.children("train/run_training")[-1]
+    register = graph.children("train/run_training")[-3]
     assert nodes[register].get("class") == "node step conditional"
     assert clusters["train"].get("class") == "cluster stage"
     lines = [t for t in nodes[register].findall("svg:text", NS) if t.get("class") == "condition"]

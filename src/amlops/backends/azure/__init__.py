@@ -122,6 +122,11 @@ class AzureBackend:
     def read_run_file(self, run_id: str, name: str) -> str | None:
         return self.jobs.read_run_file(run_id, name)
 
+    def log_run_artifact(self, run_id: str, path: Path, *, artifact_path: str = "") -> str | None:
+        # Not built: attaching a file to an Azure ML job needs MLflow tracking against the workspace
+        # (azureml-mlflow), which is not a dependency; the report stays a pipeline artifact there.
+        return None
+
     # registry
     def get_model_version(
         self, name: str, *, version: str | None = None, alias: str | None = None

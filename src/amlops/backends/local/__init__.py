@@ -108,6 +108,9 @@ class LocalBackend:
     def read_run_file(self, run_id: str, name: str) -> str | None:
         return self.runs.read_file(run_id, name)
 
+    def log_run_artifact(self, run_id: str, path: Path, *, artifact_path: str = "") -> str | None:
+        return self.runs.log_artifact(run_id, path, artifact_path=artifact_path)
+
     # model registry
     def get_model_version(
         self, name: str, *, version: str | None = None, alias: str | None = None

@@ -125,6 +125,9 @@ class Runs:
             self.tracking.end_run(child, ok=step is not None and step.ok)
         meta.update(
             steps=steps,
+            step_durations={
+                name: step.duration_s for name, step in result.steps.items() if step.duration_s is not None
+            },
             outputs={name: str(path) for name, path in result.outputs.items()},
             failed_step=failed,
             child_runs=children,
@@ -181,6 +184,7 @@ class Runs:
             outputs={k: Path(v) for k, v in (meta.get("outputs") or {}).items()},
             tags=tags,
             steps=meta.get("steps", {}),
+            step_durations=meta.get("step_durations", {}),
             failed_step=meta.get("failed_step"),
             error=meta.get("error"),
             started_at=meta.get("started_at", ""),
@@ -217,6 +221,15 @@ class Runs:
         self.get(run_id)
         path = self.root / run_id / name
         return path.read_text(encoding="utf-8") if path.is_file() else None
+
+    def log_artifact(self, run_id: str, path: Path, *, artifact_path: str = "") -> str:
+        """Log `path` as an artifact of the run's parent MLflow run; its `runs:/` URI."""
+        run = self.get(run_id)
+        if not run.mlflow_run_id:
+            raise NotFoundError(f"pipeline run {run_id!r} has no MLflow run")
+        self.tracking.client.log_artifact(run.mlflow_run_id, str(path), artifact_path or None)
+        inner = f"{artifact_path}/{path.name}" if artifact_path else path.name
+        return f"runs:/{run.mlflow_run_id}/{inner}"
 
     # --- single components (validate-data, check-drift, batch scoring) ----------------------------------
     def run_component(

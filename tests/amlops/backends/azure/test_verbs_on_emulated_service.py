@@ -29,6 +29,7 @@ VERB_ARGUMENTS = {
     "run-pipeline": [],
     "gate": ["--run-id", "r", "--model-name", "m"],
     "register-model": ["--run-id", "r", "--model-name", "m"],
+    "report": ["--run-id", "r", "--model-name", "m"],
     "deploy-online": ["--endpoint", "e", "--model-name", "m", "--version", "1"],
     "invoke": ["--endpoint", "e", "--request", str(SMOKE)],
     "rollback": ["--endpoint", "e"],
@@ -131,6 +132,26 @@ def test_the_train_pipeline_ran_on_the_service_and_was_registered_with_lineage(
     assert "challenger" in model.aliases
     again = run_cli(capsys, "register-model", "--run-id", connected["run_id"], "--model-name", "taxi-azure")
     assert (again.code, again.result["created"], again.result["version"]) == (0, False, "1")
+
+
+@pytest.mark.slow
+def test_the_run_report_of_a_run_on_the_service(
+    connected: dict[str, Any], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The same verb through the backend protocol: the facts come from the service (job, children, bundle,
+    data tags, registry); the page is not attached to the job yet (artifact null)."""
+    run_id = connected["run_id"]
+    report = run_cli(
+        capsys, "report", "--run-id", run_id, "--model-name", "taxi-azure", "--output-dir", str(tmp_path)
+    )
+    assert report.code == 0, report.stderr
+    assert (report.result["passed"], report.result["registered_version"]) == (True, "1")
+    assert report.result["artifact"] is None
+    html = (tmp_path / "report.html").read_text()
+    for kind in ("metrics", "scatter"):
+        assert f'class="chart {kind}"' in html
+    assert "taxi-azure:1" in html  # the validated data version
+    assert "backend azure" in html
 
 
 @pytest.mark.slow
