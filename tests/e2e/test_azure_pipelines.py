@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -241,3 +242,74 @@ def test_the_registered_version_is_served_from_prod_after_dev(
     assert code == 0, answer
     assert len(answer["response"]["predictions"]) == request_rows(smoke) > 0
     assert champion.version == str(event["version"])
+
+
+def _laptop(on: OnAzure, workspace: str) -> Any:
+    """A backend of this test's process, connected to `workspace` as a laptop is (its own state)."""
+    from amlops.backends.azure import AzureBackend
+
+    settings = resolve_settings(backend="azure", project_dir=str(on.repo), state_dir=on.state / "laptop")
+    environ = {**os.environ, **on.service.environment(), "AZUREML_WORKSPACE_NAME": workspace}
+    return AzureBackend(settings, environ=environ)
+
+
+def test_a_failing_smoke_test_in_prod_leaves_prod_alone_and_fails_the_run(on_azure: OnAzure) -> None:
+    """Runs last on its dialect (it changes prod's settings): the trained bundle registered again as a new
+    version (no second training), deployed with a prod smoke request that prod's scoring script refuses."""
+    if on_azure.dialect != "azure-devops":
+        pytest.skip("the failing prod smoke test is exercised once, on Azure DevOps")
+    assert on_azure.codes["deploy"] == 0, on_azure.logs["deploy"][-8000:]
+    model, prod = on_azure.names["modelName"], on_azure.names["prod"]
+    laptop = _laptop(on_azure, on_azure.service.workspace)
+    champion = laptop.get_model_version(model, alias="champion")
+    bundle = laptop.download_model(model, champion.version)
+    again = laptop.register_model_version(
+        model,
+        bundle_dir=bundle,
+        pipeline_run_id=f"{champion.tags['pipeline_run_id']}-again",
+        tags=champion.tags,
+    )
+    # prod's smoke request has no column the contract knows: prod's scoring script answers 4xx
+    bad = on_azure.repo / "data-science" / "examples" / "prod-smoke-broken.json"
+    bad.write_text(json.dumps({"input_data": [{"not_a_column": 1}]}), encoding="utf-8")
+    config = on_azure.repo / "pipelines" / "config" / "prod.yml"
+    text, count = re.subn(
+        r"^(  smokeRequest: ).*$",
+        r"\g<1>data-science/examples/prod-smoke-broken.json",
+        config.read_text(encoding="utf-8"),
+        flags=re.MULTILINE,
+    )
+    assert count == 1
+    config.write_text(text, encoding="utf-8")
+    git(on_azure.repo, "add", "-A")
+    git(on_azure.repo, "commit", "-q", "-m", "a prod smoke request that prod refuses")
+    endpoint = on_azure.service.path("onlineEndpoints", prod)
+    traffic_before = on_azure.service.store.get(endpoint)["properties"]["traffic"]
+    start = len(on_azure.service.proxy.log)
+    code, log = _run(
+        on_azure,
+        "deploy-model",
+        "manual",
+        parameters={"backend": "azure", "modelVersion": again.version},
+        approve=True,
+    )
+    assert code == 1, log[-8000:]
+    assert f"smoke test of {prod}/" in log, log[-8000:]
+    assert "traffic and champion unchanged" in log, log[-8000:]
+    seen = on_azure.service.proxy.log[start:]
+    deployment_puts = [
+        i
+        for i, (m, _, t, _) in enumerate(seen)
+        if m == "PUT" and f"/onlineEndpoints/{prod}/deployments/" in t
+    ]
+    assert deployment_puts, "prod's new deployment was never created"
+    after = seen[min(deployment_puts) :]
+    # from prod's new deployment on: no update of prod's endpoint (traffic), no tag write on a model version
+    endpoint_writes = [
+        r for r in after if r[0] in ("PUT", "PATCH") and re.search(rf"/onlineEndpoints/{prod}(\?|$)", r[2])
+    ]
+    assert endpoint_writes == []
+    assert [r for r in after if r[0] == "PUT" and f"/models/{model}/versions/" in r[2]] == []
+    # the new deployment is removed, and prod's traffic is where it was
+    assert any(m == "DELETE" and f"/onlineEndpoints/{prod}/deployments/" in t for m, _, t, _ in after)
+    assert on_azure.service.store.get(endpoint)["properties"]["traffic"] == traffic_before
