@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "run-pipeline": "amlops.verbs.run_pipeline",
     "gate": "amlops.verbs.gate",
     "register-model": "amlops.verbs.register_model",
+    "promote-model": "amlops.verbs.promote_model",
     "deploy-online": "amlops.verbs.deploy_online",
     "invoke": "amlops.verbs.invoke",
     "get-keys": "amlops.verbs.get_keys",

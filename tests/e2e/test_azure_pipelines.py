@@ -27,7 +27,9 @@ from amlops import cli
 from amlops.backends import get_backend
 from amlops.ci.commands_run import MODEL_REGISTERED, WAITING, newest_event, run_pipeline
 from amlops.config import resolve_settings
+from amlops.hashing import content_hash
 from amlops.verbs.deploy_online import request_rows
+from amlops.verbs.gate import DECISION_FILE
 
 from .conftest import copy_repository
 
@@ -71,7 +73,7 @@ class OnAzure:
 
 
 def _configure(repo: Path, service: Any, dialect: str) -> dict[str, str]:
-    """Point the settings at the emulated workspace, with names of this dialect's own."""
+    """Point the settings at the emulated dev and prod workspaces, with names of this dialect's own."""
     short = SHORT[dialect]
     names = {
         "modelName": f"taxi-{short}",
@@ -87,7 +89,8 @@ def _configure(repo: Path, service: Any, dialect: str) -> dict[str, str]:
             "azureTenantId": service.identity.tenant_id,
             "azureSubscriptionId": service.subscription,
             "resourceGroup": service.resource_group,
-            "workspaceName": service.workspace,
+            # distinct workspaces: prod deploys the copy of dev's gated version (promote-model)
+            "workspaceName": service.workspace if environment == "dev" else service.prod_workspace,
             "modelName": names["modelName"],
             "dataName": names["dataName"],
             "onlineEndpoint": names[environment],
@@ -200,7 +203,10 @@ def test_without_the_approval_dev_deploys_and_prod_waits(on_azure: OnAzure) -> N
 
 
 def test_the_registered_version_is_served_from_prod_after_dev(
-    on_azure: OnAzure, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    on_azure: OnAzure,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     assert on_azure.codes["deploy"] == 0, on_azure.logs["deploy"][-8000:]
     event = newest_event(on_azure.state)
@@ -227,21 +233,58 @@ def test_the_registered_version_is_served_from_prod_after_dev(
     assert prod_deployments
     assert max(endpoint_puts(prod)) > min(prod_deployments)
 
-    # this test's process is a laptop connected to the workspace: prod answers with the champion
-    for name, value in on_azure.service.environment().items():
+    # the promotion: prod's registry got dev's version (same name and number) before prod deployed it
+    model, version = on_azure.names["modelName"], str(event["version"])
+    service = on_azure.service
+    dev_ws, prod_ws = service.workspace, service.prod_workspace
+    copies = [
+        i
+        for i, (m, _, t, _) in enumerate(seen)
+        if m == "PUT" and f"/workspaces/{prod_ws}/models/{model}/versions/{version}?" in t
+    ]
+    assert copies, "the version was never copied into prod's workspace"
+    assert max(endpoint_puts(dev)) < min(copies) < min(prod_deployments)
+    reads = [
+        i
+        for i, (m, _, t, _) in enumerate(seen)
+        if m == "GET" and f"/workspaces/{dev_ws}/models/{model}/versions" in t and i < min(copies)
+    ]
+    assert reads, "prod's stage never read the gated version from dev's workspace"
+
+    # this test's process is a laptop connected to the dev workspace: the digest its gate passed
+    for name, value in service.environment().items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("AMLOPS_STATE_DIR", str(on_azure.state))
+    dev_backend = get_backend(resolve_settings(backend="azure", project_dir=str(on_azure.repo)))
+    gated = dev_backend.get_model_version(model, version=version)
+    decision = json.loads(dev_backend.read_run_file(gated.tags["pipeline_run_id"], DECISION_FILE) or "{}")
+    assert decision.get("passed") is True
+    assert gated.tags["bundle_digest"] == decision["bundle_digest"]
+
+    # what prod serves: the model of the deployment taking prod's traffic, read back from prod's storage
+    endpoint = service.store.get(service.path("onlineEndpoints", prod, workspace=prod_ws))
+    live = next(d for d, weight in endpoint["properties"]["traffic"].items() if int(weight) == 100)
+    deployment = service.store.get(f"{endpoint['id']}/deployments/{live}")
+    served_id = str(deployment["properties"]["model"]).removeprefix("azureml:")
+    assert served_id.lower() == service.path("models", model, "versions", version, workspace=prod_ws).lower()
+    served = service.store.get(served_id)
+    folder = service.jobs._download_uri(served["properties"]["modelUri"], tmp_path / "served", folder=True)
+    assert content_hash(folder) == decision["bundle_digest"]
+    assert served["properties"]["tags"]["promoted_from"] == f"dev:{model}:{version}"
+
+    # prod answers with its champion, the copy of the gated version
+    monkeypatch.setenv("AZUREML_WORKSPACE_NAME", prod_ws)
     backend = get_backend(resolve_settings(backend="azure", project_dir=str(on_azure.repo)))
-    champion = backend.get_model_version(on_azure.names["modelName"], alias="champion")
+    champion = backend.get_model_version(model, alias="champion")
     # the request that travels with the model (its bundle's smoke-request.json), which invoke sends by default
-    bundle = backend.download_model(on_azure.names["modelName"], champion.version)
+    bundle = backend.download_model(model, champion.version)
     smoke = json.loads((Path(bundle) / "smoke-request.json").read_text())
     argv = ["--backend", "azure", "--project-dir", str(on_azure.repo), "invoke", "--endpoint", prod]
     code = cli.main(argv)
     answer = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert code == 0, answer
     assert len(answer["response"]["predictions"]) == request_rows(smoke) > 0
-    assert champion.version == str(event["version"])
+    assert champion.version == version
 
 
 def _laptop(on: OnAzure, workspace: str) -> Any:
@@ -283,7 +326,7 @@ def test_a_failing_smoke_test_in_prod_leaves_prod_alone_and_fails_the_run(on_azu
     config.write_text(text, encoding="utf-8")
     git(on_azure.repo, "add", "-A")
     git(on_azure.repo, "commit", "-q", "-m", "a prod smoke request that prod refuses")
-    endpoint = on_azure.service.path("onlineEndpoints", prod)
+    endpoint = on_azure.service.path("onlineEndpoints", prod, workspace=on_azure.service.prod_workspace)
     traffic_before = on_azure.service.store.get(endpoint)["properties"]["traffic"]
     start = len(on_azure.service.proxy.log)
     code, log = _run(
@@ -313,3 +356,7 @@ def test_a_failing_smoke_test_in_prod_leaves_prod_alone_and_fails_the_run(on_azu
     # the new deployment is removed, and prod's traffic is where it was
     assert any(m == "DELETE" and f"/onlineEndpoints/{prod}/deployments/" in t for m, _, t, _ in after)
     assert on_azure.service.store.get(endpoint)["properties"]["traffic"] == traffic_before
+    # the new version reached prod's registry (promoted), but prod's champion is still the one it serves
+    prod_registry = _laptop(on_azure, on_azure.service.prod_workspace)
+    assert prod_registry.get_model_version(model, version=again.version).version == again.version
+    assert prod_registry.get_model_version(model, alias="champion").version == champion.version
