@@ -53,7 +53,8 @@ class Connection:
         )
 
     def elsewhere(self, workspace: Workspace) -> Connection:
-        """The same identity connected to another workspace (the credential, once built, is shared)."""
+        """The same identity connected to another workspace, sharing the credential (and its tokens)."""
+        self.credential  # built here (no network), so that both hold the one object  # noqa: B018
         other = copy.copy(self)
         other.__dict__.pop("ml", None)
         other.workspace = workspace

@@ -89,6 +89,10 @@ def test_the_gated_version_is_copied_into_prod_and_its_digest_checked(
     assert dev_reads
     assert len(copies) == 1
     assert not [t for m, _, t, _ in seen if m == "PUT" and f"/workspaces/{azure.workspace}/" in t]
+    # one identity, one sign-in: the copy into prod uses the token of the read from dev
+    assert [h for m, h, _, _ in seen if m == "POST" and h == "login.microsoftonline.com"] == [
+        "login.microsoftonline.com"
+    ]
     copy = azure.store.get(
         azure.path("models", "promo-copy", "versions", version, workspace=azure.prod_workspace)
     )
