@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "gate": "amlops.verbs.gate",
     "register-model": "amlops.verbs.register_model",
     "report": "amlops.verbs.report",
+    "promote-model": "amlops.verbs.promote_model",
     "deploy-online": "amlops.verbs.deploy_online",
     "invoke": "amlops.verbs.invoke",
     "get-keys": "amlops.verbs.get_keys",

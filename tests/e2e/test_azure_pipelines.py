@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,8 +28,10 @@ from amlops.backends import get_backend
 from amlops.ci.dialects import MODEL_REGISTERED
 from amlops.ci.result import RunResult, Status
 from amlops.config import resolve_settings
+from amlops.hashing import content_hash
 from amlops.lifecycle.commands_run import newest_event, run_pipeline
 from amlops.verbs.deploy_online import request_rows
+from amlops.verbs.gate import DECISION_FILE
 
 from .conftest import copy_repository
 
@@ -72,7 +75,7 @@ class OnAzure:
 
 
 def _configure(repo: Path, service: Any, dialect: str) -> dict[str, str]:
-    """Point the settings at the emulated workspace, with names of this dialect's own."""
+    """Point the settings at the emulated dev and prod workspaces, with names of this dialect's own."""
     short = SHORT[dialect]
     names = {
         "modelName": f"taxi-{short}",
@@ -88,7 +91,8 @@ def _configure(repo: Path, service: Any, dialect: str) -> dict[str, str]:
             "azureTenantId": service.identity.tenant_id,
             "azureSubscriptionId": service.subscription,
             "resourceGroup": service.resource_group,
-            "workspaceName": service.workspace,
+            # distinct workspaces: prod deploys the copy of dev's gated version (promote-model)
+            "workspaceName": service.workspace if environment == "dev" else service.prod_workspace,
             "modelName": names["modelName"],
             "dataName": names["dataName"],
             "onlineEndpoint": names[environment],
@@ -204,7 +208,10 @@ def test_without_the_approval_dev_deploys_and_prod_waits(on_azure: OnAzure) -> N
 
 
 def test_the_registered_version_is_served_from_prod_after_dev(
-    on_azure: OnAzure, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    on_azure: OnAzure,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     assert on_azure.results["deploy"].ok, on_azure.logs["deploy"][-8000:]
     event = newest_event(on_azure.state)
@@ -231,18 +238,130 @@ def test_the_registered_version_is_served_from_prod_after_dev(
     assert prod_deployments
     assert max(endpoint_puts(prod)) > min(prod_deployments)
 
-    # this test's process is a laptop connected to the workspace: prod answers with the champion
-    for name, value in on_azure.service.environment().items():
+    # the promotion: prod's registry got dev's version (same name and number) before prod deployed it
+    model, version = on_azure.names["modelName"], str(event["version"])
+    service = on_azure.service
+    dev_ws, prod_ws = service.workspace, service.prod_workspace
+    copies = [
+        i
+        for i, (m, _, t, _) in enumerate(seen)
+        if m == "PUT" and f"/workspaces/{prod_ws}/models/{model}/versions/{version}?" in t
+    ]
+    assert copies, "the version was never copied into prod's workspace"
+    assert max(endpoint_puts(dev)) < min(copies) < min(prod_deployments)
+    reads = [
+        i
+        for i, (m, _, t, _) in enumerate(seen)
+        if m == "GET" and f"/workspaces/{dev_ws}/models/{model}/versions" in t and i < min(copies)
+    ]
+    assert reads, "prod's stage never read the gated version from dev's workspace"
+
+    # this test's process is a laptop connected to the dev workspace: the digest its gate passed
+    for name, value in service.environment().items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("AMLOPS_STATE_DIR", str(on_azure.state))
+    dev_backend = get_backend(resolve_settings(backend="azure", project_dir=str(on_azure.repo)))
+    gated = dev_backend.get_model_version(model, version=version)
+    decision = json.loads(dev_backend.read_run_file(gated.tags["pipeline_run_id"], DECISION_FILE) or "{}")
+    assert decision.get("passed") is True
+    assert gated.tags["bundle_digest"] == decision["bundle_digest"]
+
+    # what prod serves: the model of the deployment taking prod's traffic, read back from prod's storage
+    endpoint = service.store.get(service.path("onlineEndpoints", prod, workspace=prod_ws))
+    live = next(d for d, weight in endpoint["properties"]["traffic"].items() if int(weight) == 100)
+    deployment = service.store.get(f"{endpoint['id']}/deployments/{live}")
+    served_id = str(deployment["properties"]["model"]).removeprefix("azureml:")
+    assert served_id.lower() == service.path("models", model, "versions", version, workspace=prod_ws).lower()
+    served = service.store.get(served_id)
+    folder = service.jobs._download_uri(served["properties"]["modelUri"], tmp_path / "served", folder=True)
+    assert content_hash(folder) == decision["bundle_digest"]
+    assert served["properties"]["tags"]["promoted_from"] == f"dev:{model}:{version}"
+
+    # prod answers with its champion, the copy of the gated version
+    monkeypatch.setenv("AZUREML_WORKSPACE_NAME", prod_ws)
     backend = get_backend(resolve_settings(backend="azure", project_dir=str(on_azure.repo)))
-    champion = backend.get_model_version(on_azure.names["modelName"], alias="champion")
+    champion = backend.get_model_version(model, alias="champion")
     # the request that travels with the model (its bundle's smoke-request.json), which invoke sends by default
-    bundle = backend.download_model(on_azure.names["modelName"], champion.version)
+    bundle = backend.download_model(model, champion.version)
     smoke = json.loads((Path(bundle) / "smoke-request.json").read_text())
     argv = ["--backend", "azure", "--project-dir", str(on_azure.repo), "invoke", "--endpoint", prod]
     code = cli.main(argv)
     answer = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert code == 0, answer
     assert len(answer["response"]["predictions"]) == request_rows(smoke) > 0
-    assert champion.version == str(event["version"])
+    assert champion.version == version
+
+
+def _laptop(on: OnAzure, workspace: str) -> Any:
+    """A backend of this test's process, connected to `workspace` as a laptop is (its own state)."""
+    from amlops.backends.azure import AzureBackend
+
+    settings = resolve_settings(backend="azure", project_dir=str(on.repo), state_dir=on.state / "laptop")
+    environ = {**os.environ, **on.service.environment(), "AZUREML_WORKSPACE_NAME": workspace}
+    return AzureBackend(settings, environ=environ)
+
+
+def test_a_failing_smoke_test_in_prod_leaves_prod_alone_and_fails_the_run(on_azure: OnAzure) -> None:
+    """Runs last on its dialect (it changes prod's settings): the trained bundle registered again as a new
+    version (no second training), deployed with a prod smoke request that prod's scoring script refuses."""
+    if on_azure.dialect != "azure-devops":
+        pytest.skip("the failing prod smoke test is exercised once, on Azure DevOps")
+    assert on_azure.codes["deploy"] == 0, on_azure.logs["deploy"][-8000:]
+    model, prod = on_azure.names["modelName"], on_azure.names["prod"]
+    laptop = _laptop(on_azure, on_azure.service.workspace)
+    champion = laptop.get_model_version(model, alias="champion")
+    bundle = laptop.download_model(model, champion.version)
+    again = laptop.register_model_version(
+        model,
+        bundle_dir=bundle,
+        pipeline_run_id=f"{champion.tags['pipeline_run_id']}-again",
+        tags=champion.tags,
+    )
+    # prod's smoke request has no column the contract knows: prod's scoring script answers 4xx
+    bad = on_azure.repo / "data-science" / "examples" / "prod-smoke-broken.json"
+    bad.write_text(json.dumps({"input_data": [{"not_a_column": 1}]}), encoding="utf-8")
+    config = on_azure.repo / "pipelines" / "config" / "prod.yml"
+    text, count = re.subn(
+        r"^(  smokeRequest: ).*$",
+        r"\g<1>data-science/examples/prod-smoke-broken.json",
+        config.read_text(encoding="utf-8"),
+        flags=re.MULTILINE,
+    )
+    assert count == 1
+    config.write_text(text, encoding="utf-8")
+    git(on_azure.repo, "add", "-A")
+    git(on_azure.repo, "commit", "-q", "-m", "a prod smoke request that prod refuses")
+    endpoint = on_azure.service.path("onlineEndpoints", prod, workspace=on_azure.service.prod_workspace)
+    traffic_before = on_azure.service.store.get(endpoint)["properties"]["traffic"]
+    start = len(on_azure.service.proxy.log)
+    code, log = _run(
+        on_azure,
+        "deploy-model",
+        "manual",
+        parameters={"backend": "azure", "modelVersion": again.version},
+        approve=True,
+    )
+    assert code == 1, log[-8000:]
+    assert f"smoke test of {prod}/" in log, log[-8000:]
+    assert "traffic and champion unchanged" in log, log[-8000:]
+    seen = on_azure.service.proxy.log[start:]
+    deployment_puts = [
+        i
+        for i, (m, _, t, _) in enumerate(seen)
+        if m == "PUT" and f"/onlineEndpoints/{prod}/deployments/" in t
+    ]
+    assert deployment_puts, "prod's new deployment was never created"
+    after = seen[min(deployment_puts) :]
+    # from prod's new deployment on: no update of prod's endpoint (traffic), no tag write on a model version
+    endpoint_writes = [
+        r for r in after if r[0] in ("PUT", "PATCH") and re.search(rf"/onlineEndpoints/{prod}(\?|$)", r[2])
+    ]
+    assert endpoint_writes == []
+    assert [r for r in after if r[0] == "PUT" and f"/models/{model}/versions/" in r[2]] == []
+    # the new deployment is removed, and prod's traffic is where it was
+    assert any(m == "DELETE" and f"/onlineEndpoints/{prod}/deployments/" in t for m, _, t, _ in after)
+    assert on_azure.service.store.get(endpoint)["properties"]["traffic"] == traffic_before
+    # the new version reached prod's registry (promoted), but prod's champion is still the one it serves
+    prod_registry = _laptop(on_azure, on_azure.service.prod_workspace)
+    assert prod_registry.get_model_version(model, version=again.version).version == again.version
+    assert prod_registry.get_model_version(model, alias="champion").version == champion.version

@@ -1,11 +1,12 @@
 """The operations a verb needs from where the work runs, as small `Protocol`s, plus the records they return.
 
 Verbs hold a `Backend` and never know whether it is the embedded local one or Azure Machine Learning.
-`Backend` is the union of six sub-protocols (data, jobs, registry, online, batch, events); each backend
-implements them in its own modules. Records are frozen dataclasses free of local-only ideas (no process
-ids, ports or server logs: those stay inside the local backend); paths are local paths (the azure backend
-downloads before returning). Logic both backends need (alias moves through `set_alias`, batch-input
-staging, idempotent model registration) lives in the verbs, written once.
+`Backend` is the union of seven sub-protocols (data, jobs, registry, promotion, online, batch, events);
+each backend implements them in its own modules. Records are frozen dataclasses free of local-only ideas
+(no process ids, ports or server logs: those stay inside the local backend); paths are local paths (the
+azure backend downloads before returning). Logic both backends need (alias moves through `set_alias`,
+batch-input staging, idempotent model registration, the digest checks of a promotion) lives in the verbs,
+written once.
 """
 
 from __future__ import annotations
@@ -240,6 +241,21 @@ class Registry(Protocol):
     def download_model(self, name: str, version: str) -> Path: ...
 
 
+class Promotion(Protocol):
+    """Another environment's model registry, for promoting a version into this one (dev -> prod)."""
+
+    def environment_registry(self, environment: str) -> Registry | None:
+        """The registry the settings of `environment` name, or None when it is this backend's own
+        (one registry serves both environments: nothing to copy)."""
+        ...
+
+    def import_model_version(
+        self, name: str, version: str, *, bundle_dir: Path, tags: Mapping[str, str]
+    ) -> ModelVersion:
+        """Register `bundle_dir` as exactly `name:version` here (a copy of another registry's version)."""
+        ...
+
+
 class OnlineEndpoints(Protocol):
     def get_endpoint(self, name: str) -> Endpoint | None: ...
     def list_endpoints(self) -> list[Endpoint]: ...
@@ -282,7 +298,7 @@ class Events(Protocol):
     def read_events(self) -> list[dict[str, Any]]: ...
 
 
-class Backend(DataAssets, Jobs, Registry, OnlineEndpoints, BatchEndpoints, Events, Protocol):
+class Backend(DataAssets, Jobs, Registry, Promotion, OnlineEndpoints, BatchEndpoints, Events, Protocol):
     """What verbs need. Every method raises `amlops.errors` types; none prints."""
 
     name: str

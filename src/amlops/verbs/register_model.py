@@ -2,8 +2,9 @@
 
 Refuses (exit 3, nothing registered) without a passed decision.json for that run and model name, or when
 the bundle changed since it was gated. Tags carry lineage (git SHA, data asset name/version/hash, pipeline
-run id, seed, metrics as metric.<name>); the version gets alias `challenger` and a `model-registered`
-event. Idempotent: the same run id again returns the existing version with created=false.
+run id, seed, metrics as metric.<name>) and the gated digest (`bundle_digest`); the version gets alias
+`challenger` and a `model-registered` event. Idempotent: the same run id again returns the existing version
+with created=false.
 Prints {"name", "version", "created", "aliases"}.
 """
 
@@ -19,6 +20,8 @@ from amlops.errors import RefusedError
 from amlops.output import emit_result, say
 from amlops.verbs._common import backend_for, bundle_digest, read_json_file
 from amlops.verbs.gate import DECISION_FILE, run_bundle
+
+DIGEST_TAG = "bundle_digest"  # the gated bundle's digest, on the version (promote-model checks copies)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -66,7 +69,7 @@ def register_model(backend: Backend, *, run_id: str, model_name: str) -> dict[st
     if not run.succeeded:
         raise RefusedError(f"pipeline run {run_id} did not complete ({run.status}); nothing to register")
     bundle = run_bundle(run)
-    _passed_decision(backend, run_id, model_name, bundle)
+    decision = _passed_decision(backend, run_id, model_name, bundle)
     existing = backend.find_model_version(model_name, pipeline_run_id=run_id)
     if existing is not None:
         say(f"run {run_id} is already registered as {model_name} version {existing.version}")
@@ -78,6 +81,7 @@ def register_model(backend: Backend, *, run_id: str, model_name: str) -> dict[st
         }
     metrics_doc = read_json_file(bundle / "metrics.json", "candidate metrics")
     tags = lineage_tags(dict(run.tags), metrics_doc, run_id)
+    tags[DIGEST_TAG] = str(decision["bundle_digest"])  # what promote-model checks a copy against
     mv = backend.register_model_version(model_name, bundle_dir=bundle, pipeline_run_id=run_id, tags=tags)
     if mv.created:
         backend.set_alias(model_name, CHALLENGER, mv.version)

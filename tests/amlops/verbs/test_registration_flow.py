@@ -104,10 +104,15 @@ def test_lineage_tags_alias_and_event(cli, trained, state_dir: Path) -> None:
     assert mv.tags["seed"] == "7"
     assert mv.tags["metric.rmse"] == "3.0"
     assert "git_sha" not in mv.tags or len(mv.tags["git_sha"]) >= 40
+    assert mv.tags["bundle_digest"] == decision["bundle_digest"]  # what promote-model checks copies against
     events = EventLog(state_dir / "events.jsonl").read()
     assert [(e["type"], e["model"], e["version"], e["alias"]) for e in events] == [
         ("model-registered", "m", "1", "challenger")
     ]
+    # one local registry serves dev and prod: promoting copies nothing and checks the gated digest
+    promoted = cli("promote-model", "--model-name", "m", "--version", "1", "--from-environment", "dev")
+    assert (promoted.code, promoted.result["copied"]) == (0, False)
+    assert promoted.result["digest"] == decision["bundle_digest"]
 
 
 def test_worse_candidate_is_rejected_and_champion_stays(cli, trained, state_dir: Path) -> None:

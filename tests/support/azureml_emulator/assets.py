@@ -106,7 +106,8 @@ class Assets:
         if digest and match["collection"].lower() == "codes":
             # The content-hash lookup searches the whole workspace, not one name (how code is deduped).
             found = []
-            for container in self.emulator.store.children(self.emulator.path("codes")):
+            codes = request.path.split("/codes/")[0] + "/codes"  # this workspace's, not another's
+            for container in self.emulator.store.children(codes):
                 for version in self.emulator.store.children(container["id"] + "/versions"):
                     if digest in json.dumps(version["properties"]):
                         found.append(version)
@@ -125,7 +126,7 @@ class Assets:
         # uploads under it); the workspace's blob container with a SAS signed by Azurite's key.
         import hashlib
 
-        key = f"{match['collection']}/{match['name']}/{match['version']}".lower()
+        key = f"{match['ws']}/{match['collection']}/{match['name']}/{match['version']}".lower()
         container = "upload-" + hashlib.sha1(key.encode()).hexdigest()[:32]
         self.emulator.ensure_container(container)
         sas = self.emulator.sas_for(container, write=True)

@@ -30,7 +30,7 @@ from .store import now
 TERMINAL = ("Completed", "Failed", "Canceled")
 _PARENT = re.compile(r"\$\{\{\s*parent\.(inputs|outputs|jobs)\.([^}\s]+)\s*\}\}")
 _LOCAL_UPLOAD = re.compile(
-    r"^azureml://(?:subscriptions/[^/]+/resourcegroups/[^/]+/workspaces/[^/]+/)?"
+    r"^azureml://(?:subscriptions/[^/]+/resourcegroups/[^/]+/workspaces/(?P<workspace>[^/]+)/)?"
     r"datastores/(?P<store>[^/]+)/paths/(?P<path>.+)$",
     re.IGNORECASE,
 )
@@ -239,8 +239,15 @@ class Jobs:
 
     def _blob_location(self, uri: str) -> tuple[str, str]:
         match = _LOCAL_UPLOAD.match(uri)
-        if match:
-            return self.emulator.default_container, match["path"].rstrip("/")
+        if match:  # the datastore's own container (each workspace has its own)
+            workspace = match["workspace"] or self.emulator.workspace
+            store = self.emulator.store.get(
+                self.emulator.path("datastores", match["store"], workspace=workspace)
+            )
+            container = (
+                (store or {}).get("properties", {}).get("containerName", self.emulator.default_container)
+            )
+            return container, match["path"].rstrip("/")
         if ".blob.core.windows.net/" not in uri:
             raise RuntimeError(f"the emulator cannot resolve the input URI {uri!r}")
         rest = uri.split(".blob.core.windows.net/", 1)[1].split("?", 1)[0]

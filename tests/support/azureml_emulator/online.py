@@ -313,7 +313,9 @@ class Online:
         name = request.host.split(".")[0]
         if request.path == "/jobs":
             return self.emulator.batch.invoke(request, name)
-        path = self.emulator.path("onlineEndpoints", name)
+        # endpoint names are unique per region, so the host names one endpoint of whichever workspace
+        paths = [self.emulator.path("onlineEndpoints", name, workspace=w) for w in self.emulator.workspaces]
+        path = next((p for p in paths if self.emulator.store.get(p) is not None), paths[0])
         endpoint = self.emulator.store.get(path)
         if endpoint is None:
             return Response.json({"message": f"endpoint {name} not found"}, 404)

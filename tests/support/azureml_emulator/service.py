@@ -1,4 +1,6 @@
-"""The emulated Azure Machine Learning service: one workspace, reachable through the HTTPS proxy.
+"""The emulated Azure Machine Learning service: two workspaces (dev, and prod for promotion), reachable
+through the HTTPS proxy. Each has its own datastores (a blob container of its own) and compute; jobs run
+in either, the tests train in the first (`workspace`) and promote into `prod_workspace`.
 
 Hosts served (everything else is refused and recorded):
 - login.microsoftonline.com             Entra ID token endpoint (identity.py)
@@ -28,11 +30,13 @@ from .store import Store, new_id, now
 SUBSCRIPTION = "00000000-0000-0000-0000-00000000c0de"
 RESOURCE_GROUP = "rg-amlops-test"
 WORKSPACE = "mlw-amlops-test"
+PROD_WORKSPACE = "mlw-amlops-test-prod"
 LOCATION = "westeurope"
 TENANT = "00000000-0000-0000-0000-0000000000e1"
 CLIENT = "00000000-0000-0000-0000-0000000000c1"
 ACCOUNT = "stamlopstest"
 CONTAINER = "azureml-blobstore-5b5bd5a6-0000-4000-8000-000000000001"
+PROD_CONTAINER = "azureml-blobstore-5b5bd5a6-0000-4000-8000-000000000002"
 
 
 class AzureMLEmulator:
@@ -43,6 +47,8 @@ class AzureMLEmulator:
         self.subscription = SUBSCRIPTION
         self.resource_group = RESOURCE_GROUP
         self.workspace = WORKSPACE
+        self.prod_workspace = PROD_WORKSPACE
+        self.workspaces = {WORKSPACE: CONTAINER, PROD_WORKSPACE: PROD_CONTAINER}  # name -> blob container
         self.location = LOCATION
         self.account = ACCOUNT
         self.default_container = CONTAINER
@@ -58,13 +64,16 @@ class AzureMLEmulator:
     # --- coordinates --------------------------------------------------------------------------------
     @property
     def workspace_path(self) -> str:
+        return self.workspace_path_of(self.workspace)
+
+    def workspace_path_of(self, workspace: str) -> str:
         return (
             f"/subscriptions/{self.subscription}/resourceGroups/{self.resource_group}"
-            f"/providers/Microsoft.MachineLearningServices/workspaces/{self.workspace}"
+            f"/providers/Microsoft.MachineLearningServices/workspaces/{workspace}"
         )
 
-    def path(self, *parts: str) -> str:
-        return "/".join([self.workspace_path, *parts])
+    def path(self, *parts: str, workspace: str | None = None) -> str:
+        return "/".join([self.workspace_path_of(workspace or self.workspace), *parts])
 
     @property
     def datastore_path(self) -> str:
@@ -145,13 +154,20 @@ class AzureMLEmulator:
         return self.blob_service().get_container_client(name)
 
     def _create_blob_container(self) -> None:
-        self.ensure_container(CONTAINER)
+        for container in self.workspaces.values():
+            self.ensure_container(container)
 
     def _seed(self) -> None:
+        for workspace in self.workspaces:
+            self._seed_workspace(workspace)
+
+    def _seed_workspace(self, workspace: str) -> None:
+        workspace_path = self.workspace_path_of(workspace)
+        container = self.workspaces[workspace]
         # workspaceRP.json Workspace; fields azure-ai-ml reads: location, discoveryUrl, mlFlowTrackingUri,
         # storageAccount, workspaceId (recordings: workspace/*, "discoveryUrl": "https://<region>.api.azureml.ms/discovery").
         self.store.put(
-            self.workspace_path,
+            workspace_path,
             {
                 "location": self.location,
                 "kind": "Default",
@@ -159,11 +175,11 @@ class AzureMLEmulator:
                 "sku": {"name": "Basic", "tier": "Basic"},
                 "tags": {},
                 "properties": {
-                    "friendlyName": self.workspace,
-                    "workspaceId": str(uuid.uuid5(uuid.NAMESPACE_DNS, self.workspace)),
+                    "friendlyName": workspace,
+                    "workspaceId": str(uuid.uuid5(uuid.NAMESPACE_DNS, workspace)),
                     "discoveryUrl": f"https://{self.location}.api.azureml.ms/discovery",
                     "mlFlowTrackingUri": (
-                        f"azureml://{self.location}.api.azureml.ms/mlflow/v1.0{self.workspace_path}"
+                        f"azureml://{self.location}.api.azureml.ms/mlflow/v1.0{workspace_path}"
                     ),
                     "storageAccount": (
                         f"/subscriptions/{self.subscription}/resourceGroups/{self.resource_group}"
@@ -179,7 +195,7 @@ class AzureMLEmulator:
         )
         # mfe.json ComputeResource (AmlCompute); recordings: compute/*.
         self.store.put(
-            self.path("computes", "cpu-cluster"),
+            self.path("computes", "cpu-cluster", workspace=workspace),
             {
                 "location": self.location,
                 "properties": {
@@ -199,12 +215,12 @@ class AzureMLEmulator:
         )
         # mfe.json Datastore (AzureBlobDatastore); recordings: datastore/*.
         self.store.put(
-            self.datastore_path,
+            self.path("datastores", "workspaceblobstore", workspace=workspace),
             {
                 "properties": {
                     "datastoreType": "AzureBlob",
                     "accountName": ACCOUNT,
-                    "containerName": CONTAINER,
+                    "containerName": container,
                     "endpoint": "core.windows.net",
                     "protocol": "https",
                     "serviceDataAccessAuthIdentity": "WorkspaceSystemAssignedIdentity",
@@ -219,10 +235,12 @@ class AzureMLEmulator:
 
         # The artifact store (run logs under ExperimentRun/dcid.<run id>/) shares the blob container here.
         self.store.put(
-            self.path("datastores", "workspaceartifactstore"),
+            self.path("datastores", "workspaceartifactstore", workspace=workspace),
             {
                 "properties": {
-                    **self.store.get(self.datastore_path)["properties"],
+                    **self.store.get(self.path("datastores", "workspaceblobstore", workspace=workspace))[
+                        "properties"
+                    ],
                     "isDefault": False,
                 }
             },

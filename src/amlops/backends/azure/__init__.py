@@ -6,7 +6,8 @@ touching the network; each part below implements one sub-protocol of `amlops.bac
 
 data.py      data assets (Data versions tagged with their content hash)
 jobs.py      pipeline and command jobs (submit, follow, download outputs and logs)
-registry.py  model versions; champion/challenger as version tags
+registry.py  model versions; champion/challenger as version tags; copies from another environment's
+             workspace (promotion)
 online.py    managed online endpoints and deployments, scoring through `scoring_uri`
 batch.py     batch endpoints, ModelBatchDeployment, batch jobs
 
@@ -152,6 +153,24 @@ class AzureBackend:
     def download_model(self, name: str, version: str) -> Path:
         return self.registry.download_model(name, version)
 
+    # promotion
+    def environment_registry(self, environment: str) -> Any:
+        """The registry of the workspace `pipelines/config/<environment>.yml` names, with this backend's
+        credential (None when it is this backend's own workspace)."""
+        from amlops.backends.azure.registry import AzureRegistry
+        from amlops.backends.azure.workspace import environment_workspace
+
+        workspace = environment_workspace(self.settings.project.root, environment)
+        if workspace.arm_id.lower() == self.connection.workspace.arm_id.lower():
+            return None
+        cache = self.settings.state_dir / "azure" / "models"
+        return AzureRegistry(self.connection.elsewhere(workspace), cache)
+
+    def import_model_version(
+        self, name: str, version: str, *, bundle_dir: Path, tags: Mapping[str, str]
+    ) -> ModelVersion:
+        return self.registry.import_model_version(name, version, bundle_dir=bundle_dir, tags=tags)
+
     # online endpoints
     def get_endpoint(self, name: str) -> Endpoint | None:
         return self.online.get_endpoint(name)
@@ -201,4 +220,4 @@ class AzureBackend:
         return self.events.read()
 
     def close(self) -> None:
-        self.connection.close()
+        self.connection.close()  # the other environments' connections share its credential

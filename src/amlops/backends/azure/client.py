@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Mapping
 from functools import cached_property
@@ -50,6 +51,14 @@ class Connection:
             show_progress=False,
             enable_telemetry=False,
         )
+
+    def elsewhere(self, workspace: Workspace) -> Connection:
+        """The same identity connected to another workspace, sharing the credential (and its tokens)."""
+        self.credential  # built here (no network), so that both hold the one object  # noqa: B018
+        other = copy.copy(self)
+        other.__dict__.pop("ml", None)
+        other.workspace = workspace
+        return other
 
     def asset_id(self, collection: str, name: str, version: str) -> str:
         return f"{self.workspace.arm_id}/{collection}/{name}/versions/{version}"

@@ -153,8 +153,28 @@ class AzureRegistry:
             if str(other.version) != str(version) and alias in (other.tags or {}):
                 self._write_tags(other, {k: v for k, v in (other.tags or {}).items() if k != alias})
 
+    def import_model_version(
+        self, name: str, version: str, *, bundle_dir: Path, tags: Mapping[str, str]
+    ) -> ModelVersion:
+        """Register `bundle_dir` as exactly `name:version` (a copy from another workspace)."""
+        from azure.ai.ml.constants import AssetTypes
+        from azure.ai.ml.entities import Model
+
+        entity = Model(
+            name=name,
+            version=str(version),
+            path=str(Path(bundle_dir).resolve()),
+            type=AssetTypes.CUSTOM_MODEL,
+            tags={k: str(v) for k, v in tags.items() if k not in ALIASES},
+            description=f"Model bundle {name}:{version}, promoted by amlops (digest checked)",
+        )
+        with service_call("copy model", f"{name}:{version}"):
+            created = self.connection.ml.models.create_or_update(entity)
+        return _record(created, alias_holders(self._versions(name)), created=True)
+
     def download_model(self, name: str, version: str) -> Path:
-        target = self.cache_dir / name / str(version)
+        # per workspace: dev's and prod's name:version are different versions (a copy is checked, not assumed)
+        target = self.cache_dir / self.connection.workspace.name / name / str(version)
         if target.is_dir():
             return target
         self.cache_dir.mkdir(parents=True, exist_ok=True)

@@ -91,5 +91,23 @@ def resolve_workspace(environ: Mapping[str, str], project_root: Path) -> Workspa
     )
 
 
+def environment_workspace(project_root: Path, environment: str) -> Workspace:
+    """The workspace the settings file of `environment` names (another environment's, for promotion)."""
+    path = settings_file(project_root, environment)
+    if not path.is_file():
+        raise UsageError(f"no settings file for environment {environment!r}: {path} does not exist")
+    variables = _settings_variables(path)
+    values = {var: str(variables.get(key) or "").strip() for var, key in COORDINATES.items()}
+    missing = [COORDINATES[var] for var, value in values.items() if not value]
+    if missing:
+        raise ConfigError(f"{path}: set {', '.join(missing)} (the workspace of environment {environment})")
+    return Workspace(
+        values["AZURE_SUBSCRIPTION_ID"],
+        values["AZURE_RESOURCE_GROUP"],
+        values["AZUREML_WORKSPACE_NAME"],
+        source=str(path),
+    )
+
+
 def current_environ() -> Mapping[str, str]:
     return os.environ

@@ -39,6 +39,7 @@ from amlops.backends.local.events import EventLog
 from amlops.backends.local.runs import Runs
 from amlops.backends.local.tracking import Tracking
 from amlops.config import Settings
+from amlops.errors import UsageError
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
@@ -142,6 +143,17 @@ class LocalBackend:
 
     def download_model(self, name: str, version: str) -> Path:
         return self.tracking.download_model(name, version, self.state_dir / "models")
+
+    # promotion: one local registry serves every environment
+    def environment_registry(self, environment: str) -> None:
+        return None
+
+    def import_model_version(
+        self, name: str, version: str, *, bundle_dir: Path, tags: Mapping[str, str]
+    ) -> ModelVersion:
+        raise UsageError(
+            f"the local backend has one registry for every environment: {name}:{version} needs no copy"
+        )
 
     # online endpoints
     def get_endpoint(self, name: str) -> Endpoint | None:

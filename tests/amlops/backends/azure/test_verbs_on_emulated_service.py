@@ -30,6 +30,7 @@ VERB_ARGUMENTS = {
     "gate": ["--run-id", "r", "--model-name", "m"],
     "register-model": ["--run-id", "r", "--model-name", "m"],
     "report": ["--run-id", "r", "--model-name", "m"],
+    "promote-model": ["--model-name", "m", "--version", "1", "--from-environment", "dev"],
     "deploy-online": ["--endpoint", "e", "--model-name", "m", "--version", "1"],
     "invoke": ["--endpoint", "e", "--request", str(SMOKE)],
     "rollback": ["--endpoint", "e"],
