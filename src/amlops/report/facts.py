@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from amlops.gating import Check as GateCheck  # one check of the decision, as the gate wrote it
+
 
 @dataclass(frozen=True)
 class Stage:
@@ -28,19 +30,6 @@ class Validation:
     data: str = ""  # NAME:VERSION
     contract: str = ""  # sha256 of the contract it was validated against
     at: str = ""
-
-
-@dataclass(frozen=True)
-class GateCheck:
-    """One check of the gate's decision (thresholds, the champion, ONNX parity)."""
-
-    check: str
-    metric: str
-    value: float | None
-    op: str
-    threshold: float | None
-    passed: bool
-    detail: str = ""
 
 
 @dataclass(frozen=True)
