@@ -30,8 +30,8 @@ def test_github_local_uses_resolve(path):
 
 @pytest.mark.parametrize("path", sorted(AZURE_DEVOPS.glob("*.yml")), ids=lambda p: p.name)
 def test_azure_devops_pipeline_expands(path):
-    from amlops.lifecycle.commands_expand import project_repos
     from amlops.ci.azure_devops.expand import expand_pipeline
+    from amlops.lifecycle.commands_expand import project_repos
 
     repos = project_repos(ROOT)  # a pinned step library: the installed amlops's (pyproject.toml)
     document = expand_pipeline(path, repo_root=ROOT, repos=repos)

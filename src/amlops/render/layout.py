@@ -41,6 +41,9 @@ PARTS: tuple[tuple[str, str], ...] = (
     ("pipelines", "pipelines"),
     ("infrastructure", "infrastructure"),
     ("data-science", "data-science"),
+    # checkov's own locked environment (pyproject.toml + uv.lock; `make tools` installs it): the PR CI's
+    # infrastructure check needs it, and its pinned parsers clash with the project's environment.
+    ("tools/checkov", "tools/checkov"),
     # Not tests/data_science: those test this repository's example datasets. A project has its own tests
     # (project/tests/), driven by its contract, so they survive swapping in the team's own data.
     # Not the tool (src/amlops): the project depends on it (project/pyproject.toml), as a wheel built into
