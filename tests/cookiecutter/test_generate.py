@@ -33,6 +33,7 @@ COMMON_TOP_LEVEL = {
     "infrastructure",
     "pipelines",
     "pyproject.toml",
+    "tools",  # tools/checkov: checkov's own locked environment
     "tests",
     "uv.lock",
     "vendor",
