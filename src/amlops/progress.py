@@ -38,12 +38,21 @@ def describe_event(event: Any) -> str:
     return " ".join(parts) or str(event)
 
 
-def interactive() -> bool:
+CI_VARIABLES = ("CI", "GITHUB_ACTIONS", "TF_BUILD")
+"""Set by CI agents (GitHub's runners and act: CI, GITHUB_ACTIONS; Azure Pipelines: TF_BUILD): a log, even
+when the step's output is a pseudo-terminal, as act's jobs on the host are."""
+
+
+def interactive(environ: Mapping[str, str] | None = None) -> bool:
     """Whether stderr is a terminal a spinner can redraw. Not rich's own test: FORCE_COLOR and TTY_COMPATIBLE
-    (set in CI to colour logs) make rich treat a log file as a terminal, and every redraw became a line."""
+    (set in CI to colour logs) make rich treat a log file as a terminal, and every redraw became a line; and
+    a CI job is never one, even on a pseudo-terminal (act's jobs: 12,000 lines of redraws per lifecycle)."""
+    env = os.environ if environ is None else environ
+    if any(env.get(name, "").strip().lower() not in ("", "0", "false") for name in CI_VARIABLES):
+        return False
     isatty = getattr(sys.stderr, "isatty", None)
     try:
-        return bool(isatty and isatty()) and os.environ.get("TERM") != "dumb"
+        return bool(isatty and isatty()) and env.get("TERM") != "dumb"
     except ValueError:  # a closed stream
         return False
 

@@ -33,3 +33,24 @@ def test_in_a_log_each_stage_is_one_line(
     assert "starting the inference server" in lines[1]
     assert "train completed in 3.1 s" in lines[2]
     assert "smoke test" in lines[3]
+
+
+@pytest.mark.parametrize("variable", ["CI", "GITHUB_ACTIONS", "TF_BUILD"])
+def test_a_ci_job_on_a_pseudo_terminal_is_a_log(monkeypatch: pytest.MonkeyPatch, variable: str) -> None:
+    """act runs a job's steps on a pseudo-terminal: without this, every spinner redraw was a log line."""
+    import os
+    import pty
+    import sys
+
+    primary, secondary = pty.openpty()
+    with os.fdopen(secondary, "w") as terminal:
+        monkeypatch.setattr(sys, "stderr", terminal)
+        monkeypatch.setenv("TERM", "xterm")
+        for name in ("CI", "GITHUB_ACTIONS", "TF_BUILD"):
+            monkeypatch.delenv(name, raising=False)
+        assert interactive() is True  # a developer's terminal
+        monkeypatch.setenv(variable, "true")
+        assert interactive() is False
+        monkeypatch.setenv(variable, "false")
+        assert interactive() is True
+    os.close(primary)
