@@ -306,7 +306,7 @@ def test_a_failing_smoke_test_in_prod_leaves_prod_alone_and_fails_the_run(on_azu
     version (no second training), deployed with a prod smoke request that prod's scoring script refuses."""
     if on_azure.dialect != "azure-devops":
         pytest.skip("the failing prod smoke test is exercised once, on Azure DevOps")
-    assert on_azure.codes["deploy"] == 0, on_azure.logs["deploy"][-8000:]
+    assert on_azure.results["deploy"].ok, on_azure.logs["deploy"][-8000:]
     model, prod = on_azure.names["modelName"], on_azure.names["prod"]
     laptop = _laptop(on_azure, on_azure.service.workspace)
     champion = laptop.get_model_version(model, alias="champion")
@@ -334,14 +334,14 @@ def test_a_failing_smoke_test_in_prod_leaves_prod_alone_and_fails_the_run(on_azu
     endpoint = on_azure.service.path("onlineEndpoints", prod, workspace=on_azure.service.prod_workspace)
     traffic_before = on_azure.service.store.get(endpoint)["properties"]["traffic"]
     start = len(on_azure.service.proxy.log)
-    code, log = _run(
+    result, log = _run(
         on_azure,
         "deploy-model",
         "manual",
         parameters={"backend": "azure", "modelVersion": again.version},
         approve=True,
     )
-    assert code == 1, log[-8000:]
+    assert result.status == Status.FAILED, log[-8000:]
     assert f"smoke test of {prod}/" in log, log[-8000:]
     assert "traffic and champion unchanged" in log, log[-8000:]
     seen = on_azure.service.proxy.log[start:]
