@@ -23,12 +23,10 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,6 +37,8 @@ import yaml
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from scoring_bench import DEPLOYMENT_SPEC, build_bundle  # noqa: E402 (a sibling script, not a package)
+
+from amlops.backends.local.endpoints import free_port, http_get  # noqa: E402 (the endpoints' own probes)
 
 WRK_THREADS = 2
 
@@ -83,12 +83,6 @@ def answers(url: str, body: bytes) -> None:
             raise RuntimeError(f"{url} answered {response.status}")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def serve_mlflow(model_dir: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     mlflow = Path(sys.executable).parent / "mlflow"
@@ -106,12 +100,8 @@ def serve_mlflow(model_dir: Path, log: Path) -> tuple[subprocess.Popen[bytes], s
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"mlflow models serve exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=2) as response:
-                if response.status == 200:
-                    return process, f"http://127.0.0.1:{port}/invocations"
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
+        if http_get(f"http://127.0.0.1:{port}/ping") == 200:
+            return process, f"http://127.0.0.1:{port}/invocations"
         time.sleep(0.5)
     process.kill()
     raise RuntimeError(f"mlflow models serve was not ready within 120 s:\n{log.read_text()}")
