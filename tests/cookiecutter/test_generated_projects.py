@@ -321,28 +321,26 @@ def test_every_ci_platform_and_deployment_answer_deploys_the_registered_model(
             assert code == 0, status
             endpoints = {e["name"]: e for e in status["endpoints"]}
             assert not {config["prod"]["onlineEndpoint"], config["prod"]["batchEndpoint"]} & set(endpoints)
-            for role in ("dev",):
-                online, batch = config[role]["onlineEndpoint"], config[role]["batchEndpoint"]
-                if deployment in ("batch", "online-and-batch"):
-                    # the same result may be printed twice (the step's output and act's echo of it)
-                    [smoke] = {
-                        json.dumps(b): b for b in deployed["batches"] if b["endpoint"] == batch
-                    }.values()
-                    assert smoke["rows"] == len(pd.read_parquet(project / config[role]["batchInput"])), smoke
-                    assert smoke["model"] == event["model"], smoke
-                    assert str(smoke["version"]) == str(event["version"]), smoke
-                    assert any(c.startswith("prediction") for c in smoke["columns"]), smoke
-                    assert endpoints[batch]["kind"] == "batch", endpoints[batch]
-                if deployment == "batch":
-                    assert not [e for e in endpoints.values() if e.get("kind") == "online"], sorted(endpoints)
-                if deployment in ("online", "online-and-batch"):
-                    served = endpoints[online]
-                    live = max(served["traffic"], key=served["traffic"].get)
-                    assert served["deployments"][live]["model"] == model
-                    code, answer = amlops(env, project, state, "invoke", "--endpoint", online)
-                    assert code == 0, answer
-                    assert answer["request"] == f"{model}/smoke-request.json"
-                    assert len(answer["response"]["predictions"]) == 5
+            dev = config["dev"]
+            online, batch = dev["onlineEndpoint"], dev["batchEndpoint"]
+            if deployment in ("batch", "online-and-batch"):
+                # the same result may be printed twice (the step's output and act's echo of it)
+                [smoke] = {json.dumps(b): b for b in deployed["batches"] if b["endpoint"] == batch}.values()
+                assert smoke["rows"] == len(pd.read_parquet(project / dev["batchInput"])), smoke
+                assert smoke["model"] == event["model"], smoke
+                assert str(smoke["version"]) == str(event["version"]), smoke
+                assert any(c.startswith("prediction") for c in smoke["columns"]), smoke
+                assert endpoints[batch]["kind"] == "batch", endpoints[batch]
+            if deployment == "batch":
+                assert not [e for e in endpoints.values() if e.get("kind") == "online"], sorted(endpoints)
+            if deployment in ("online", "online-and-batch"):
+                served = endpoints[online]
+                live = max(served["traffic"], key=served["traffic"].get)
+                assert served["deployments"][live]["model"] == model
+                code, answer = amlops(env, project, state, "invoke", "--endpoint", online)
+                assert code == 0, answer
+                assert answer["request"] == f"{model}/smoke-request.json"
+                assert len(answer["response"]["predictions"]) == 5
             # the pipeline's own assertion of the smoke batch (row count, columns), in dev only
             assert len(deployed["smoke"]) == (1 if "batch" in deployment else 0), deployed
     finally:
