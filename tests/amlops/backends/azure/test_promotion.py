@@ -48,6 +48,12 @@ def _to_prod(azure: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AZUREML_WORKSPACE_NAME", azure.prod_workspace)
 
 
+def _gated(in_dev: Any, name: str, bundle: Path, digest: str | None = None) -> str:
+    """Register `bundle` in dev as the gate leaves it, tagged with its digest (or `digest`): its version."""
+    tags = {"bundle_digest": bundle_digest(bundle) if digest is None else digest}
+    return in_dev.register_model_version(name, bundle_dir=bundle, pipeline_run_id="run-1", tags=tags).version
+
+
 def _promote(capsys: pytest.CaptureFixture[str], name: str, version: str) -> Any:
     return run_cli(
         capsys, "promote-model", "--model-name", name, "--version", version, "--from-environment", "dev"
@@ -63,9 +69,7 @@ def test_the_gated_version_is_copied_into_prod_and_its_digest_checked(
 ) -> None:
     bundle = _bundle(tmp_path / "bundle")
     gated = bundle_digest(bundle)
-    version = in_dev.register_model_version(
-        "promo-copy", bundle_dir=bundle, pipeline_run_id="run-1", tags={"bundle_digest": gated}
-    ).version
+    version = _gated(in_dev, "promo-copy", bundle)
     _to_prod(azure, monkeypatch)
     start = len(azure.proxy.log)
     outcome = _promote(capsys, "promo-copy", version)
@@ -117,9 +121,7 @@ def test_bytes_that_are_not_the_gated_ones_are_refused(
 ) -> None:
     bundle = _bundle(tmp_path / "bundle")
     other = bundle_digest(_bundle(tmp_path / "other", b"the bytes that passed"))
-    version = in_dev.register_model_version(
-        "promo-changed", bundle_dir=bundle, pipeline_run_id="run-1", tags={"bundle_digest": other}
-    ).version
+    version = _gated(in_dev, "promo-changed", bundle, other)
     unmarked = in_dev.register_model_version(
         "promo-unmarked", bundle_dir=bundle, pipeline_run_id="run-1", tags={}
     ).version
@@ -143,12 +145,7 @@ def test_a_different_version_already_in_prod_under_that_number_is_refused(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     bundle = _bundle(tmp_path / "bundle")
-    version = in_dev.register_model_version(
-        "promo-taken",
-        bundle_dir=bundle,
-        pipeline_run_id="run-1",
-        tags={"bundle_digest": bundle_digest(bundle)},
-    ).version
+    version = _gated(in_dev, "promo-taken", bundle)
     _to_prod(azure, monkeypatch)
     prod = get_backend(resolve_settings(backend="azure"))
     prod.import_model_version(
@@ -163,12 +160,7 @@ def test_the_same_workspace_copies_nothing(
     azure: Any, in_dev: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     bundle = _bundle(tmp_path / "bundle")
-    version = in_dev.register_model_version(
-        "promo-same",
-        bundle_dir=bundle,
-        pipeline_run_id="run-1",
-        tags={"bundle_digest": bundle_digest(bundle)},
-    ).version
+    version = _gated(in_dev, "promo-same", bundle)
     start = len(azure.proxy.log)
     outcome = _promote(capsys, "promo-same", version)  # this process is connected to dev, dev promotes dev
     assert (outcome.code, outcome.result["copied"]) == (0, False)
