@@ -3,7 +3,8 @@
 Both dialects read these files (Azure DevOps as a variable template, GitHub through the validate-config
 action), and the azure backend reads the workspace coordinates and `compute` from them
 (`amlops.backends.azure.workspace`). The settings live under `variables:`; booleans are YAML booleans and
-numbers are numbers. `check_settings` is pure: text in, problems (file, line, key, message) out.
+numbers are numbers, read as the pipelines read YAML (`amlops.yamlsource.PIPELINES`: the YAML 1.2 core schema,
+`yes` is a string). `check_settings` is pure: text in, problems (file, line, key, message) out.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from amlops.yamlsource import YamlError, YMap, load_text, plain
 
 
 class EnvironmentSettings(BaseModel):
@@ -56,23 +58,6 @@ class Problem:
         return f"{where}: {self.key}: {self.message}"
 
 
-def _key_lines(text: str) -> tuple[int | None, dict[str, int]]:
-    """1-based lines of `variables:` and of each key under it (best effort: {} if the YAML is odd)."""
-    try:
-        root = yaml.compose(text)
-    except yaml.YAMLError:
-        return None, {}
-    if not isinstance(root, yaml.MappingNode):
-        return None, {}
-    for key, value in root.value:
-        if key.value == "variables":
-            lines = {}
-            if isinstance(value, yaml.MappingNode):
-                lines = {k.value: k.start_mark.line + 1 for k, _ in value.value}
-            return key.start_mark.line + 1, lines
-    return None, {}
-
-
 def _message(error: Any) -> str:
     if error["type"] == "missing":
         return "missing"
@@ -85,15 +70,16 @@ def _message(error: Any) -> str:
 def check_settings(text: str, file: str) -> tuple[dict[str, Any], list[Problem]]:
     """The settings under `variables:` of the file's text, and every problem with them (none: valid)."""
     try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        return {}, [Problem(file, line, "(file)", f"not valid YAML: {exc}")]
-    variables_line, lines = _key_lines(text)
-    if not isinstance(document, dict) or not isinstance(document.get("variables"), dict):
+        document = load_text(text, file)
+    except YamlError as exc:
+        problem = exc.problem.removeprefix("invalid YAML: ")
+        return {}, [Problem(file, exc.line, "(file)", f"not valid YAML: {problem}")]
+    variables = document.get("variables") if isinstance(document, YMap) else None
+    variables_line = document.line_of("variables") if isinstance(document, YMap) else None
+    if not isinstance(variables, YMap):
         return {}, [Problem(file, variables_line, "variables", "expected a mapping of settings")]
-    settings: dict[str, Any] = document["variables"]
+    lines = {str(key): variables.line_of(key) for key in variables}
+    settings: dict[str, Any] = plain(variables)
     try:
         EnvironmentSettings.model_validate(settings)
     except ValidationError as exc:

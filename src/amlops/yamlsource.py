@@ -9,11 +9,12 @@ syntax, at the offending line. How scalars and keys are read is the `Schema`'s:
 - `PIPELINES`: the YAML 1.2 core schema, as Azure Pipelines and GitHub Actions read it (only `true`/`false`
   are booleans: `yes`, `on` are strings; `2024-01-01` is a string), without anchors, aliases or merge keys
   (Azure Pipelines has none).
+- `GITHUB`: the same core schema with anchors and aliases, which GitHub Actions reads (no merge keys).
 - `AZURE_ML`: PyYAML's safe schema (YAML 1.1), as azure-ai-ml reads job and component files
   (`yaml.safe_load`), anchors and merge keys included; keys become strings.
 
-Where no line is needed (which dialect a file is in, the GitHub runner's workflow scan, `amlops graph`'s
-readers of GitHub workflows and README diagrams), `safe_load(text)` is `yaml.safe_load` through libyaml.
+Where no line is needed (which dialect a file is in, `amlops graph`'s reader of README diagrams),
+`safe_load(text)` is `yaml.safe_load` through libyaml.
 """
 
 from __future__ import annotations
@@ -169,17 +170,20 @@ def _core_scalar(node: yaml.ScalarNode) -> Any:
 
 @dataclass(frozen=True)
 class Schema:
-    """How a file's scalars and keys are read (module doc): `loader` composes the node tree; `aliases`
-    allows anchors, aliases and merge keys; `string_keys` turns every key into a string."""
+    """How a file's scalars and keys are read (module doc): `loader` composes the node tree; `core` reads
+    scalars by the YAML 1.2 core schema (else by the loader's own YAML 1.1 safe schema, merge keys included);
+    `aliases` allows anchors and aliases; `string_keys` turns every key into a string."""
 
     name: str
     loader: Callable[[str], Any]
     aliases: bool
     string_keys: bool
+    core: bool
 
 
-PIPELINES = Schema("pipelines", _CoreLoader, aliases=False, string_keys=False)
-AZURE_ML = Schema("azure-ml", _SAFE_LOADER, aliases=True, string_keys=True)
+PIPELINES = Schema("pipelines", _CoreLoader, aliases=False, string_keys=False, core=True)
+GITHUB = Schema("github", _CoreLoader, aliases=True, string_keys=False, core=True)
+AZURE_ML = Schema("azure-ml", _SAFE_LOADER, aliases=True, string_keys=True, core=False)
 
 
 class _Converter:
@@ -197,7 +201,7 @@ class _Converter:
         return YamlError(problem, self.file, node.start_mark.line + 1)
 
     def scalar(self, node: yaml.ScalarNode) -> Any:
-        if not self.schema.aliases:
+        if self.schema.core:
             return _core_scalar(node)
         try:
             return self.loader.construct_object(node, deep=True)
@@ -230,7 +234,7 @@ class _Converter:
         return seq
 
     def mapping(self, node: yaml.MappingNode) -> YMap:
-        if self.schema.aliases:
+        if not self.schema.core:
             try:
                 self.loader.flatten_mapping(node)  # merge keys (<<: *base)
             except yaml.MarkedYAMLError as exc:

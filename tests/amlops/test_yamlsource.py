@@ -12,6 +12,7 @@ from amlops.azureml.errors import PipelineSpecError
 from amlops.azureml.spec import load_yaml
 from amlops.yamlsource import (
     AZURE_ML,
+    GITHUB,
     PIPELINES,
     Loc,
     Schema,
@@ -70,6 +71,16 @@ def test_azure_ml_allows_anchors_and_merge_keys() -> None:
     assert plain(loaded["job"]) == {"image": "python", "count": 1, "name": "train"}
     assert loaded["copy"] == {"image": "python", "count": 1}
     assert loaded["job"].line_of("name") == 6
+
+
+def test_github_reads_the_core_schema_with_anchors_but_no_merge_keys() -> None:
+    text = "on: push\nenv: &env\n  A: yes\njobs:\n  b:\n    env: *env\n"
+    loaded = load_text(text, "w.yml", schema=GITHUB)
+    assert plain(loaded) == {"on": "push", "env": {"A": "yes"}, "jobs": {"b": {"env": {"A": "yes"}}}}
+    assert loaded["jobs"].line_of("b") == 5
+    with pytest.raises(YamlError) as caught:
+        load_text("base: &b\n  x: 1\njob:\n  <<: *b\n", "w.yml", schema=GITHUB)
+    assert (caught.value.line, caught.value.problem) == (4, "YAML merge keys (<<) are not supported")
 
 
 @pytest.mark.parametrize(

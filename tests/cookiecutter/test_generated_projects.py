@@ -232,7 +232,7 @@ TRAIN = textwrap.dedent(
     import io, json, sys
     from pathlib import Path
     from amlops.lifecycle.commands_run import newest_event, run_pipeline, select_pipelines
-    from amlops.ci.dialects import MODEL_REGISTERED
+    from amlops.lifecycle.events import MODEL_REGISTERED
 
     dialect, state, sample = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
     log, runs = io.StringIO(), []
@@ -249,7 +249,7 @@ DEPLOY = textwrap.dedent(
     import io, json, re, sys
     from pathlib import Path
     from amlops.lifecycle.commands_run import run_pipeline, select_pipelines
-    from amlops.ci.dialects import MODEL_REGISTERED
+    from amlops.lifecycle.events import MODEL_REGISTERED
 
     dialect, state, event = sys.argv[1], Path(sys.argv[2]), json.loads(sys.argv[3])
     log, runs = io.StringIO(), []

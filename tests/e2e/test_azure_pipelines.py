@@ -25,11 +25,11 @@ from git_repository import git
 
 from amlops import cli
 from amlops.backends import get_backend
-from amlops.ci.dialects import MODEL_REGISTERED
 from amlops.ci.result import RunResult, Status
 from amlops.config import resolve_settings
 from amlops.hashing import content_hash
 from amlops.lifecycle.commands_run import newest_event, run_pipeline
+from amlops.lifecycle.events import MODEL_REGISTERED
 from amlops.verbs.deploy_online import request_rows
 from amlops.verbs.gate import DECISION_FILE
 

@@ -18,8 +18,8 @@ import pytest
 import yaml
 
 from amlops import cli
-from amlops.ci.dialects import MODEL_REGISTERED
 from amlops.lifecycle.commands_run import newest_event, run_pipeline, select_pipelines
+from amlops.lifecycle.events import MODEL_REGISTERED
 from amlops.lifecycle.run import LifecycleResult, run_lifecycle
 
 pytestmark = pytest.mark.slow

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from amlops import processes
 from amlops.azureml.errors import PipelineSpecError
 from amlops.azureml.spec import check_keys, code_dir, load_yaml
 from amlops.yamlsource import YMap
@@ -295,19 +295,11 @@ def run_batch_deployment(
         "--settings",
         settings.as_json(),
     ]
-    with log_path.open("ab") as log:
-        completed = subprocess.run(
-            argv,
-            check=False,
-            cwd=code,
-            env=environ,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    with log_path.open("a", encoding="utf-8") as log:
+        ended = processes.supervise(processes.start(argv, cwd=code, env=environ, merge_stderr=True), log=log)
     return BatchRunResult(
-        succeeded=completed.returncode == 0,
-        exit_code=completed.returncode,
+        succeeded=ended.code == 0,
+        exit_code=ended.code,
         output_dir=output_dir,
         log_path=log_path,
         log_tail=_tail(log_path),

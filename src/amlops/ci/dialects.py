@@ -25,10 +25,18 @@ DIALECTS: dict[str, str] = {
     "azure-devops": "amlops.ci.azure_devops.dialect:AzureDevOps",
     "github": "amlops.ci.github.dialect:GitHub",
 }
-MODEL_REGISTERED = "model-registered"
-"""The registry-update event: a GitHub `repository_dispatch` of that type, an Azure DevOps webhook."""
-MODEL_REGISTERED_WEBHOOK = "modelRegistered"
-"""The Azure DevOps `resources.webhooks` alias that receives the event's record as a parameter."""
+
+
+@dataclass(frozen=True)
+class ExternalEvent:
+    """An event from outside the repository as both dialects receive it: on GitHub a `repository_dispatch`
+    whose type (`github.event.action`) is `dispatch_type` and whose `client_payload` is the request's
+    `payload`; on Azure DevOps a run started through the `resources.webhooks` alias `webhook`, whose
+    parameter of that name is the `payload`. Which events exist is the caller's business
+    (`amlops.lifecycle.events`)."""
+
+    dispatch_type: str
+    webhook: str
 
 
 @dataclass(frozen=True)
@@ -39,9 +47,10 @@ class RunRequest:
     `repos` maps Azure DevOps repository aliases and GitHub `owner/repo` (names with a "/") to local
     folders; `service_connections` are Azure DevOps' (None: `local/service-connections.yml` beside the
     pipeline file); `approve` grants every approval and `approval_environments` names the protected
-    environments (`amlops.ci.approvals`, the one rule of both dialects); `payload` is the event's record
-    (for `model-registered`, the registry event); `env` is what the runner adds to every step's
-    environment on top of the host's; `out` receives the log.
+    environments (`amlops.ci.approvals`, the one rule of both dialects); `external` says how an event from
+    outside the repository arrives (`event` is then its name, for the log) and `payload` is the event's
+    record; `env` is what the runner adds to every step's environment on top of the host's; `out`
+    receives the log.
     """
 
     repo_root: Path
@@ -56,6 +65,7 @@ class RunRequest:
     service_connections: Mapping[str, ServiceConnection] | None = None
     approve: bool = False
     approval_environments: Collection[str] = PROTECTED
+    external: ExternalEvent | None = None
     payload: Mapping[str, Any] | None = None
     ref: str = "refs/heads/main"
     env: Mapping[str, str] = field(default_factory=dict)

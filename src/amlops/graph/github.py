@@ -21,8 +21,8 @@ from amlops.ci.github.workflow import (
     display,
     environment_of,
     input_defaults,
-    line_of,
     load_yaml,
+    loc_in,
     render_name,
     resolve_inputs,
     step_infos,
@@ -35,11 +35,15 @@ DIALECT = "github"
 
 @dataclass(frozen=True)
 class WorkflowFile:
-    """One workflow file as read: `shown` is its repository-relative path, `text` serves line numbers."""
+    """One workflow file as read (`load_yaml`: every value with its line); `shown` is its repository-relative
+    path."""
 
     shown: str
     document: Mapping[str, Any]
-    text: str
+
+    @property
+    def loc(self) -> Loc:
+        return Loc(self.shown, 1)
 
 
 @dataclass(frozen=True)
@@ -60,15 +64,14 @@ def local_target(uses: str) -> str | None:
 def _jobs(file: WorkflowFile) -> Mapping[str, Any]:
     jobs = file.document.get("jobs")
     if not isinstance(jobs, Mapping) or not jobs:
-        raise PipelineError("the workflow has no jobs", Loc(file.shown, line_of(file.text, "jobs")))
+        raise PipelineError("the workflow has no jobs", loc_in(file.document, "jobs", file.loc))
     return jobs
 
 
 def read_workflows(path: Path, repo_root: Path) -> Workflows:
     """Read `path` and, transitively, the local reusable workflows its jobs call (file and line on errors)."""
-    document, text = load_yaml(path, repo_root)
     entry = display(path, repo_root)
-    files = {entry: WorkflowFile(entry, document, text)}
+    files = {entry: WorkflowFile(entry, load_yaml(path, repo_root))}
     pending = [entry]
     while pending:
         current = files[pending.pop()]
@@ -79,10 +82,9 @@ def read_workflows(path: Path, repo_root: Path) -> Workflows:
                 continue
             file = repo_root / target
             if not file.is_file():
-                loc = Loc(current.shown, line_of(current.text, str(uses)))
+                loc = loc_in(job, "uses", current.loc)
                 raise PipelineError(f"job '{job_id}' calls '{uses}', which does not exist", loc)
-            called, called_text = load_yaml(file, repo_root)
-            files[target] = WorkflowFile(target, called, called_text)
+            files[target] = WorkflowFile(target, load_yaml(file, repo_root))
             pending.append(target)
     return Workflows(entry, files)
 
@@ -104,7 +106,7 @@ class _Drawer:
         file = self.workflows.files[key]
         jobs = _jobs(file)
         for job_id, job in jobs.items():
-            loc = Loc(file.shown, line_of(file.text, f"{job_id}:"))
+            loc = loc_in(jobs, job_id, file.loc)
             if not isinstance(job, Mapping):
                 raise PipelineError(f"job '{job_id}' must be a mapping", loc)
             self.job(file, str(job_id), job, inputs, parent, prefix, stack, loc)
@@ -112,7 +114,7 @@ class _Drawer:
             needs = job.get("needs") or []
             for needed in [needs] if isinstance(needs, str) else needs:
                 if needed not in jobs:
-                    loc = Loc(file.shown, line_of(file.text, f"{job_id}:"))
+                    loc = loc_in(jobs, job_id, file.loc)
                     known = ", ".join(map(str, jobs))
                     raise PipelineError(f"job '{job_id}' needs '{needed}', which is not a job ({known})", loc)
                 self.builder.add_edge(Edge(f"{prefix}{needed}", f"{prefix}{job_id}", "depends"))

@@ -37,13 +37,14 @@ from typing import Any, TextIO
 import yaml
 
 from amlops.backends import get_backend
-from amlops.ci.dialects import DIALECTS, MODEL_REGISTERED, RunRequest, detect, get_dialect
+from amlops.ci.dialects import DIALECTS, RunRequest, detect, get_dialect
 from amlops.ci.errors import PipelineError
 from amlops.ci.result import RunResult, Status, summary_lines
 from amlops.ci.signin import SERVICE_CONNECTIONS, ServiceConnection, load_service_connections
 from amlops.config import DEFAULT_BACKEND, ProjectPaths, Settings
 from amlops.errors import UsageError
 from amlops.lifecycle.commands_expand import pairs, parameter_values, project_repos, repo_root_for
+from amlops.lifecycle.events import MODEL_REGISTERED, external_event
 
 EVENTS = (
     "push",
@@ -191,6 +192,7 @@ def run_pipeline(
         var_groups=dict(var_groups or {}),
         approve=approve,
         service_connections=service_connections,
+        external=external_event(event),
         payload=payload,
         ref=ref,
         env={**runner_environment(state_dir, repo_root=repo_root), **(env or {})},

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from amlops.ci.dialects import DIALECTS, MODEL_REGISTERED, detect
+from amlops.ci.dialects import DIALECTS, detect
 from amlops.ci.result import Status
 from amlops.lifecycle.commands_run import (
     OK,
@@ -36,6 +36,7 @@ from amlops.lifecycle.commands_run import (
     run_pipeline,
     select_pipelines,
 )
+from amlops.lifecycle.events import MODEL_REGISTERED
 
 PR_CI_TEST_PATHS = "tests/amlops/test_gating.py tests/data_science/test_contract.py"
 """The default PR CI test selection of a lifecycle run: fast, and no pipeline runs inside it."""

@@ -5,12 +5,13 @@ the files whose triggers match, in lifecycle order. The matching itself is pure 
 documents, tested table-driven.
 
 Events: `push`, `pull_request` (`ref` is the *target* branch), `schedule`, `workflow_dispatch` (manual),
-`repository_dispatch` (`payload["action"]` is the type) and `model-registered`, the local registry update.
+`repository_dispatch` (`payload["action"]` is the type) and the lifecycle's external events
+(`amlops.lifecycle.events`: `model-registered`, the registry update).
 
 Conventions chosen here:
-- `model-registered` selects GitHub workflows with `repository_dispatch` whose `types` are absent or include
-  "model-registered", and Azure DevOps pipelines declaring a webhook resource whose alias is
-  `modelRegistered` (`resources.webhooks: [{webhook: modelRegistered, connection: ...}]`); the webhook's
+- An external event selects GitHub workflows with `repository_dispatch` whose `types` are absent or include
+  its dispatch type ("model-registered"), and Azure DevOps pipelines declaring a webhook resource with its
+  alias (`resources.webhooks: [{webhook: modelRegistered, connection: ...}]`); the webhook's
   `filters` (`path`/`value`) must match the event record (`payload`, e.g. `path: alias, value: challenger`).
   `resources.pipelines` triggers are pipeline-completion triggers, not registry updates: not selected.
 - `changed_paths=None` means "unknown": path filters are not applied. An empty list means nothing changed.
@@ -33,8 +34,8 @@ from typing import Any
 
 import yaml
 
-from amlops.ci.dialects import MODEL_REGISTERED, MODEL_REGISTERED_WEBHOOK
 from amlops.ci.errors import PipelineError
+from amlops.lifecycle.events import external_event
 from amlops.yamlsource import Loc
 
 GITHUB_FOLDERS = (".github/workflows", "pipelines/github")
@@ -219,11 +220,13 @@ def github_triggered(
     """Whether a GitHub workflow's `on:` starts it for this event."""
     on = _on(document)
     payload = payload or {}
-    if event == MODEL_REGISTERED:
+    external = external_event(event)
+    if external is not None:
         if "repository_dispatch" not in on:
             return False
-        types = _list((on["repository_dispatch"] or {}).get("types"))
-        return types is None or MODEL_REGISTERED in types
+        spec = on["repository_dispatch"] or {}
+        types = _list(spec.get("types")) if isinstance(spec, Mapping) else None
+        return types is None or external.dispatch_type in types
     if event == "manual":
         event = "workflow_dispatch"
     keys = ("pull_request", "pull_request_target") if event == "pull_request" else (event,)
@@ -340,11 +343,12 @@ def azure_triggered(
         return False
     if event in MANUAL_EVENTS:
         return True
-    if event == MODEL_REGISTERED:
+    external = external_event(event)
+    if external is not None:
         resources = document.get("resources") or {}
         webhooks = resources.get("webhooks") if isinstance(resources, Mapping) else None
         for hook in webhooks or []:
-            if not isinstance(hook, Mapping) or str(hook.get("webhook")) != MODEL_REGISTERED_WEBHOOK:
+            if not isinstance(hook, Mapping) or str(hook.get("webhook")) != external.webhook:
                 continue
             filters = hook.get("filters") or []
             if all(

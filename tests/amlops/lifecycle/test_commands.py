@@ -102,6 +102,7 @@ def _fake_github(
         repo_root,
         env,
         payload,
+        dispatch_type,
         approve,
         approval_environments,
         ref,
@@ -112,6 +113,7 @@ def _fake_github(
             {
                 "path": path,
                 "event": event,
+                "dispatch_type": dispatch_type,
                 "inputs": dict(inputs),
                 "root": repo_root,
                 "env": env,
@@ -181,6 +183,8 @@ def test_model_registered_passes_the_newest_event(tmp_path: Path, monkeypatch: p
     calls: list = []
     _fake_github(monkeypatch, calls, status=Status.SUCCEEDED)
     assert commands_run.execute(_run_args(tmp_path, "--event", "model-registered")) == 0
+    # The lifecycle's event reaches the runner as what GitHub delivers: a dispatch of that type.
+    assert (calls[0]["event"], calls[0]["dispatch_type"]) == ("repository_dispatch", "model-registered")
     assert calls[0]["payload"] == {"type": "model-registered", "model": "m", "version": 2}
 
 

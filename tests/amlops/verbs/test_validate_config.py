@@ -57,6 +57,7 @@ def test_not_a_mapping_and_bad_yaml() -> None:
     assert [p.key for p in check_settings("variables: [1]\n", "f.yml")[1]] == ["variables"]
     problems = check_settings("variables:\n  a: [\n", "f.yml")[1]
     assert problems[0].message.startswith("not valid YAML")
+    assert "invalid YAML" not in problems[0].message  # said once
 
 
 def test_problems_exit_2_with_the_file_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from amlops.ci.azure_devops.options import RunOptions
 from amlops.ci.azure_devops.run import run_file
 from amlops.ci.azure_devops.statuses import WORDS
-from amlops.ci.dialects import MODEL_REGISTERED, MODEL_REGISTERED_WEBHOOK, RunRequest
+from amlops.ci.dialects import RunRequest
 from amlops.ci.result import RunResult
 from amlops.ci.signin import SERVICE_CONNECTIONS, load_service_connections
 
@@ -19,8 +19,8 @@ class AzureDevOps:
 
     def run(self, path: Path, request: RunRequest) -> RunResult:
         webhooks = {}
-        if request.event == MODEL_REGISTERED and request.payload is not None:
-            webhooks[MODEL_REGISTERED_WEBHOOK] = dict(request.payload)
+        if request.external is not None and request.payload is not None:
+            webhooks[request.external.webhook] = dict(request.payload)
         options = RunOptions(
             repo_root=request.repo_root,
             state_dir=request.state_dir,

@@ -19,9 +19,11 @@ class GitHub:
         _, run_dir = numbered_run_dir(request.state_dir / "ci-runs" / "github")
         header = f"Run of {path.name} ({self.title}, {request.event}) in {run_dir}"
         print(header, file=request.out, flush=True)
+        external = request.external
         result = run_workflow(
             path,
-            event=request.event,
+            event="repository_dispatch" if external is not None else request.event,
+            dispatch_type=external.dispatch_type if external is not None else None,
             inputs=request.inputs,
             repo_root=request.repo_root,
             env=request.env,

@@ -16,8 +16,8 @@ Where we guard act (each measured with act 0.2.89, see docs/FACTS):
   event the workflow does not list instead of letting act run nothing.
 - act reads `.env`, `.secrets`, `.vars`, `.input` and `~/.actrc`: we point it at empty files and isolate HOME.
 - act copies the working tree into a folder per job, so files written by one job are not seen by another:
-  artifacts go through `$AMLOPS_ARTIFACT_DIR` (the upload/download stand-ins), and `AMLOPS_STATE_DIR`
-  defaults to the absolute `<repo_root>/.amlops` so every job shares the local backend's state.
+  artifacts go through `$AMLOPS_ARTIFACT_DIR` (the upload/download stand-ins); state that jobs share is
+  the caller's to place outside the copies (`env`: the lifecycle passes an absolute `AMLOPS_STATE_DIR`).
 - act's per-job copies (and our committed copy of a plain folder) go to a scratch folder removed after the
   run, on tmpfs when there is one (`scratch_parent`): on a disk file system the copy dominated the run.
 """
@@ -41,7 +41,6 @@ import yaml
 
 from amlops import processes
 from amlops.ci.approvals import PROTECTED, pending_approval
-from amlops.ci.dialects import MODEL_REGISTERED
 from amlops.ci.errors import PipelineError
 from amlops.ci.github.actlog import parse_log, summarize
 from amlops.ci.github.workflow import JobInfo, RemoteUse, StepInfo, WorkflowScan, display, scan
@@ -250,11 +249,8 @@ def _write_held_copy(found: WorkflowScan, held: Mapping[str, Approval], folder: 
     return target
 
 
-def _process_env(
-    env: Mapping[str, str] | None, secrets: Mapping[str, str], repo_root: Path, run_dir: Path
-) -> dict[str, str]:
+def _process_env(env: Mapping[str, str] | None, secrets: Mapping[str, str], run_dir: Path) -> dict[str, str]:
     result = {k: v for k, v in os.environ.items() if not k.startswith(_HOST_PREFIXES) or k in _JOB_ID_TOKEN}
-    result.setdefault("AMLOPS_STATE_DIR", str((repo_root / ".amlops").resolve()))
     result["AMLOPS_PYTHON"] = sys.executable  # the stand-ins that run amlops code (azure/login's sign-in)
     result.update(env or {})
     result.update(secrets)
@@ -430,6 +426,7 @@ def run_workflow(
     repo_root: Path,
     env: Mapping[str, str] | None = None,
     payload: Mapping[str, Any] | None = None,
+    dispatch_type: str | None = None,
     secrets: Mapping[str, str] | None = None,
     approve: bool = False,
     approval_environments: Collection[str] = PROTECTED,
@@ -440,10 +437,10 @@ def run_workflow(
 ) -> RunResult:
     """Run the workflow at `path` for `event` with act and return what happened, job by job.
 
-    `event` is one of push, pull_request, workflow_dispatch (or its alias "manual"), schedule,
-    repository_dispatch, or
-    "model-registered" (a repository_dispatch whose `action` is "model-registered" and whose
-    `client_payload` is `payload`). `payload` overrides keys of the event file; `inputs` are the
+    `event` is one of push, pull_request, workflow_dispatch (or its alias "manual"), schedule and
+    repository_dispatch. With `dispatch_type`, a repository_dispatch's event file is
+    `{"action": dispatch_type, "client_payload": payload}` (as GitHub delivers a dispatch of that type);
+    otherwise `payload` overrides keys of the event file; `inputs` are the
     workflow_dispatch inputs; `secrets` reach the workflow as `secrets.<NAME>`; `env` is added to the
     environment of every step. Jobs whose environment needs an approval (`amlops.ci.approvals`, with
     `approval_environments` as the protected names) only run with `approve=True`. `repositories` maps
@@ -456,15 +453,13 @@ def run_workflow(
     payload = dict(payload or {})
     if event == "manual":
         event = "workflow_dispatch"
-    if event == MODEL_REGISTERED:
-        act_event = "repository_dispatch"
-        payload = {"action": MODEL_REGISTERED, "client_payload": payload}
-    elif event in EVENTS:
-        act_event = event
-    else:
-        raise PipelineError(
-            f"unknown event '{event}'; expected one of {', '.join((*EVENTS, MODEL_REGISTERED))}"
-        )
+    if event not in EVENTS:
+        raise PipelineError(f"unknown event '{event}'; expected one of {', '.join(EVENTS)}")
+    act_event = event
+    if dispatch_type is not None:
+        if event != "repository_dispatch":
+            raise PipelineError(f"a dispatch type ({dispatch_type!r}) needs event 'repository_dispatch'")
+        payload = {"action": dispatch_type, "client_payload": payload}
     inputs = {k: str(v) for k, v in (inputs or {}).items()}
     found = scan(path, repo_root, inputs, repositories=repositories)
     shown = display(path, repo_root)
@@ -573,7 +568,7 @@ def _run_in(request: _Request, run_dir: Path, scratch: Path) -> RunResult:
     command += request.repository_args
     output: dict[processes.Stream, list[str]] = {"stdout": [], "stderr": []}
     ended = processes.supervise(
-        processes.start(command, cwd=work, env=_process_env(request.env, secrets, repo_root, run_dir)),
+        processes.start(command, cwd=work, env=_process_env(request.env, secrets, run_dir)),
         on_line=lambda line: output[line.stream].append(line.text),
         timeout_s=request.timeout,
     )

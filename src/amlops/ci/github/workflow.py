@@ -15,10 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from amlops.ci.errors import PipelineError
-from amlops.yamlsource import Loc, safe_load
+from amlops.yamlsource import GITHUB, Loc, YamlError, YMap, YSeq, load_file
 
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 _EXPR_RE = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
@@ -104,32 +102,23 @@ def display(path: Path, repo_root: Path) -> str:
         return str(path)
 
 
-def line_of(text: str, needle: str) -> int:
-    """1-based number of the first line containing `needle` (1 when absent): good enough for messages."""
-    for number, line in enumerate(text.splitlines(), start=1):
-        if needle in line:
-            return number
-    return 1
-
-
-def load_yaml(path: Path, repo_root: Path) -> tuple[dict[str, Any], str]:
-    """Load a workflow or action file; the YAML 1.1 boolean `on` key is turned back into "on"."""
+def load_yaml(path: Path, repo_root: Path) -> YMap:
+    """Load a workflow or action file as GitHub reads YAML (`amlops.yamlsource.GITHUB`: the core schema, so
+    `on` is a key, not a boolean), every value with its line; errors name the file and line."""
     shown = display(path, repo_root)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PipelineError(f"file not found: {shown}", Loc(shown, 1)) from None
-    try:
-        document = safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        raise PipelineError(f"invalid YAML: {error}", Loc(shown, line)) from None
-    if not isinstance(document, dict):
+        document = load_file(path, shown, schema=GITHUB)
+    except YamlError as error:
+        raise PipelineError(error.problem, Loc(shown, error.line or 1)) from None
+    if not isinstance(document, YMap):
         raise PipelineError("expected a mapping at the top level", Loc(shown, 1))
-    if True in document and "on" not in document:
-        document["on"] = document.pop(True)
-    return document, text
+    return document
+
+
+def loc_in(node: Any, key: Any, fallback: Loc) -> Loc:
+    """Where `key` is in a mapping read by `load_yaml` (`fallback` for anything else)."""
+    found = node.loc_of(key) if isinstance(node, (YMap, YSeq)) else None
+    return found if found is not None else fallback
 
 
 def parse_remote(text: str, loc: Loc) -> RemoteUse:
@@ -267,8 +256,8 @@ class _Scanner:
         self.files: list[Path] = []
         self._stack: list[Path] = []
 
-    def loc(self, path: Path, text: str, needle: str) -> Loc:
-        return Loc(display(path, self.repo_root), line_of(text, needle))
+    def file_loc(self, path: Path) -> Loc:
+        return Loc(display(path, self.repo_root), 1)
 
     def workflow(self, path: Path, inputs: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, JobInfo]]:
         resolved = path.resolve()
@@ -277,18 +266,20 @@ class _Scanner:
             raise PipelineError(f"reusable workflows call each other in a cycle: {chain}")
         self._stack.append(resolved)
         try:
-            document, text = load_yaml(path, self.repo_root)
+            document = load_yaml(path, self.repo_root)
             self.files.append(path)
             jobs = document.get("jobs")
             if not isinstance(jobs, Mapping) or not jobs:
-                raise PipelineError("the workflow has no jobs", self.loc(path, text, "jobs"))
-            infos = {job_id: self.job(path, text, job_id, job, inputs) for job_id, job in jobs.items()}
+                raise PipelineError("the workflow has no jobs", loc_in(document, "jobs", self.file_loc(path)))
+            infos = {
+                job_id: self.job(path, loc_in(jobs, job_id, self.file_loc(path)), job_id, job, inputs)
+                for job_id, job in jobs.items()
+            }
             return document, infos
         finally:
             self._stack.pop()
 
-    def job(self, path: Path, text: str, job_id: str, job: Any, inputs: Mapping[str, str]) -> JobInfo:
-        loc = self.loc(path, text, f"{job_id}:")
+    def job(self, path: Path, loc: Loc, job_id: str, job: Any, inputs: Mapping[str, str]) -> JobInfo:
         if not isinstance(job, Mapping):
             raise PipelineError(f"job '{job_id}' must be a mapping", loc)
         needs = job.get("needs") or []
@@ -297,7 +288,7 @@ class _Scanner:
         uses = job.get("uses")
         called: dict[str, JobInfo] = {}
         if isinstance(uses, str):
-            called = self.reusable(path, text, uses, job, inputs)
+            called = self.reusable(uses, job, inputs, loc_in(job, "uses", loc))
             environments.extend(env for info in called.values() for env in info.environments)
         else:
             if "container" in job:
@@ -306,7 +297,7 @@ class _Scanner:
                     loc,
                 )
             self.labels.update(_labels(job.get("runs-on"), job, inputs))
-            self.steps(path, text, job.get("steps") or [], job_id=job_id)
+            self.steps(path, job.get("steps") or [], job_id=job_id)
         condition = job.get("if")
         name = job.get("name")
         return JobInfo(
@@ -323,9 +314,8 @@ class _Scanner:
         )
 
     def reusable(
-        self, path: Path, text: str, uses: str, job: Mapping[str, Any], inputs: Mapping[str, str]
+        self, uses: str, job: Mapping[str, Any], inputs: Mapping[str, str], loc: Loc
     ) -> dict[str, JobInfo]:
-        loc = self.loc(path, text, uses)
         if not uses.startswith("./"):
             raise PipelineError(
                 f"'uses: {uses}' calls a remote reusable workflow; only local ones "
@@ -335,7 +325,7 @@ class _Scanner:
         target = self.repo_root / uses
         if not target.is_file():
             raise PipelineError(f"reusable workflow '{uses}' not found", loc)
-        called_inputs = input_defaults(load_yaml(target, self.repo_root)[0].get("on"), "workflow_call")
+        called_inputs = input_defaults(load_yaml(target, self.repo_root).get("on"), "workflow_call")
         for name, value in (job.get("with") or {}).items():
             given = _scalar(value)
             resolved = resolve_inputs(given, inputs)
@@ -343,14 +333,14 @@ class _Scanner:
         _, infos = self.workflow(target, called_inputs)
         return infos
 
-    def steps(self, path: Path, text: str, steps: Any, job_id: str | None = None) -> None:
+    def steps(self, path: Path, steps: Any, job_id: str | None = None) -> None:
         """Check the `uses:` of `steps`; in a job (`job_id` given) a local action needs a checkout first."""
         checked_out = job_id is None
         for step in steps if isinstance(steps, list) else []:
             if not isinstance(step, Mapping) or not isinstance(step.get("uses"), str):
                 continue
             uses = step["uses"].strip()
-            loc = self.loc(path, text, uses)
+            loc = loc_in(step, "uses", self.file_loc(path))
             if uses.startswith("docker://"):
                 raise PipelineError(
                     f"'uses: {uses}' is a container action; the local runner has no Docker", loc
@@ -385,11 +375,11 @@ class _Scanner:
             raise PipelineError(f"local action '{uses}' uses itself", loc)
         self._stack.append(resolved)
         try:
-            document, text = load_yaml(action, self.repo_root)
+            document = load_yaml(action, self.repo_root)
             self.files.append(action)
             runs = document.get("runs") or {}
             if runs.get("using") == "composite":
-                self.steps(action, text, runs.get("steps") or [])
+                self.steps(action, runs.get("steps") or [])
             elif str(runs.get("using", "")).startswith("docker"):
                 raise PipelineError(
                     f"local action '{uses}' is a Docker action; the local runner has no Docker", loc
@@ -408,7 +398,7 @@ def scan(
     """Read `path` and everything local it uses (with the actions of `repositories`, owner/repo -> local
     folder); raise `PipelineError` naming the file on any problem."""
     scanner = _Scanner(repo_root, repositories)
-    document, _ = load_yaml(path, repo_root)
+    document = load_yaml(path, repo_root)
     given = {**input_defaults(document.get("on"), "workflow_dispatch"), **dict(inputs or {})}
     document, jobs = scanner.workflow(path, given)
     return WorkflowScan(

@@ -1,11 +1,11 @@
 """Scenario corpus for the GitHub Actions runner: one folder per case under testdata/.
 
 Each case holds `.github/workflows/main.yml` (plus local actions and reusable workflows) and
-`expected.yml`: how to run it (event, inputs, payload, secrets, env, approve, approval_environments,
-git) and what must come out (`expect`, in the terms of `amlops.ci.result`: the run's status, job
-statuses, run counts, step outputs, printed lines, lines that must not appear, pending approvals, records
-(kind: count), artifact contents, lines of the `amlops run` summary (`summary`, in GitHub's words, and
-`not_in_summary` texts), or the error message expected before anything runs).
+`expected.yml`: how to run it (event, inputs, payload, dispatch_type, secrets, env, approve,
+approval_environments, git) and what must come out (`expect`, in the terms of `amlops.ci.result`: the
+run's status, job statuses, run counts, step outputs, printed lines, lines that must not appear, pending
+approvals, records (kind: count), artifact contents, lines of the `amlops run` summary (`summary`, in
+GitHub's words, and `not_in_summary` texts), or the error message expected before anything runs).
 """
 
 from __future__ import annotations
@@ -91,6 +91,7 @@ def test_scenario(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         "repo_root": repo,
         "inputs": spec.get("inputs"),
         "payload": spec.get("payload"),
+        "dispatch_type": spec.get("dispatch_type"),
         "secrets": spec.get("secrets"),
         "env": spec.get("env"),
         "approve": spec.get("approve", False),
