@@ -45,7 +45,7 @@ variable "dead_letter_container_name" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^[a-z0-9](?:[a-z0-9]|-[a-z0-9]){2,62}$", var.dead_letter_container_name))
+    condition     = length(var.dead_letter_container_name) <= 63 && can(regex("^[a-z0-9](?:[a-z0-9]|-[a-z0-9]){2,62}$", var.dead_letter_container_name))
     error_message = "dead_letter_container_name must be 3-63 lowercase letters, digits or single hyphens, starting and ending with a letter or digit."
   }
 }
