@@ -1,5 +1,5 @@
 metadata name = 'Azure Machine Learning estate'
-metadata description = 'Resource group, monitoring, Key Vault, storage, registry, workspace, compute cluster, pipeline identity; public or private network mode. Same resources and settings as ../terraform.'
+metadata description = 'Resource group, monitoring, Key Vault, storage, registry, workspace, compute cluster, pipeline identity, registry-event topic, promotion grants; public or private network mode. Same resources and settings as ../terraform.'
 
 targetScope = 'subscription'
 
