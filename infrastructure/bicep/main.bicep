@@ -1,5 +1,5 @@
 metadata name = 'Azure Machine Learning estate'
-metadata description = 'Resource group, monitoring, Key Vault, storage, registry, workspace, compute cluster, pipeline identity; public or private network mode. Same resources and settings as ../terraform.'
+metadata description = 'Resource group, monitoring, Key Vault, storage, registry, workspace, compute cluster, pipeline identity, registry-event topic, promotion grants; public or private network mode. Same resources and settings as ../terraform.'
 
 targetScope = 'subscription'
 
@@ -95,6 +95,15 @@ param githubEnvironmentName string = ''
 @description('Optional. More federated credentials `{ name, issuer, subject }` for the pipeline identity, e.g. an Azure DevOps workload-identity service connection (issuer `https://vstoken.dev.azure.com/<organisation id>`, subject `sc://<organisation>/<project>/<service connection>`). Defaults to none.')
 param additionalFederatedCredentials array = []
 
+@description('Optional. Endpoint that receives the workspace\'s ModelRegistered events (Event Grid subscription on the workspace\'s system topic): the Azure DevOps incoming webhook of the `model-registry` service connection, `https://dev.azure.com/<org>/_apis/public/distributedtask/webhooks/model-registry?api-version=6.0-preview`. Empty (default) creates the topic without a subscription (GitHub projects: register-model sends repository_dispatch).')
+param modelRegisteredWebhookUrl string = ''
+
+@description('Optional. Resource ID of the workspace that promote-model copies model versions from (in prod: dev\'s `workspaceId` output); the pipeline identity gets Reader on it. Empty (default) grants nothing; set together with promotionSourceStorageAccountId.')
+param promotionSourceWorkspaceId string = ''
+
+@description('Conditional. Required when promotionSourceWorkspaceId is set: resource ID of that workspace\'s storage account (dev\'s `storageAccountId` output), in the same resource group; the pipeline identity gets Storage Blob Data Reader on it. Empty (default) otherwise.')
+param promotionSourceStorageAccountId string = ''
+
 @description('Optional. Tags added to every resource. Defaults to none (`workload` and `environment` are always added).')
 param tags object = {}
 
@@ -114,6 +123,7 @@ var names = {
   machineLearning: 'mlw-${baseName}'
   computeCluster: 'cpu-cluster'
   pipelineIdentity: 'id-${baseName}'
+  eventGridSystemTopic: 'egst-${baseName}'
   virtualNetwork: 'vnet-${baseName}'
   privateEndpointPrefix: 'pe-${baseName}'
 }
@@ -291,6 +301,38 @@ module roleAssignments 'modules/role-assignments/main.bicep' = {
   }
 }
 
+// Registry events: Azure ML publishes ModelRegistered to this system topic; with a webhook URL (the Azure
+// DevOps incoming webhook deploy-model listens on) a subscription delivers each one there.
+module modelEvents 'modules/model-events/main.bicep' = {
+  scope: rg
+  name: 'model-events'
+  params: {
+    name: names.eventGridSystemTopic
+    location: location
+    workspaceId: machineLearning.outputs.resourceId
+    deadLetterStorageAccountId: storageAccount.outputs.resourceId
+    webhookUrl: modelRegisteredWebhookUrl
+    tags: allTags
+  }
+}
+
+// Promotion (prod): promote-model reads the gated version from the source environment's workspace and blobs,
+// so the pipeline identity gets read-only roles there, in that environment's resource group. Reader is enough
+// on the workspace: model versions and datastores are read through Resource Manager, and the system
+// datastores are identity-based, so the bytes come with Storage Blob Data Reader (no listSecrets).
+var promotionSourceEnabled = !empty(promotionSourceWorkspaceId)
+var promotionSourceParts = split(promotionSourceEnabled ? promotionSourceWorkspaceId : '/subscriptions/${subscription().subscriptionId}/resourceGroups/${names.resourceGroup}', '/')
+
+module promotionAccess 'modules/promotion-access/main.bicep' = if (promotionSourceEnabled) {
+  scope: resourceGroup(promotionSourceParts[2], promotionSourceParts[4])
+  name: 'promotion-access-${environmentName}'
+  params: {
+    workspaceName: last(split(promotionSourceWorkspaceId, '/'))
+    storageAccountName: last(split(promotionSourceStorageAccountId, '/'))
+    principalId: pipelineIdentity.outputs.principalId
+  }
+}
+
 module network 'modules/network/main.bicep' = if (isPrivate) {
   scope: rg
   name: 'network'
@@ -363,6 +405,12 @@ output storageAccountName string = storageAccount.outputs.name
 
 @description('Application Insights connection string (for online endpoints and components).')
 output applicationInsightsConnectionString string = monitoring.outputs.applicationInsightsConnectionString
+
+@description('Resource ID of the storage account (another environment\'s promotionSourceStorageAccountId).')
+output storageAccountId string = storageAccount.outputs.resourceId
+
+@description('Name of the Event Grid system topic publishing the workspace\'s registry events.')
+output modelEventsTopicName string = modelEvents.outputs.name
 
 @description('Client ID of the pipeline\'s user-assigned identity: AZURE_CLIENT_ID for OIDC sign-in.')
 output pipelineIdentityClientId string = pipelineIdentity.outputs.clientId

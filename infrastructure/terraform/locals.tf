@@ -26,6 +26,7 @@ locals {
     machine_learning        = "mlw-${local.base_name}"
     compute_cluster         = "cpu-cluster"
     pipeline_identity       = "id-${local.base_name}"
+    event_grid_system_topic = "egst-${local.base_name}"
     virtual_network         = "vnet-${local.base_name}"
     private_endpoint_prefix = "pe-${local.base_name}"
   }
@@ -60,4 +61,16 @@ locals {
     },
     var.additional_federated_credentials,
   )
+
+  # Read access for promote-model on the environment it promotes from (prod: dev); none when not set.
+  promotion_role_assignments = var.promotion_source_workspace_id == "" ? {} : {
+    source_workspace_reader = {
+      scope                = var.promotion_source_workspace_id
+      role_definition_name = "Reader"
+    }
+    source_storage_blob_reader = {
+      scope                = var.promotion_source_storage_account_id
+      role_definition_name = "Storage Blob Data Reader"
+    }
+  }
 }

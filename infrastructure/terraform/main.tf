@@ -137,6 +137,32 @@ resource "azurerm_role_assignment" "service" {
   principal_type       = "ServicePrincipal"
 }
 
+# Registry events: Azure ML publishes ModelRegistered to this system topic; with a webhook URL (the Azure
+# DevOps incoming webhook deploy-model listens on) a subscription delivers each one there.
+module "model_events" {
+  source = "./modules/model-events"
+
+  name                           = local.names.event_grid_system_topic
+  location                       = var.location
+  resource_group_name            = azurerm_resource_group.this.name
+  workspace_id                   = module.machine_learning.resource_id
+  dead_letter_storage_account_id = module.storage_account.resource_id
+  webhook_url                    = var.model_registered_webhook_url
+  tags                           = local.tags
+}
+
+# Promotion (prod): promote-model reads the gated version from the source environment's workspace and blobs.
+# Reader is enough on the workspace: model versions and datastores are read through Resource Manager, and the
+# system datastores are identity-based, so the bytes come with Storage Blob Data Reader (no listSecrets).
+resource "azurerm_role_assignment" "promotion_source" {
+  for_each = local.promotion_role_assignments
+
+  scope                = each.value.scope
+  role_definition_name = each.value.role_definition_name
+  principal_id         = module.pipeline_identity.principal_id
+  principal_type       = "ServicePrincipal"
+}
+
 module "network" {
   source = "./modules/network"
   count  = local.private_network_enabled ? 1 : 0

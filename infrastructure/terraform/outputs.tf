@@ -55,6 +55,16 @@ output "application_insights_connection_string" {
   sensitive   = true
 }
 
+output "storage_account_id" {
+  description = "Resource ID of the storage account (another environment's promotion_source_storage_account_id)."
+  value       = module.storage_account.resource_id
+}
+
+output "model_events_topic_name" {
+  description = "Name of the Event Grid system topic publishing the workspace's registry events."
+  value       = module.model_events.name
+}
+
 output "pipeline_identity_client_id" {
   description = "Client ID of the pipeline's user-assigned identity: AZURE_CLIENT_ID for OIDC sign-in."
   value       = module.pipeline_identity.client_id

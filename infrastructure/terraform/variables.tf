@@ -183,6 +183,51 @@ variable "additional_federated_credentials" {
   nullable    = false
 }
 
+variable "model_registered_webhook_url" {
+  type        = string
+  description = "Optional. Endpoint that receives the workspace's ModelRegistered events (Event Grid subscription on the workspace's system topic): the Azure DevOps incoming webhook of the `model-registry` service connection, `https://dev.azure.com/<org>/_apis/public/distributedtask/webhooks/model-registry?api-version=6.0-preview`. Empty (default) creates the topic without a subscription (GitHub projects: register-model sends repository_dispatch)."
+  default     = ""
+  nullable    = false
+
+  validation {
+    condition     = var.model_registered_webhook_url == "" || can(regex("^https://[^\\s]+$", var.model_registered_webhook_url))
+    error_message = "model_registered_webhook_url must be empty or an https:// URL."
+  }
+}
+
+variable "promotion_source_workspace_id" {
+  type        = string
+  description = "Optional. Resource ID of the workspace that promote-model copies model versions from (in prod: dev's `workspace_id` output); the pipeline identity gets Reader on it. Empty (default) grants nothing; set together with promotion_source_storage_account_id."
+  default     = ""
+  nullable    = false
+
+  validation {
+    condition     = var.promotion_source_workspace_id == "" || can(regex("(?i)^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft.MachineLearningServices/workspaces/[^/]+$", var.promotion_source_workspace_id))
+    error_message = "promotion_source_workspace_id must be empty or the resource ID of a Microsoft.MachineLearningServices/workspaces resource."
+  }
+}
+
+variable "promotion_source_storage_account_id" {
+  type        = string
+  description = "Conditional. Required when promotion_source_workspace_id is set: resource ID of that workspace's storage account (dev's `storage_account_id` output), in the same resource group; the pipeline identity gets Storage Blob Data Reader on it. Empty (default) otherwise."
+  default     = ""
+  nullable    = false
+
+  validation {
+    condition = (var.promotion_source_storage_account_id == "" ? true : false) == (var.promotion_source_workspace_id == "" ? true : false) && (
+      var.promotion_source_storage_account_id == "" || can(regex("(?i)^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft.Storage/storageAccounts/[^/]+$", var.promotion_source_storage_account_id))
+    )
+    error_message = "promotion_source_storage_account_id must be a Microsoft.Storage/storageAccounts resource ID when promotion_source_workspace_id is set, and empty when it is not."
+  }
+
+  # Same subscription and resource group as the workspace: the Bicep tree assigns both roles from one
+  # deployment scoped to that resource group, and the estate keeps them together (rg-<workload>-<env>).
+  validation {
+    condition     = var.promotion_source_storage_account_id == "" || lower(join("/", slice(split("/", var.promotion_source_storage_account_id), 0, 5))) == lower(join("/", slice(split("/", var.promotion_source_workspace_id), 0, 5)))
+    error_message = "promotion_source_storage_account_id must be in the subscription and resource group of promotion_source_workspace_id."
+  }
+}
+
 variable "tags" {
   type        = map(string)
   description = "Optional. Tags added to every resource. Defaults to none (the module adds `workload` and `environment`)."

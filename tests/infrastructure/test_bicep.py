@@ -15,8 +15,9 @@ TREE = INFRASTRUCTURE / "bicep"
 FILES = sorted(TREE.rglob("*.bicep"))
 MODULES = sorted((TREE / "modules").glob("*/main.bicep"))
 DESCRIPTION = re.compile(r"^(Required|Optional|Conditional)\. \S")
-# role-assignments makes many assignments at three scopes: no single resource ID or name to return.
-WITHOUT_STANDARD_OUTPUTS = {"role-assignments"}
+# role-assignments makes many assignments at three scopes, promotion-access two at two scopes in another
+# environment's resource group: no single resource ID or name to return.
+WITHOUT_STANDARD_OUTPUTS = {"role-assignments", "promotion-access"}
 
 
 def test_every_file_parses() -> None:

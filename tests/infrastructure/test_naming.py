@@ -33,6 +33,7 @@ LIMITS: dict[str, tuple[int, int, str]] = {
     "pipeline_identity": (3, 128, r"[A-Za-z0-9][A-Za-z0-9_-]*"),
     "virtual_network": (2, 64, r"[A-Za-z0-9][A-Za-z0-9_.-]*[A-Za-z0-9_]"),
     "private_endpoint": (2, 64, r"[A-Za-z0-9][A-Za-z0-9_.-]*[A-Za-z0-9_]"),
+    "event_grid_system_topic": (3, 128, r"[A-Za-z0-9-]+"),
 }
 
 
@@ -50,6 +51,7 @@ def reference_names(workload: str, environment: str, suffix: str) -> dict[str, s
         "compute_cluster": "cpu-cluster",
         "pipeline_identity": f"id-{base}",
         "virtual_network": f"vnet-{base}",
+        "event_grid_system_topic": f"egst-{base}",
     }
     names.update({f"private_endpoint:{s}": f"pe-{base}-{s}" for s in SUBRESOURCES})
     return names
@@ -146,6 +148,7 @@ MODULE_NAME_INPUTS = {
     "pipeline_identity": ("pipeline-identity", "name", "name"),
     "virtual_network": ("network", "name", "name"),
     "private_endpoint": ("private-endpoint", "name", "name"),
+    "event_grid_system_topic": ("model-events", "name", "name"),
 }
 
 

@@ -43,6 +43,9 @@ TF_KINDS = {
     "azurerm_private_dns_zone": "private dns zone",
     "azurerm_private_dns_zone_virtual_network_link": "private dns zone link",
     "azurerm_private_endpoint": "private endpoint",
+    "azurerm_eventgrid_system_topic": "event grid system topic",
+    "azurerm_eventgrid_system_topic_event_subscription": "event subscription",
+    "azurerm_storage_container": "dead-letter container",
 }
 BICEP_KINDS = {
     "Microsoft.Resources/resourceGroups": "resource group",
@@ -64,6 +67,9 @@ BICEP_KINDS = {
     "Microsoft.Network/privateDnsZones/virtualNetworkLinks": "private dns zone link",
     "Microsoft.Network/privateEndpoints": "private endpoint",
     "Microsoft.Network/privateEndpoints/privateDnsZoneGroups": "private endpoint",  # inline in Terraform
+    "Microsoft.EventGrid/systemTopics": "event grid system topic",
+    "Microsoft.EventGrid/systemTopics/eventSubscriptions": "event subscription",
+    "Microsoft.Storage/storageAccounts/blobServices/containers": "dead-letter container",
 }
 
 
@@ -139,8 +145,15 @@ def bicep_setting(environment: str, mode: str, call: str, rtype: str, path: str)
     module = bicep_file(str(declaration["detail"]["path"]))
     scope = module.scope({k: root.evaluate(v) for k, v in params.items()})
     body = next(r for r in module.resources.values() if r["type"] == rtype and not r["existing"])["config"]
-    value = iac_eval.get_path(body, path)
+    value = iac_eval.get_path(resource_body(body), path)
     return None if value is None else scope.evaluate(value)
+
+
+def resource_body(config: dict[str, Any]) -> dict[str, Any]:
+    """The body of a pycep resource declaration, also when it is conditional (`= if (...) {...}`)."""
+    while "config" in config:
+        config = config["config"]
+    return config
 
 
 def enabled(value: Any) -> Any:
@@ -401,6 +414,73 @@ setting(
 )
 
 
+EG_TF, EG_B = (
+    ("model_events", "azurerm_eventgrid_system_topic"),
+    ("modelEvents", "Microsoft.EventGrid/systemTopics"),
+)
+ES_TF, ES_B = (
+    ("model_events", "azurerm_eventgrid_system_topic_event_subscription"),
+    ("modelEvents", "Microsoft.EventGrid/systemTopics/eventSubscriptions"),
+)
+DL_TF, DL_B = (
+    ("model_events", "azurerm_storage_container"),
+    ("modelEvents", "Microsoft.Storage/storageAccounts/blobServices/containers"),
+)
+setting("event grid system topic", "identity", (*EG_TF, "identity.type", str), (*EG_B, "identity.type", str))
+setting(
+    "event grid system topic", "topic type", (*EG_TF, "topic_type", str), (*EG_B, "properties.topicType", str)
+)
+setting(
+    "event subscription",
+    "event types",
+    (*ES_TF, "included_event_types", list),
+    (*ES_B, "properties.filter.includedEventTypes", list),
+)
+setting(
+    "event subscription",
+    "delivery schema",
+    (*ES_TF, "event_delivery_schema", str),
+    (*ES_B, "properties.eventDeliverySchema", str),
+)
+setting(
+    "event subscription",
+    "webhook url",
+    (*ES_TF, "webhook_endpoint.url", str),
+    (*ES_B, "properties.destination.properties.endpointUrl", str),
+)
+setting(
+    "event subscription",
+    "events per request",
+    (*ES_TF, "webhook_endpoint.max_events_per_batch", int),
+    (*ES_B, "properties.destination.properties.maxEventsPerBatch", int),
+)
+setting(
+    "event subscription",
+    "delivery attempts",
+    (*ES_TF, "retry_policy.max_delivery_attempts", int),
+    (*ES_B, "properties.retryPolicy.maxDeliveryAttempts", int),
+)
+setting(
+    "event subscription",
+    "event time to live",
+    (*ES_TF, "retry_policy.event_time_to_live", int),
+    (*ES_B, "properties.retryPolicy.eventTimeToLiveInMinutes", int),
+)
+setting(
+    "event subscription",
+    "dead-letter identity",
+    (*ES_TF, "dead_letter_identity.type", str),
+    (*ES_B, "properties.deadLetterWithResourceIdentity.identity.type", str),
+)
+setting(
+    "dead-letter container",
+    "public access",
+    (*DL_TF, "container_access_type", lambda value: {"private": "None"}.get(value, value)),
+    (*DL_B, "properties.publicAccess", str),
+)
+setting("dead-letter container", "name", (*DL_TF, "name", str), (*DL_B, "name", str))
+
+
 @pytest.mark.parametrize(("environment", "mode"), COMBINATIONS)
 def test_security_settings_match(environment: str, mode: str) -> None:
     problems = []
@@ -508,3 +588,138 @@ def test_same_outputs() -> None:
         "compute_cluster_principal_id",
     }
     assert needed <= terraform
+
+
+# ------------------------------------------------------------------------ registry events and promotion
+
+WEBHOOK = "https://dev.azure.com/example-org/_apis/public/distributedtask/webhooks/model-registry?api-version=6.0-preview"
+SOURCE_GROUP = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-mlops-dev"
+SOURCE_WORKSPACE = (
+    f"{SOURCE_GROUP}/providers/Microsoft.MachineLearningServices/workspaces/mlw-mlops-dev-a1b2c"
+)
+SOURCE_STORAGE = f"{SOURCE_GROUP}/providers/Microsoft.Storage/storageAccounts/stmlopsdeva1b2c"
+
+
+def tf_call_scope(environment: str, call: str, **values: Any) -> iac_eval.TerraformScope:
+    """The scope of a module called by the Terraform root, for an environment with `values` set."""
+    inputs = iac_eval.load_tfvars(TF / "environments" / f"{environment}.tfvars") | values
+    root = tf_module(".").scope(inputs, {"local.name_suffix": "a1b2c"})
+    declaration = tf_module(".").modules[call]
+    module = tf_module(root.evaluate(declaration["source"]).removeprefix("./"))
+    return module.scope({k: root.evaluate(v) for k, v in declaration.items() if not k.startswith("__")})
+
+
+def bicep_call_scope(environment: str, call: str, **values: Any) -> tuple[iac_eval.BicepFile, Any]:
+    """(module file, its scope) of a module called by main.bicep, for an environment with `values` set."""
+    main = bicep_file("main.bicep")
+    inputs = iac_eval.load_parameters_json(BICEP / "environments" / f"{environment}.parameters.json") | values
+    root = main.scope(inputs, {"nameSuffix": "a1b2c"})
+    declaration = main.modules[call]
+    _, _, params = iac_eval.module_call(declaration)
+    module = bicep_file(str(declaration["detail"]["path"]))
+    return module, module.scope({k: root.evaluate(v) for k, v in params.items()})
+
+
+@pytest.mark.parametrize("environment", check.ENVIRONMENTS)
+def test_event_subscription_exists_only_with_a_webhook(environment: str) -> None:
+    subscription = tf_module("modules/model-events").resources[
+        "azurerm_eventgrid_system_topic_event_subscription"
+    ]
+    count = next(iter(subscription.values()))["count"]
+    module, _ = bicep_call_scope(environment, "modelEvents")
+    condition = next(r for r in module.resources.values() if r["type"] == ES_B[1])["config"]["condition"]
+    for url, expected in (("", 0), (WEBHOOK, 1)):
+        tf_scope_ = tf_call_scope(environment, "model_events", model_registered_webhook_url=url)
+        _, bicep_scope = bicep_call_scope(environment, "modelEvents", modelRegisteredWebhookUrl=url)
+        assert tf_scope_.evaluate(count) == expected, f"terraform {environment} webhook {url!r}"
+        assert bicep_scope.evaluate(condition) is bool(expected), f"bicep {environment} webhook {url!r}"
+        assert tf_scope_.resolve("var.webhook_url") == bicep_scope.resolve("webhookUrl") == url
+
+
+def test_environments_set_the_event_and_promotion_inputs() -> None:
+    """dev may subscribe (empty until the project's webhook exists); prod never does, since promote-model's
+    registration there must not start deploy-model again, and it names the environment it promotes from."""
+    for environment, tf_names, bicep_names in (
+        ("dev", {"model_registered_webhook_url"}, {"modelRegisteredWebhookUrl"}),
+        (
+            "prod",
+            {
+                "model_registered_webhook_url",
+                "promotion_source_workspace_id",
+                "promotion_source_storage_account_id",
+            },
+            {"modelRegisteredWebhookUrl", "promotionSourceWorkspaceId", "promotionSourceStorageAccountId"},
+        ),
+    ):
+        tfvars = iac_eval.load_tfvars(TF / "environments" / f"{environment}.tfvars")
+        parameters = iac_eval.load_parameters_json(BICEP / "environments" / f"{environment}.parameters.json")
+        assert tf_names <= set(tfvars), environment
+        assert bicep_names <= set(parameters), environment
+        assert [tfvars[name] for name in sorted(tf_names)] == [
+            parameters[name] for name in sorted(bicep_names)
+        ]
+    assert iac_eval.load_tfvars(TF / "environments" / "prod.tfvars")["model_registered_webhook_url"] == ""
+
+
+def _bicep_role_assignments(module: iac_eval.BicepFile) -> set[tuple[str, str]]:
+    """(type of the scope resource, role name) of every role assignment in a Bicep module."""
+    names = {k.strip("'") for k in module.document["variables"]["roleDefinitionIds"]["value"]}
+    assignments = set()
+    for body in module.resources.values():
+        if body["type"] == "Microsoft.Authorization/roleAssignments":
+            config = resource_body(body["config"])
+            # roleDefinitionIds.<name> or roleDefinitionIds['<name>']
+            accessor = config["properties"]["roleDefinitionId"]["function"]["parameters"]["resource_name_1"]
+            operands = accessor["operator"]["operands"]
+            assert str(operands["operand_1"]) == "roleDefinitionIds"
+            role = str(operands["operand_2"]).strip("'")
+            assert role in names, f"{module.path.name}: no definition ID for {role!r}"
+            assignments.add((module.resources[str(config["scope"])]["type"], role))
+    return assignments
+
+
+def test_promotion_grants_read_access_on_the_source_only_when_named() -> None:
+    tf_prod = tf_scope("prod", "private")
+    assert tf_prod.resolve("local.promotion_role_assignments") == {}
+    values = iac_eval.load_tfvars(TF / "environments" / "prod.tfvars") | {
+        "promotion_source_workspace_id": SOURCE_WORKSPACE,
+        "promotion_source_storage_account_id": SOURCE_STORAGE,
+    }
+    granted = tf_module(".").scope(values).resolve("local.promotion_role_assignments")
+    terraform = {(body["scope"], body["role_definition_name"]) for body in granted.values()}
+    assert terraform == {(SOURCE_WORKSPACE, "Reader"), (SOURCE_STORAGE, "Storage Blob Data Reader")}
+    resource = tf_module(".").resources["azurerm_role_assignment"]["promotion_source"]
+    assert resource["principal_id"] == "${module.pipeline_identity.principal_id}"
+
+    main = bicep_file("main.bicep")
+    declaration = main.modules["promotionAccess"]
+    condition, _, params = iac_eval.module_call(declaration)
+    prod = iac_eval.load_parameters_json(BICEP / "environments" / "prod.parameters.json")
+    assert main.scope(prod).evaluate(condition) is False
+    named = prod | {
+        "promotionSourceWorkspaceId": SOURCE_WORKSPACE,
+        "promotionSourceStorageAccountId": SOURCE_STORAGE,
+    }
+    assert main.scope(named).evaluate(condition) is True
+    assert "pipelineIdentity" in str(params["principalId"])
+    bicep = _bicep_role_assignments(bicep_file(str(declaration["detail"]["path"])))
+    assert bicep == {
+        ("Microsoft.MachineLearningServices/workspaces", "Reader"),
+        ("Microsoft.Storage/storageAccounts", "Storage Blob Data Reader"),
+    }
+
+
+def test_dead_letter_role_is_the_topic_identity_on_its_container() -> None:
+    tf = tf_module("modules/model-events").resources["azurerm_role_assignment"]["dead_letter"]
+    assert tf["role_definition_name"].strip('"') == "Storage Blob Data Contributor"
+    assert "azurerm_storage_container.dead_letter" in tf["scope"]
+    assert "azurerm_eventgrid_system_topic.this.identity" in tf["principal_id"]
+    module = bicep_file("modules/model-events/main.bicep")
+    role = resource_body(module.resources["deadLetterRole"]["config"])
+    assert str(role["scope"]) == "deadLetterContainer"
+    assert "topic" in str(role["properties"]["principalId"])
+    role_ids = bicep_file("modules/role-assignments/main.bicep").document["variables"]["roleDefinitionIds"][
+        "value"
+    ]
+    contributor = next(str(v) for k, v in role_ids.items() if k.strip("'") == "Storage Blob Data Contributor")
+    assert module.scope({}).resolve("storageBlobDataContributor") == contributor

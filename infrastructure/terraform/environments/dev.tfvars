@@ -12,3 +12,7 @@ container_registry_sku               = "Basic"
 compute_cluster_vm_size              = "Standard_DS3_v2"
 compute_cluster_max_nodes            = 2
 github_repository                    = "example-org/example-mlops"
+# Registry events to Azure DevOps: the incoming webhook of the `model-registry` service connection, e.g.
+# https://dev.azure.com/<org>/_apis/public/distributedtask/webhooks/model-registry?api-version=6.0-preview
+# (see ../README.md, "Registry events"). Empty: the topic only, no subscription (GitHub projects).
+model_registered_webhook_url = ""

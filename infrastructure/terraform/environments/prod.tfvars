@@ -12,3 +12,10 @@ container_registry_sku               = "Premium"
 compute_cluster_vm_size              = "Standard_DS3_v2"
 compute_cluster_max_nodes            = 4
 github_repository                    = "example-org/example-mlops"
+# No registry-event subscription in prod: promote-model registers dev's version here, and that event must
+# not start deploy-model again. Only dev's registrations trigger deployments.
+model_registered_webhook_url = ""
+# The environment promote-model copies from: dev's `workspace_id` and `storage_account_id` outputs. Empty:
+# no grant, and the prod stage of deploy-model cannot read dev's registry.
+promotion_source_workspace_id       = ""
+promotion_source_storage_account_id = ""
