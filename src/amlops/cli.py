@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "register-model": "amlops.verbs.register_model",
     "report": "amlops.verbs.report",
     "promote-model": "amlops.verbs.promote_model",
+    "announce": "amlops.verbs.announce",
     "deploy-online": "amlops.verbs.deploy_online",
     "invoke": "amlops.verbs.invoke",
     "get-keys": "amlops.verbs.get_keys",

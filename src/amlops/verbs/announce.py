@@ -1,0 +1,177 @@
+"""Announce the newest registry event to the CI system that acts on it: a GitHub `repository_dispatch`, or a
+POST to an Azure DevOps incoming webhook.
+
+`amlops announce --event model-registered` reads the newest record of that type from the backend's registry
+events (register-model appends it) and sends it where the deploy pipeline listens:
+- `--to github`: `POST {GITHUB_API_URL}/repos/{GITHUB_REPOSITORY}/dispatches` with
+  `{"event_type": "model-registered", "client_payload": <record>}`, authorised by `GITHUB_TOKEN`. The job's
+  own token suffices (permission `contents: write`); a dispatch made with it starts workflows, unlike most
+  events that token causes. GitHub takes at most 10 top-level keys in `client_payload`.
+- `--to azure-devops`: `POST <record>` to the incoming-webhook URL (`--webhook-url`, or `AMLOPS_WEBHOOK_URL`):
+  `https://dev.azure.com/<org>/_apis/public/distributedtask/webhooks/<webhook name>?api-version=6.0-preview`,
+  which starts the pipelines whose `resources.webhooks` entry names that connection.
+`--to` defaults to the CI the command runs in (`GITHUB_ACTIONS`, `TF_BUILD`). Prints {"event", "to", "url",
+"model", "version", "status"}. Exit 2 without an event, a target or its credentials; 1 when the receiver
+answers with an error (its status and message said); nothing is retried, so a replay is the caller's choice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from amlops.errors import FailedError, UsageError
+from amlops.lifecycle.events import EXTERNAL_EVENTS, external_event
+from amlops.output import emit_result, say
+from amlops.verbs._common import backend_for
+
+TARGETS = ("github", "azure-devops")
+GITHUB_API = "https://api.github.com"
+GITHUB_PAYLOAD_KEYS = 10  # GitHub refuses a client_payload with more top-level properties
+TIMEOUT_S = 30.0
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One HTTP request that announces an event (pure data: built by `github_dispatch`/`webhook_post`)."""
+
+    url: str
+    headers: Mapping[str, str]
+    body: bytes
+
+
+def github_dispatch(record: Mapping[str, Any], *, dispatch_type: str, environ: Mapping[str, str]) -> Delivery:
+    """The repository_dispatch request for `record` from a GitHub job's environment."""
+    repository = environ.get("GITHUB_REPOSITORY", "")
+    token = environ.get("GITHUB_TOKEN", "")
+    missing = [
+        name for name, value in (("GITHUB_REPOSITORY", repository), ("GITHUB_TOKEN", token)) if not value
+    ]
+    if missing:
+        raise UsageError(
+            f"announce --to github needs {' and '.join(missing)} in the environment "
+            "(in a workflow step: env: GITHUB_TOKEN: ${{ github.token }}; the runner sets GITHUB_REPOSITORY)"
+        )
+    if len(record) > GITHUB_PAYLOAD_KEYS:
+        raise UsageError(
+            f"the event record has {len(record)} top-level keys; GitHub's client_payload takes at most "
+            f"{GITHUB_PAYLOAD_KEYS} ({', '.join(map(str, record))})"
+        )
+    api = (environ.get("GITHUB_API_URL") or GITHUB_API).rstrip("/")
+    body = {"event_type": dispatch_type, "client_payload": dict(record)}
+    return Delivery(
+        url=f"{api}/repos/{repository}/dispatches",
+        headers={
+            "Accept": "application/vnd.github+json",
+            "Authorization": f"Bearer {token}",
+            "X-GitHub-Api-Version": "2022-11-28",
+            "Content-Type": "application/json",
+        },
+        body=json.dumps(body, sort_keys=True).encode("utf-8"),
+    )
+
+
+def webhook_post(record: Mapping[str, Any], *, url: str) -> Delivery:
+    """The POST of `record` to an Azure DevOps incoming webhook."""
+    parts = urllib.parse.urlsplit(url)
+    loopback = parts.scheme == "http" and parts.hostname in LOOPBACK
+    if not (parts.scheme == "https" and parts.hostname) and not loopback:
+        raise UsageError(
+            f"announce --to azure-devops: the webhook URL must be https://... (plain http only to this "
+            f"machine), not {url!r}"
+        )
+    return Delivery(
+        url=url,
+        headers={"Content-Type": "application/json"},
+        body=json.dumps(dict(record), sort_keys=True).encode("utf-8"),
+    )
+
+
+def target_from(environ: Mapping[str, str]) -> str | None:
+    """The CI system the command runs in, by the variables each sets in every job."""
+    if environ.get("GITHUB_ACTIONS") == "true":
+        return "github"
+    if environ.get("TF_BUILD", "").lower() == "true":
+        return "azure-devops"
+    return None
+
+
+def send(delivery: Delivery) -> int:
+    """POST the delivery (proxy and CA settings from the environment, as every client here); its status."""
+    import requests
+
+    try:
+        response = requests.post(
+            delivery.url, data=delivery.body, headers=dict(delivery.headers), timeout=TIMEOUT_S
+        )
+    except requests.RequestException as exc:
+        raise FailedError(f"announce: POST {delivery.url} failed: {exc}") from None
+    if response.status_code >= 300:
+        detail = response.text.strip().replace("\n", " ")[:300]
+        raise FailedError(
+            f"announce: POST {delivery.url} answered {response.status_code}: {detail or response.reason}",
+            result={"url": delivery.url, "status": response.status_code},
+        )
+    return response.status_code
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--event", required=True, choices=sorted(EXTERNAL_EVENTS), help="registry event type to announce"
+    )
+    parser.add_argument("--to", choices=TARGETS, help="receiver (default: the CI this runs in)")
+    parser.add_argument(
+        "--webhook-url", help="Azure DevOps incoming-webhook URL (default: the AMLOPS_WEBHOOK_URL variable)"
+    )
+
+
+def announce(
+    records: list[Any], *, event: str, to: str | None, webhook_url: str | None, environ: Mapping[str, str]
+) -> tuple[Delivery, dict[str, Any]]:
+    """The delivery for the newest `event` record among `records` (pure: the caller sends it)."""
+    found = [r for r in records if isinstance(r, dict) and r.get("type") == event]
+    if not found:
+        raise UsageError(f"announce: the registry holds no {event} event (register a model first)")
+    record = found[-1]
+    target = to or target_from(environ)
+    if target is None:
+        raise UsageError(
+            "announce: not in a GitHub or Azure DevOps job; say where with --to github|azure-devops"
+        )
+    external = external_event(event)
+    assert external is not None  # --event's choices are the external events
+    if target == "github":
+        delivery = github_dispatch(record, dispatch_type=external.dispatch_type, environ=environ)
+    else:
+        url = webhook_url or environ.get("AMLOPS_WEBHOOK_URL", "")
+        if not url:
+            raise UsageError("announce --to azure-devops needs --webhook-url (or AMLOPS_WEBHOOK_URL)")
+        delivery = webhook_post(record, url=url)
+    return delivery, record
+
+
+def execute(args: argparse.Namespace) -> int:
+    backend = backend_for(args)
+    delivery, record = announce(
+        backend.read_events(), event=args.event, to=args.to, webhook_url=args.webhook_url, environ=os.environ
+    )
+    status = send(delivery)
+    target = args.to or target_from(os.environ)
+    say(f"[green]announced {args.event} {record.get('model')}:{record.get('version')} to {target}[/]")
+    emit_result(
+        {
+            "event": args.event,
+            "to": target,
+            "url": delivery.url,
+            "model": record.get("model"),
+            "version": record.get("version"),
+            "status": status,
+        }
+    )
+    return 0
