@@ -18,7 +18,8 @@ from amlops.yamlsource import YamlError, YMap, load_text, plain
 
 
 class EnvironmentSettings(BaseModel):
-    """Every key of `variables:`; all are required except `compute`. No other key is allowed."""
+    """Every key of `variables:`; all are required except `compute` and `modelRegisteredWebhookUrl`. No other
+    key is allowed."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
@@ -41,6 +42,9 @@ class EnvironmentSettings(BaseModel):
     approvalRequired: bool
     # A compute cluster name or `serverless`; absent: the pipeline job's own default (cpu-cluster).
     compute: str | None = None
+    # Azure DevOps: the incoming-webhook URL deploy-model listens on; the training pipeline announces each new
+    # registered version there (`amlops announce`). '' or absent: not announced (a warning says so).
+    modelRegisteredWebhookUrl: str = ""
 
 
 KEYS: tuple[str, ...] = tuple(EnvironmentSettings.model_fields)

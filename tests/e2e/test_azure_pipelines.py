@@ -72,6 +72,13 @@ class OnAzure:
     results: dict[str, RunResult]
     requests_before: int
     refused_before: int
+    dispatches_before: int
+    deliveries_before: int
+
+
+WEBHOOK_URL = (
+    "https://dev.azure.com/org/_apis/public/distributedtask/webhooks/model-registry?api-version=6.0-preview"
+)
 
 
 def _configure(repo: Path, service: Any, dialect: str) -> dict[str, str]:
@@ -97,6 +104,8 @@ def _configure(repo: Path, service: Any, dialect: str) -> dict[str, str]:
             "dataName": names["dataName"],
             "onlineEndpoint": names[environment],
         }
+        if environment == "dev":  # deploy-model's incoming webhook, where training announces a new version
+            values["modelRegisteredWebhookUrl"] = WEBHOOK_URL
         for key, value in values.items():
             text, count = re.subn(rf"^(  {key}: ).*$", rf"\g<1>{value}", text, flags=re.MULTILINE)
             assert count == 1, f"{path}: {key}"
@@ -158,6 +167,8 @@ def on_azure(
             {},
             len(azureml_service.proxy.log),
             len(azureml_service.proxy.refused),
+            len(azureml_service.github_api.dispatches),
+            len(azureml_service.webhooks.deliveries),
         )
         if dialect == "github":
             options: dict[str, Any] = {"inputs": {"backend": "azure"}}
@@ -168,6 +179,16 @@ def on_azure(
         if result.ok:
             event = newest_event(on.state)
             assert event is not None
+            # The registry event arrives as the training pipeline announced it: GitHub's repository_dispatch
+            # from the announce job, Azure DevOps' POST to the incoming webhook.
+            if dialect == "github":
+                dispatches = azureml_service.github_api.dispatches[on.dispatches_before :]
+                assert dispatches, log[-8000:]
+                event = dispatches[-1].client_payload
+            else:
+                deliveries = azureml_service.webhooks.deliveries[on.deliveries_before :]
+                assert deliveries, log[-8000:]
+                event = deliveries[-1].payload
             if dialect == "azure-devops":  # without the approval: dev deploys, prod waits
                 result, log = _run(on, "deploy-model", MODEL_REGISTERED, payload=event)
                 on.results["unapproved"], on.logs["unapproved"] = result, log
@@ -194,6 +215,60 @@ def test_training_runs_on_the_service_and_its_event_names_the_azure_backend(on_a
     assert any(m == "PUT" and f"/models/{on_azure.names['modelName']}/versions/" in t for m, _, t, _ in seen)
     assert on_azure.service.proxy.refused[on_azure.refused_before :] == []  # nothing left for another host
     assert on_azure.service.arm.unknown_api_versions == []
+
+
+def test_on_github_the_registered_version_is_announced_by_repository_dispatch(on_azure: OnAzure) -> None:
+    """The announce job sends the record as a repository_dispatch with the job token; deploy-model ran on
+    that dispatch's payload (the fixture), so the version deployed is the version announced."""
+    if on_azure.dialect != "github":
+        pytest.skip("Azure DevOps gets the event through its incoming webhook, not a dispatch")
+    registered = newest_event(on_azure.state)
+    assert registered is not None
+    [dispatch] = on_azure.service.github_api.dispatches[on_azure.dispatches_before :]
+    assert dispatch.event_type == "model-registered"
+    assert dispatch.token.startswith("ghs_")  # the job's token, not a stored secret
+    assert dispatch.repository.count("/") == 1
+    payload = dispatch.client_payload
+    assert (payload["type"], payload["model"], payload["version"], payload["backend"]) == (
+        "model-registered",
+        registered["model"],
+        str(registered["version"]),
+        "azure",
+    )
+    seen = _requests(on_azure)
+    dispatched = [
+        i for i, (m, h, t, _) in enumerate(seen) if h == "api.github.com" and t.endswith("/dispatches")
+    ]
+    registrations = [
+        i
+        for i, (m, _, t, _) in enumerate(seen)
+        if m == "PUT" and f"/models/{registered['model']}/versions/" in t
+    ]
+    assert dispatched
+    assert registrations
+    assert min(dispatched) > registrations[0], "announced before the version was registered"
+
+
+def test_on_azure_devops_the_registered_version_is_posted_to_the_incoming_webhook(on_azure: OnAzure) -> None:
+    """Training posts the record to the webhook deploy-model listens on; deploy-model ran on that payload (the
+    fixture), the same record that the webhook's filter (type == model-registered) selects."""
+    if on_azure.dialect != "azure-devops":
+        pytest.skip("GitHub gets the event as a repository_dispatch")
+    registered = newest_event(on_azure.state)
+    assert registered is not None
+    [delivery] = on_azure.service.webhooks.deliveries[on_azure.deliveries_before :]
+    assert (delivery.organization, delivery.webhook, delivery.api_version) == (
+        "org",
+        "model-registry",
+        "6.0-preview",
+    )
+    payload = delivery.payload
+    assert (payload["type"], payload["model"], payload["version"], payload["backend"]) == (
+        "model-registered",
+        registered["model"],
+        str(registered["version"]),
+        "azure",
+    )
 
 
 def test_without_the_approval_dev_deploys_and_prod_waits(on_azure: OnAzure) -> None:

@@ -9,7 +9,10 @@ ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "pipelines/config"
 BOOLEANS = {"retrainOnDrift", "approvalRequired"}
 NUMBERS = {"driftThreshold"}
-MAY_BE_EMPTY = {"smokeRequest"}  # empty: the model's own smoke request (smoke-request.json in its bundle)
+MAY_BE_EMPTY = {
+    "smokeRequest",  # empty: the model's own smoke request (smoke-request.json in its bundle)
+    "modelRegisteredWebhookUrl",  # empty: no Azure DevOps webhook configured, nothing announced
+}
 
 
 def _settings(name: str) -> dict:

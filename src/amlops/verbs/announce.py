@@ -10,6 +10,10 @@ events (register-model appends it) and sends it where the deploy pipeline listen
 - `--to azure-devops`: `POST <record>` to the incoming-webhook URL (`--webhook-url`, or `AMLOPS_WEBHOOK_URL`):
   `https://dev.azure.com/<org>/_apis/public/distributedtask/webhooks/<webhook name>?api-version=6.0-preview`,
   which starts the pipelines whose `resources.webhooks` entry names that connection.
+With `--model-name` and `--version` the record is `{"type", "model", "version", "backend"}` of that version
+instead (a job of its own announces what an earlier job registered: only it needs the token's write right).
+`--webhook-url ''` (the environment settings' empty `modelRegisteredWebhookUrl`) means no webhook is
+configured: nothing is sent, a warning says so, and the result has "status": null.
 `--to` defaults to the CI the command runs in (`GITHUB_ACTIONS`, `TF_BUILD`). Prints {"event", "to", "url",
 "model", "version", "status"}. Exit 2 without an event, a target or its credentials; 1 when the receiver
 answers with an error (its status and message said); nothing is retried, so a replay is the caller's choice.
@@ -129,16 +133,27 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--webhook-url", help="Azure DevOps incoming-webhook URL (default: the AMLOPS_WEBHOOK_URL variable)"
     )
+    parser.add_argument("--model-name", help="announce this model's --version instead of the newest event")
+    parser.add_argument("--version", help="the version of --model-name to announce")
 
 
-def announce(
-    records: list[Any], *, event: str, to: str | None, webhook_url: str | None, environ: Mapping[str, str]
-) -> tuple[Delivery, dict[str, Any]]:
-    """The delivery for the newest `event` record among `records` (pure: the caller sends it)."""
+def record_of(records: list[Any], event: str) -> dict[str, Any]:
+    """The newest `event` record among the registry's `records`."""
     found = [r for r in records if isinstance(r, dict) and r.get("type") == event]
     if not found:
         raise UsageError(f"announce: the registry holds no {event} event (register a model first)")
-    record = found[-1]
+    return found[-1]
+
+
+def announce(
+    record: Mapping[str, Any],
+    *,
+    event: str,
+    to: str | None,
+    webhook_url: str | None,
+    environ: Mapping[str, str],
+) -> Delivery:
+    """The delivery of `record` to the CI named by `to` or `environ` (pure: the caller sends it)."""
     target = to or target_from(environ)
     if target is None:
         raise UsageError(
@@ -147,22 +162,37 @@ def announce(
     external = external_event(event)
     assert external is not None  # --event's choices are the external events
     if target == "github":
-        delivery = github_dispatch(record, dispatch_type=external.dispatch_type, environ=environ)
-    else:
-        url = webhook_url or environ.get("AMLOPS_WEBHOOK_URL", "")
-        if not url:
-            raise UsageError("announce --to azure-devops needs --webhook-url (or AMLOPS_WEBHOOK_URL)")
-        delivery = webhook_post(record, url=url)
-    return delivery, record
+        return github_dispatch(record, dispatch_type=external.dispatch_type, environ=environ)
+    url = webhook_url or environ.get("AMLOPS_WEBHOOK_URL", "")
+    if not url:
+        raise UsageError("announce --to azure-devops needs --webhook-url (or AMLOPS_WEBHOOK_URL)")
+    return webhook_post(record, url=url)
 
 
 def execute(args: argparse.Namespace) -> int:
-    backend = backend_for(args)
-    delivery, record = announce(
-        backend.read_events(), event=args.event, to=args.to, webhook_url=args.webhook_url, environ=os.environ
+    target = args.to or target_from(os.environ)
+    if target == "azure-devops" and args.webhook_url == "":
+        say(
+            "[yellow]warning: no incoming webhook is configured (modelRegisteredWebhookUrl of the "
+            f"environment settings is empty): {args.event} is not announced; nothing starts deploy-model[/]"
+        )
+        emit_result({"event": args.event, "to": target, "url": None, "status": None})
+        return 0
+    if (args.model_name is None) != (args.version is None):
+        raise UsageError("announce: --model-name and --version go together")
+    if args.model_name is not None:  # nothing to read: no backend connection (nor Azure sign-in) needed
+        record = {
+            "type": args.event,
+            "model": args.model_name,
+            "version": args.version,
+            "backend": args.settings.backend,
+        }
+    else:
+        record = record_of(backend_for(args).read_events(), args.event)
+    delivery = announce(
+        record, event=args.event, to=args.to, webhook_url=args.webhook_url, environ=os.environ
     )
     status = send(delivery)
-    target = args.to or target_from(os.environ)
     say(f"[green]announced {args.event} {record.get('model')}:{record.get('version')} to {target}[/]")
     emit_result(
         {

@@ -165,12 +165,46 @@ def test_github_refuses_a_payload_of_more_than_ten_keys() -> None:
     record = {"type": "model-registered", **{f"k{i}": i for i in range(GITHUB_PAYLOAD_KEYS)}}
     environ = {"GITHUB_REPOSITORY": "o/r", "GITHUB_TOKEN": "t"}
     with pytest.raises(Exception, match="at most 10"):
-        announce([record], event="model-registered", to="github", webhook_url=None, environ=environ)
-    delivery, _ = announce(
-        [dict(list(record.items())[:GITHUB_PAYLOAD_KEYS])],
-        event="model-registered",
-        to="github",
-        webhook_url=None,
-        environ=environ,
-    )
+        announce(record, event="model-registered", to="github", webhook_url=None, environ=environ)
+    ten = dict(list(record.items())[:GITHUB_PAYLOAD_KEYS])
+    delivery = announce(ten, event="model-registered", to="github", webhook_url=None, environ=environ)
     assert delivery.url == "https://api.github.com/repos/o/r/dispatches"
+
+
+def test_a_named_version_is_announced_without_reading_the_registry(
+    cli, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A job of its own (the only one holding the token's write right) announces what the training job
+    registered: no event log is there."""
+    monkeypatch.setenv("GITHUB_REPOSITORY", "o/r")
+    monkeypatch.setenv("GITHUB_TOKEN", "t")
+    monkeypatch.setenv("GITHUB_API_URL", receiver.url)
+    argv = (
+        "announce",
+        "--event",
+        "model-registered",
+        "--to",
+        "github",
+        "--model-name",
+        "taxi",
+        "--version",
+        "4",
+    )
+    assert cli(*argv).code == 0
+    payload = receiver.requests[0]["body"]["client_payload"]
+    assert payload == {"type": "model-registered", "model": "taxi", "version": "4", "backend": "local"}
+    assert cli("announce", "--event", "model-registered", "--to", "github", "--version", "4").code == 2
+    # the announce job has no Azure sign-in: an azure version is announced without a workspace connection
+    for name in ("AZURE_SUBSCRIPTION_ID", "AZURE_RESOURCE_GROUP", "AZUREML_WORKSPACE_NAME"):
+        monkeypatch.delenv(name, raising=False)
+    assert cli("--backend", "azure", *argv).code == 0
+    assert receiver.requests[1]["body"]["client_payload"]["backend"] == "azure"
+
+
+def test_an_empty_webhook_setting_announces_nothing_and_says_so(cli, receiver: Receiver) -> None:
+    """An Azure DevOps project without the model-registry webhook: the step passes, with a warning."""
+    result = cli("announce", "--event", "model-registered", "--to", "azure-devops", "--webhook-url", "")
+    assert result.code == 0
+    assert "no incoming webhook is configured" in result.stderr
+    assert result.result == {"event": "model-registered", "to": "azure-devops", "url": None, "status": None}
+    assert receiver.requests == []

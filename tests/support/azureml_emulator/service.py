@@ -5,7 +5,9 @@ in either, the tests train in the first (`workspace`) and promote into `prod_wor
 Hosts served (everything else is refused and recorded):
 - login.microsoftonline.com             Entra ID token endpoint (identity.py)
 - pipelines.actions.githubusercontent.com  GitHub Actions OIDC token endpoint
-- dev.azure.com                         Azure DevOps OIDC token endpoint
+- dev.azure.com                         Azure DevOps OIDC token endpoint and incoming webhooks
+                                        (azure_devops_webhooks.py)
+- api.github.com                        GitHub's repository_dispatch API (github_api.py)
 - management.azure.com                  ARM: the workspace and its resources (arm.py + the routes below)
 - <region>.api.azureml.ms               discovery and run history (jobs.py)
 - <account>.blob.core.windows.net       Azurite
@@ -21,8 +23,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from . import github_api
 from .arm import Arm
+from .azure_devops_webhooks import IncomingWebhooks
 from .azurite import Azurite
+from .github_api import GitHubApi
 from .http import HttpsProxy, forward
 from .identity import ADO_ACCESS_TOKEN, ADO_HOST, GITHUB_HOST, GITHUB_REQUEST_TOKEN, Identity
 from .store import Store, new_id, now
@@ -60,6 +65,8 @@ class AzureMLEmulator:
         self.azurite = Azurite(folder / "azurite", ACCOUNT)
         self.lock = threading.RLock()
         self.extensions: list[Any] = []
+        self.github_api = GitHubApi()
+        self.webhooks = IncomingWebhooks()
 
     # --- coordinates --------------------------------------------------------------------------------
     @property
@@ -118,7 +125,8 @@ class AzureMLEmulator:
         self._create_blob_container()
         self.proxy.route("login.microsoftonline.com", self.identity.entra)
         self.proxy.route(GITHUB_HOST, self.identity.github)
-        self.proxy.route(ADO_HOST, self.identity.azure_devops)
+        self.proxy.route(ADO_HOST, self._azure_devops)
+        self.proxy.route(github_api.HOST, self.github_api)
         self.proxy.route("management.azure.com", self.arm)
         self.proxy.route(f"{ACCOUNT}.blob.core.windows.net", forward(self.azurite.port))
         self._seed()
@@ -131,6 +139,12 @@ class AzureMLEmulator:
         self.extensions.extend([self.assets, self.jobs, self.online])
         self.proxy.start()
         return self
+
+    def _azure_devops(self, request: Any) -> Any:
+        """dev.azure.com: the incoming webhooks, else the OIDC token endpoint."""
+        if self.webhooks.handles(request):
+            return self.webhooks(request)
+        return self.identity.azure_devops(request)
 
     def stop(self) -> None:
         for extension in self.extensions:

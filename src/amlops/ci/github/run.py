@@ -32,6 +32,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import uuid
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -441,7 +442,8 @@ def run_workflow(
     repository_dispatch. With `dispatch_type`, a repository_dispatch's event file is
     `{"action": dispatch_type, "client_payload": payload}` (as GitHub delivers a dispatch of that type);
     otherwise `payload` overrides keys of the event file; `inputs` are the
-    workflow_dispatch inputs; `secrets` reach the workflow as `secrets.<NAME>`; `env` is added to the
+    workflow_dispatch inputs; `secrets` reach the workflow as `secrets.<NAME>` (with a stand-in
+    `GITHUB_TOKEN`, the job token GitHub gives every run, unless given); `env` is added to the
     environment of every step. Jobs whose environment needs an approval (`amlops.ci.approvals`, with
     `approval_environments` as the protected names) only run with `approve=True`. `repositories` maps
     remote actions' owner/repo to local folders (the pinned step library), read in place of a stand-in.
@@ -475,7 +477,8 @@ def run_workflow(
         repo_root=repo_root,
         env=dict(env or {}),
         payload=payload,
-        secrets=dict(secrets or {}),
+        # GitHub gives every job a token (`github.token`, `secrets.GITHUB_TOKEN`); here a stand-in per run.
+        secrets={"GITHUB_TOKEN": f"ghs_local_{uuid.uuid4().hex}", **dict(secrets or {})},
         held=_held_jobs(found, approve, approval_environments),
         ref=ref,
         timeout=timeout,
