@@ -3,6 +3,7 @@ served meanwhile, the worker replaced when overdue calls pile up (the middleware
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 
@@ -69,16 +70,18 @@ def test_a_run_that_outlives_the_timeout_is_answered_408_while_others_are_served
     status, answer, elapsed = slow[0]
     assert status == 408
     assert answer == {"error": TIMEOUT_MESSAGE, "field": None, "row": None, "problems": []}
-    assert 0.9 <= elapsed < 2.0, elapsed  # about the timeout, not the 4 s the script takes
+    assert 0.9 <= elapsed < 3.0, elapsed  # about the timeout, not the 4 s the script takes
     assert [(s, a["echo"]) for s, a, _ in fast] == [(200, index) for index in range(10)]
     assert max(seconds for _, _, seconds in fast) < 0.5
-    time.sleep(3.5)  # the abandoned call ends; its answer is dropped and the worker stays
+    give_up = time.monotonic() + 15  # the abandoned call ends; its answer is dropped and the worker stays
+    while "finished after" not in server.log.read_text(errors="replace") and time.monotonic() < give_up:
+        time.sleep(0.2)
     assert server.live()
     status, answer, _ = server.post({"echo": "after"})
     assert (status, answer) == (200, {"pid": pid, "echo": "after"})
     log = server.log.read_text(errors="replace")
     assert "no answer within the request timeout (1000 ms): 408" in log
-    assert "a scoring call answered 408 finished after 4.0 s; its answer was dropped" in log
+    assert re.search(r"a scoring call answered 408 finished after [4-9]\.\d s; its answer was dropped", log)
     assert '"POST /score HTTP/1.1" 408' in log  # the access log has it too
     assert "is replaced" not in log
 
@@ -93,7 +96,7 @@ def test_a_worker_whose_overdue_calls_fill_its_threads_is_replaced(tiny_server) 
         caller.start()
     for caller in callers:
         caller.join(timeout=30)
-    assert [(status, elapsed < 2.0) for status, _, elapsed in slow] == [(408, True), (408, True)]
+    assert [(status, elapsed < 3.0) for status, _, elapsed in slow] == [(408, True), (408, True)]
 
     # Served throughout: by the old worker until it notices (within a second), then by its replacement.
     answers = []
