@@ -9,6 +9,7 @@ import pytest
 
 from amlops.backends.local.serving import LogRotation, ServerSettings
 from amlops.backends.local.serving_log import RotatingLog, plan
+from amlops.errors import ConfigError
 
 
 @pytest.mark.parametrize(
@@ -69,3 +70,9 @@ def test_a_running_server_rotates_its_access_log_and_keeps_answering(tiny_server
             assert b'"POST /score HTTP/1.1" 200' in text, path  # the access log is in it
     status, answer, _ = server.post({"echo": "after"})
     assert (status, answer["echo"]) == (200, "after")
+
+
+def test_a_bad_rotation_setting_is_refused_before_a_server_starts(tiny_server) -> None:
+    with pytest.raises(ConfigError) as caught:
+        tiny_server(settings=ServerSettings(), environ={"AMLOPS_SERVER_LOG_KEEP": "all"})
+    assert str(caught.value) == "AMLOPS_SERVER_LOG_KEEP: must be a positive integer, got 'all'"
