@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from amlops.backends.local._files import rotate
+from amlops.backends.local._files import shift
 from amlops.backends.local._locks import locked
 from amlops.errors import FailedError
 
@@ -65,13 +65,13 @@ def test_the_lock_is_reentrant_in_one_thread(tmp_path: Path) -> None:
         pass
 
 
-def test_rotation_keeps_the_newest_files(tmp_path: Path) -> None:
+def test_shifting_keeps_the_newest_files(tmp_path: Path) -> None:
     log = tmp_path / "blue.log"
     for generation in range(5):
-        log.write_text(f"generation {generation}\n" * 10)
-        assert rotate(log, max_bytes=50, keep=3)
+        log.write_text(f"generation {generation}\n")
+        shift(log, keep=3)
     assert not log.exists()
     assert [(tmp_path / f"blue.log.{i}").read_text().split()[1] for i in (1, 2, 3)] == ["4", "3", "2"]
     assert not (tmp_path / "blue.log.4").exists()
-    log.write_text("small")
-    assert not rotate(log, max_bytes=50)
+    shift(log, keep=3)  # nothing to move: the rotated files stay
+    assert (tmp_path / "blue.log.1").read_text() == "generation 4\n"

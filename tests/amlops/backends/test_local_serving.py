@@ -1,12 +1,17 @@
-"""Serving settings from an online deployment spec (pure)."""
+"""Serving settings from an online deployment spec and the environment (pure)."""
 
 import pytest
 
 from amlops.backends.local.serving import (
+    DEFAULT_LOG_KEEP,
+    DEFAULT_LOG_MAX_BYTES,
     DEFAULT_REQUEST_TIMEOUT_MS,
     DEFAULT_THREADS,
     WORKER_CLASS,
+    LogRotation,
     ServerSettings,
+    log_rotation,
+    recycle_reason,
     server_settings,
 )
 from amlops.errors import ConfigError
@@ -55,3 +60,44 @@ def test_environment_for_the_server():
     assert env["SCORING_TIMEOUT_MS"] == "2500"
     assert env["AMLOPS_READ_TIMEOUT_S"] == "2.5"
     assert env["GUNICORN_CMD_ARGS"] == f"--worker-class {WORKER_CLASS} --threads 2 --no-control-socket"
+
+
+def test_log_rotation_defaults_and_settings():
+    assert log_rotation({}) == LogRotation(max_bytes=DEFAULT_LOG_MAX_BYTES, keep=DEFAULT_LOG_KEEP)
+    assert (DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_KEEP) == (10 * 1024 * 1024, 5)
+    chosen = log_rotation({"AMLOPS_SERVER_LOG_MAX_BYTES": "4096", "AMLOPS_SERVER_LOG_KEEP": " 2 "})
+    assert chosen == LogRotation(max_bytes=4096, keep=2)
+    assert chosen.environ("/s/blue.log") == {
+        "AMLOPS_SERVER_LOG": "/s/blue.log",
+        "AMLOPS_SERVER_LOG_MAX_BYTES": "4096",
+        "AMLOPS_SERVER_LOG_KEEP": "2",
+    }
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        (
+            {"AMLOPS_SERVER_LOG_MAX_BYTES": "10M"},
+            "AMLOPS_SERVER_LOG_MAX_BYTES: must be a positive integer, got '10M'",
+        ),
+        ({"AMLOPS_SERVER_LOG_KEEP": "0"}, "AMLOPS_SERVER_LOG_KEEP: must be a positive integer, got '0'"),
+    ],
+)
+def test_bad_log_rotation_names_the_variable(environ, message):
+    with pytest.raises(ConfigError) as caught:
+        log_rotation(environ)
+    assert str(caught.value) == message
+
+
+def test_a_worker_is_recycled_when_overdue_calls_would_starve_it_or_one_is_stuck():
+    assert recycle_reason([], 100.0, limit=2, worker_timeout_s=300) is None
+    assert recycle_reason([99.0], 100.0, limit=2, worker_timeout_s=300) is None
+    assert (
+        recycle_reason([98.0, 99.0], 100.0, limit=2, worker_timeout_s=300)
+        == "2 scoring calls are still running after their request timed out"
+    )
+    assert (
+        recycle_reason([0.0], 300.0, limit=2, worker_timeout_s=300)
+        == "a scoring call has been running for 300 s (worker timeout 300 s)"
+    )

@@ -10,7 +10,7 @@ from typing import Any
 
 from amlops.lineage import git_sha
 
-__all__ = ["git_sha", "now_iso", "read_json", "rotate", "tail", "write_json"]
+__all__ = ["git_sha", "now_iso", "read_json", "shift", "tail", "write_json"]
 
 
 def now_iso() -> str:
@@ -40,14 +40,13 @@ def tail(path: Path | None, lines: int = 30) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
-def rotate(path: Path, *, max_bytes: int, keep: int = 3) -> bool:
-    """If `path` is larger than `max_bytes`, shift it to `<path>.1` (`.1` to `.2`, ..., dropping `.<keep>`).
-    Returns whether it rotated."""
-    if not path.is_file() or path.stat().st_size <= max_bytes:
-        return False
+def shift(path: Path, *, keep: int) -> None:
+    """Move `path` to `<path>.1`, `.1` to `.2`, ..., `.<keep - 1>` over `.<keep>` (the oldest is dropped);
+    nothing moves when `path` does not exist."""
+    if not path.exists():
+        return
     for index in range(keep - 1, 0, -1):
         older = path.with_name(f"{path.name}.{index}")
         if older.exists():
             older.replace(path.with_name(f"{path.name}.{index + 1}"))
     path.replace(path.with_name(f"{path.name}.1"))
-    return True

@@ -41,20 +41,21 @@ import yaml
 
 from amlops import processes
 from amlops.backends.base import Deployment, Endpoint, InvokeResponse, ModelVersion
-from amlops.backends.local._files import now_iso, read_json, rotate, tail, write_json
+from amlops.backends.local._files import now_iso, read_json, tail, write_json
 from amlops.backends.local._locks import locked
-from amlops.backends.local.serving import ServerSettings, server_settings
+from amlops.backends.local.serving import ServerSettings, log_rotation, server_settings
 from amlops.errors import ConfigError, FailedError, NotFoundError, UsageError
 
 READY_TIMEOUT_S = float(os.environ.get("AMLOPS_READY_TIMEOUT", "90"))
-LOG_MAX_BYTES = 10 * 1024 * 1024  # a server log (access log included) is rotated when it starts beyond this
 INVOKE_TIMEOUT_S = 60.0
 STOP_GRACE_S = 10.0  # a stopped server's time between SIGTERM and SIGKILL
 
 # azmlinfsrv binds 0.0.0.0 with no option to change it; this launcher runs the same server entry point
-# (`azureml_inference_server_http.amlserver.run`, what the `azmlinfsrv` script calls) bound to loopback.
+# (`azureml_inference_server_http.amlserver.run`, what the `azmlinfsrv` script calls) bound to loopback,
+# its output (and every worker's) first sent to the rotating log writer (`serving_log`).
 _LAUNCHER = (
-    "import sys; import azureml_inference_server_http.amlserver as s; "
+    "import sys; from amlops.backends.local.serving_log import redirect_output; redirect_output(); "
+    "import azureml_inference_server_http.amlserver as s; "
     "s.DEFAULT_HOST = '127.0.0.1'; sys.argv[0] = 'azmlinfsrv'; sys.exit(s.run())"
 )
 
@@ -159,7 +160,8 @@ def launch_inference_server(
 ) -> tuple[subprocess.Popen[bytes], int]:
     """Start the Azure ML inference server for `script` with `model_dir` on a free loopback port, detached
     (its own session, so it outlives the command), and wait until `GET /` answers 200. `settings` (default:
-    one worker, `ServerSettings()`) chooses workers, threads and the request timeout."""
+    one worker, `ServerSettings()`) chooses workers, threads and the request timeout. The server's output
+    goes to `log`, rotated by size while it runs (`serving.log_rotation` of the environment)."""
     settings = settings or ServerSettings()
     port = free_port()
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -167,6 +169,7 @@ def launch_inference_server(
     env = {
         **base,
         **settings.environ(),
+        **log_rotation(base).environ(str(log)),
         "PYTHONPATH": os.pathsep.join(p for p in (str(code), base.get("PYTHONPATH", "")) if p),
         "AML_APP_ROOT": str(code),
         "MLFLOW_DISABLE_TELEMETRY": "true",
@@ -297,7 +300,6 @@ class OnlineEndpoints:
 
     def _start(self, endpoint: str, name: str, record: dict[str, Any]) -> dict[str, Any]:
         log = self.root / endpoint / f"{name}.log"
-        rotate(log, max_bytes=LOG_MAX_BYTES)
         state = self._load(endpoint) or {}
         environ = dict(os.environ)
         if (record.get("auth_mode") or state.get("auth_mode")) == "key":

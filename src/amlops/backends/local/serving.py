@@ -8,12 +8,18 @@
 |  | and every connection's socket read/write timeout (default 5000 ms, Azure's) |
 
 Requests beyond workers x threads queue in the server (Azure answers 429 instead).
+
+A `run()` that outlives the request timeout is answered 408 at the timeout while it goes on in a thread of
+its own (Python cannot stop a thread); a worker whose overdue calls would starve the others is replaced
+(`recycle_reason`). The server log (access log included) is rotated by size while the server runs
+(`LogRotation`: `AMLOPS_SERVER_LOG_MAX_BYTES`, default 10 MiB, and `AMLOPS_SERVER_LOG_KEEP` rotated files,
+default 5: at most 60 MiB per deployment).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +29,9 @@ DEFAULT_THREADS = 4
 DEFAULT_REQUEST_TIMEOUT_MS = 5_000
 MAX_REQUEST_TIMEOUT_MS = 180_000  # Azure ML's upper bound
 WORKER_CLASS = "amlops.backends.local.serving_worker.ReadTimeoutThreadWorker"
+DEFAULT_LOG_MAX_BYTES = 10 * 1024 * 1024
+DEFAULT_LOG_KEEP = 5
+DEFAULT_WORKER_TIMEOUT_S = 300.0  # the inference server's own bound on a stuck worker (`WORKER_TIMEOUT`)
 
 
 @dataclass(frozen=True)
@@ -81,3 +90,54 @@ def server_settings(
             timeout, f"{source}: request_settings.request_timeout_ms", maximum=MAX_REQUEST_TIMEOUT_MS
         ),
     )
+
+
+@dataclass(frozen=True)
+class LogRotation:
+    """A server log is moved to `<log>.1` (`.1` to `.2`, ...) once it holds `max_bytes`; `keep` rotated
+    files are kept, so a deployment's log takes at most (keep + 1) x max_bytes, plus a line."""
+
+    max_bytes: int = DEFAULT_LOG_MAX_BYTES
+    keep: int = DEFAULT_LOG_KEEP
+
+    def environ(self, log: str) -> dict[str, str]:
+        """Environment variables that make the server's launcher write its output to `log`, rotated."""
+        return {
+            "AMLOPS_SERVER_LOG": log,
+            "AMLOPS_SERVER_LOG_MAX_BYTES": str(self.max_bytes),
+            "AMLOPS_SERVER_LOG_KEEP": str(self.keep),
+        }
+
+
+def log_rotation(environ: Mapping[str, str]) -> LogRotation:
+    """The log rotation `AMLOPS_SERVER_LOG_MAX_BYTES` and `AMLOPS_SERVER_LOG_KEEP` ask for (defaults
+    otherwise); ConfigError names a bad variable."""
+    values = {}
+    for field, name, default in (
+        ("max_bytes", "AMLOPS_SERVER_LOG_MAX_BYTES", DEFAULT_LOG_MAX_BYTES),
+        ("keep", "AMLOPS_SERVER_LOG_KEEP", DEFAULT_LOG_KEEP),
+    ):
+        text = environ.get(name, "").strip()
+        try:
+            values[field] = int(text) if text else default
+        except ValueError:
+            values[field] = None
+        if values[field] is None or values[field] < 1:
+            raise ConfigError(f"{name}: must be a positive integer, got {text!r}")
+    return LogRotation(**values)
+
+
+def recycle_reason(
+    overdue_started: Sequence[float], now: float, *, limit: int, worker_timeout_s: float
+) -> str | None:
+    """Why a worker must be replaced, given the start times of the scoring calls still running after their
+    request was answered 408 (None: it need not). As many such calls as the worker has threads would starve
+    the requests it serves; one running longer than the worker timeout is taken to be stuck."""
+    if not overdue_started:
+        return None
+    if len(overdue_started) >= limit:
+        return f"{len(overdue_started)} scoring calls are still running after their request timed out"
+    longest = now - min(overdue_started)
+    if longest >= worker_timeout_s:
+        return f"a scoring call has been running for {longest:.0f} s (worker timeout {worker_timeout_s:g} s)"
+    return None

@@ -12,6 +12,14 @@ that stalls is answered 408 whatever the scoring script does with it. With `AMLO
 (an endpoint with `auth_mode: key`), every request but the liveness probe (`GET /`) needs
 `Authorization: Bearer <key>` with one of the keys in that file, or gets 401 before its body is read
 (`KeyAuth`). Azure ML's managed front end gives the same protection.
+
+The inference server's own scoring timeout (`SCORING_TIMEOUT_MS`) is an alarm signal, which only the main
+thread receives: under threads a `run()` was never bounded. `Deadline` calls the application in a thread of
+a pool of its own and answers 408 when the request timeout passes, as Azure's front end does; the call goes
+on (a thread cannot be stopped) and its answer is dropped. The pool has a thread per gunicorn thread and as
+many again for such overdue calls; when they fill it, or one runs beyond the worker timeout
+(`WORKER_TIMEOUT`, the inference server's bound on a stuck worker, 300 s), the worker stops taking
+connections, finishes those it has and exits, and gunicorn starts a fresh one (`serving.recycle_reason`).
 """
 
 from __future__ import annotations
@@ -22,12 +30,18 @@ import io
 import json
 import os
 import socket
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterable
+from concurrent import futures
 from pathlib import Path
 from typing import Any
 
 from gunicorn.workers import gthread
 from gunicorn.workers.gthread import ThreadWorker
+
+from amlops.backends.local.serving import DEFAULT_WORKER_TIMEOUT_S, recycle_reason
 
 DEFAULT_READ_TIMEOUT_S = 5.0
 FIRST_BYTE_WAIT_S = 0.05
@@ -101,6 +115,87 @@ def _json_response(
     return [payload]
 
 
+def _positive_float(environ: Any, name: str, default: float) -> float:
+    try:
+        value = float(environ.get(name, default))
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def _call_app(app: Callable[..., Iterable[bytes]], environ: dict[str, Any]) -> tuple[str, list, list, Any]:
+    """Run a WSGI application to the end of its body: (status, headers, body chunks, exc_info)."""
+    answer: dict[str, Any] = {}
+    chunks: list[bytes] = []
+
+    def start_response(status: str, headers: list, exc_info: Any = None) -> Callable[[bytes], None]:
+        answer.update(status=status, headers=headers, exc_info=exc_info)
+        return chunks.append
+
+    iterable = app(environ, start_response)
+    try:
+        chunks.extend(iterable)
+    finally:
+        close = getattr(iterable, "close", None)
+        if close is not None:
+            close()
+    return answer["status"], answer["headers"], chunks, answer.get("exc_info")
+
+
+class Deadline:
+    """WSGI middleware: the application runs in a pool thread; 408 if it has not answered within
+    `timeout_s`. `overdue()` gives the start times of calls still running after their 408."""
+
+    def __init__(
+        self,
+        app: Callable[..., Iterable[bytes]],
+        *,
+        timeout_s: float,
+        threads: int,
+        warn: Callable[[str], None] = lambda message: None,
+    ) -> None:
+        self.app, self.timeout_s, self.warn = app, timeout_s, warn
+        self.pool = futures.ThreadPoolExecutor(max_workers=2 * threads, thread_name_prefix="scoring")
+        self._lock = threading.Lock()
+        self._overdue: dict[futures.Future, float] = {}
+
+    def overdue(self) -> list[float]:
+        with self._lock:
+            return list(self._overdue.values())
+
+    def _finished_late(self, future: futures.Future, started: float) -> None:
+        with self._lock:
+            self._overdue.pop(future, None)
+        self.warn(
+            f"a scoring call answered 408 finished after {time.monotonic() - started:.1f} s; its answer "
+            "was dropped"
+        )
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        started = time.monotonic()
+        future = self.pool.submit(_call_app, self.app, environ)
+        try:
+            status, headers, chunks, exc_info = future.result(timeout=self.timeout_s)
+        except futures.TimeoutError:
+            with self._lock:
+                self._overdue[future] = started
+            future.add_done_callback(lambda done: self._finished_late(done, started))
+            sock = environ.get("gunicorn.socket")
+            if isinstance(sock, socket.socket):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RD)  # a 408 ends the connection (RFC 9110)
+            milliseconds = round(self.timeout_s * 1000)
+            self.warn(f"no answer within the request timeout ({milliseconds} ms): 408")
+            message = (
+                f"the scoring script did not answer within the request timeout ({milliseconds} ms, "
+                "request_settings.request_timeout_ms)"
+            )
+            body = {"error": message, "field": None, "row": None, "problems": []}
+            return _json_response(start_response, "408 Request Timeout", body)
+        start_response(status, headers, exc_info)
+        return chunks
+
+
 KEY_REQUIRED = "this endpoint needs a key: send `Authorization: Bearer <key>` (amlops get-keys)"
 
 
@@ -142,7 +237,11 @@ class KeyAuth:
 
 
 class ReadTimeoutThreadWorker(ThreadWorker):
-    """gunicorn's gthread worker over `ReadTimeoutSocket`s, parking silent connections at once."""
+    """gunicorn's gthread worker over `ReadTimeoutSocket`s, parking silent connections at once, with each
+    call of the application bounded by the request timeout (`Deadline`) and the worker replaced when its
+    overdue calls pile up."""
+
+    deadline: Deadline | None = None
 
     def init_process(self) -> None:
         gthread.DEFAULT_WORKER_DATA_TIMEOUT = FIRST_BYTE_WAIT_S  # read at each call by ThreadWorker.handle
@@ -150,11 +249,36 @@ class ReadTimeoutThreadWorker(ThreadWorker):
 
     def load_wsgi(self) -> None:
         super().load_wsgi()
+        timeout_s = _positive_float(os.environ, "SCORING_TIMEOUT_MS", DEFAULT_READ_TIMEOUT_S * 1000) / 1000
+        threads = self.cfg.threads
+        self.deadline = Deadline(self.wsgi, timeout_s=timeout_s, threads=threads, warn=self.log.warning)
         limit = int(os.environ.get("SCORING_MAX_BODY_BYTES", DEFAULT_BUFFERED_BYTES))
-        self.wsgi = BufferedBody(self.wsgi, limit=limit, timeout_s=read_timeout_s())
+        self.wsgi = BufferedBody(self.deadline, limit=limit, timeout_s=read_timeout_s())
         keys_file = os.environ.get("AMLOPS_ENDPOINT_KEYS_FILE")
         if keys_file:
             self.wsgi = KeyAuth(self.wsgi, Path(keys_file))  # outermost: refused before the body is read
+
+    def notify(self) -> None:
+        super().notify()
+        if self.deadline is None or not self.alive:
+            return
+        reason = recycle_reason(
+            self.deadline.overdue(),
+            time.monotonic(),
+            limit=self.cfg.threads,
+            worker_timeout_s=_positive_float(os.environ, "WORKER_TIMEOUT", DEFAULT_WORKER_TIMEOUT_S),
+        )
+        if reason:
+            self.log.error(f"worker {os.getpid()} is replaced: {reason}")
+            self.alive = False  # the run loop stops accepting, finishes its connections and returns
+
+    def run(self) -> None:
+        super().run()
+        if self.deadline is not None and self.deadline.overdue():
+            # Overdue scoring calls cannot be stopped and the interpreter would wait for them at exit.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(0)
 
     def enqueue_req(self, conn: Any) -> None:
         if not isinstance(conn.sock, ReadTimeoutSocket):
