@@ -151,7 +151,8 @@ def test_tags_are_the_documented_names(cli, project: Path, state_dir: Path) -> N
 def test_the_same_bytes_against_the_same_contract_are_validated_once(cli, project: Path) -> None:
     _register(cli, project, "sample")
     first = cli("validate-data", "--name", "sample")
-    assert first.code == 0 and "reused" not in first.result
+    assert first.code == 0
+    assert "reused" not in first.result
     _register(cli, project, "training-data")  # the same file under another name: the same bytes
     again = cli("validate-data", "--name", "training-data")
     assert again.code == 0
