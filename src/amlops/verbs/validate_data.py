@@ -104,7 +104,8 @@ def validate_data(
         raise UsageError(f"dataset contract not found: {contract}")
     digest = contract_digest(contract)
     key = reuse_key(data_hash=asset.hash, contract=digest, validator=validator_digest(settings, component))
-    earlier = None if report_dir else _earlier_pass(settings.state_dir, key)
+    # Only by a content hash: a version registered without one (outside amlops, on Azure) always runs.
+    earlier = None if report_dir or not asset.hash else _earlier_pass(settings.state_dir, key)
     if earlier is not None:
         # Recorded on this version too: it holds the bytes that passed.
         tagged = backend.tag_data(asset.name, asset.version, validation_tags(passed=True, contract=digest))
@@ -149,7 +150,8 @@ def validate_data(
         "validation": record(tagged.tags),
     }
     if result["success"]:
-        _keep_pass(settings.state_dir, key, result)
+        if asset.hash:
+            _keep_pass(settings.state_dir, key, result)
         say(f"[green]data asset {asset.name}:{asset.version} is valid[/]")
         return result
     for failure in failures:
