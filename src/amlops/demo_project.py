@@ -23,8 +23,9 @@ import os
 import shutil
 import subprocess
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -35,6 +36,9 @@ from amlops.errors import FailedError, NotFoundError, UsageError
 from amlops.output import say
 from amlops.progress import show, table
 from amlops.render.layout import ANSWERS_FILE
+
+if TYPE_CHECKING:
+    from amlops.lifecycle.run import LifecycleResult
 
 DIALECTS = {"github-actions": "github", "azure-devops": "azure-devops"}
 DEFAULT_ANSWERS = {"project_name": "Taxi Fares Demo", "ci_platform": "github-actions"}
@@ -119,9 +123,21 @@ def serve_champion(
     return "deployed"
 
 
-def run_project_demo(settings: Settings, answers: Mapping[str, str]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class DemoPipelines:
+    """What `run_demo_pipelines` did: the rendered project, its lifecycle state, the log and the result."""
+
+    project: Path
+    dialect: str
+    state: Path
+    log_path: Path
+    result: LifecycleResult
+
+
+def run_demo_pipelines(settings: Settings, answers: Mapping[str, str]) -> DemoPipelines:
+    """Steps 1 and 2 of the module doc: render the project, run its pipelines (log in
+    `<state>/demo/lifecycle.log`). `bench/demo_bench.py` times exactly this."""
     from amlops.lifecycle.run import run_lifecycle
-    from amlops.verbs.invoke import invoke
 
     chosen = {**DEFAULT_ANSWERS, **answers}
     dialect = DIALECTS.get(chosen["ci_platform"])
@@ -133,7 +149,7 @@ def run_project_demo(settings: Settings, answers: Mapping[str, str]) -> dict[str
     project = render_project(settings.project.root, chosen, demo_dir / "project")
     say(f"project: {project}")
     state = demo_dir / "state"
-    dev, prod = _answers_environments(project)
+    dev, _ = _answers_environments(project)
     data_path = environment_settings(project, dev)["dataPath"]
     # The generated project has no checkov of its own (`make tools` installs it here, apart from the main
     # environment); its PR CI infrastructure check uses this repository's.
@@ -152,6 +168,15 @@ def run_project_demo(settings: Settings, answers: Mapping[str, str]) -> dict[str
             env=env,
             out=log,
         )
+    return DemoPipelines(project, dialect, state, log_path, result)
+
+
+def run_project_demo(settings: Settings, answers: Mapping[str, str]) -> dict[str, Any]:
+    from amlops.verbs.invoke import invoke
+
+    ran = run_demo_pipelines(settings, answers)
+    project, dialect, state, log_path, result = ran.project, ran.dialect, ran.state, ran.log_path, ran.result
+    dev, prod = _answers_environments(project)
     show(
         table(
             f"Pipelines of {project.name} ({dialect}), {result.seconds:.0f} s",

@@ -28,6 +28,14 @@ def contract_digest(path: Path) -> str:
     return "sha256:" + hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def reuse_key(*, data_hash: str, contract: str, validator: str) -> str:
+    """The key under which a passed validation is kept for reuse: the same bytes (the data's content hash),
+    the same contract (its digest) and the same validator (component definition, code, lock file) give
+    the same outcome, so validating them again (PR CI, then train-model, on the same sample) is skipped."""
+    text = f"data {data_hash}\ncontract {contract}\nvalidator {validator}\n"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def validation_tags(*, passed: bool, contract: str) -> dict[str, str]:
     return {
         STATUS_TAG: PASSED if passed else FAILED,

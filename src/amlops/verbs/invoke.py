@@ -35,7 +35,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def served_model(backend: Backend, endpoint: str, deployment: str | None) -> ModelVersion:
-    """The model version `deployment` serves, or the endpoint's live one (UsageError when there is none)."""
+    """The model version `deployment` serves, or the endpoint's live one (UsageError when there is none).
+
+    Name and version only, from the endpoint's own record: the smoke request comes from that version's
+    bundle, so the registry is not asked (on the local backend that would import MLflow, seconds per call).
+    """
     found = backend.get_endpoint(endpoint)
     if found is None:
         raise UsageError(f"no online endpoint {endpoint!r}")
@@ -43,7 +47,7 @@ def served_model(backend: Backend, endpoint: str, deployment: str | None) -> Mod
     if serving is None:
         which = f"deployment {deployment!r}" if deployment else "a deployment taking traffic"
         raise UsageError(f"endpoint {endpoint!r} has no {which}; pass --request FILE")
-    return backend.get_model_version(serving.model_name, version=serving.model_version, alias=None)
+    return ModelVersion(name=serving.model_name, version=serving.model_version)
 
 
 def invoke(

@@ -4,12 +4,18 @@ Runs data-science/components/validate.yml; amlops does not re-implement any chec
 is invalid, with the component's summary (columns, expectations, counts) on stderr. Either way the outcome is
 recorded on the data asset version as tags (`amlops.validation` passed/failed, the contract's digest, the
 time; see `amlops.validation`): `run-pipeline` trains only on a version that passed against its contract.
-Prints {"name", "version", "success", "failures", "report", "validation"}.
+A passed validation is kept (`<state>/validations/`) by the data's content hash, the contract's digest and
+the validator's (component, code, lock file): validating the same bytes against the same contract again,
+under any name or version (PR CI registers the sample, train-model registers it again), reuses it instead
+of running the component: the version is tagged as passed and the result names the earlier version
+(`reused`) and its report. A failure is never reused; `--report-dir` always runs the component.
+Prints {"name", "version", "success", "failures", "report", "validation"} (and "reused" when it was).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -19,7 +25,7 @@ from amlops.config import Settings
 from amlops.errors import FailedError, UsageError
 from amlops.output import emit_result, say
 from amlops.progress import StepProgress
-from amlops.validation import contract_digest, record, validation_tags
+from amlops.validation import contract_digest, record, reuse_key, validation_tags
 from amlops.verbs._common import backend_for, optional_path, optional_text
 
 
@@ -39,6 +45,48 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
+PASSES_DIR = "validations"
+"""Under the state folder: one record per passed validation, by `amlops.validation.reuse_key`."""
+
+
+def validator_digest(settings: Settings, component: Path) -> str:
+    """What the validator's outcome depends on besides data and contract: the component definition, its
+    code folder's contents and the project's lock file (the libraries it runs with)."""
+    from amlops.azureml.fingerprint import hash_path
+    from amlops.azureml.spec import load_component
+
+    spec = load_component(component)
+    lock = settings.project.root / "uv.lock"
+    parts = [
+        spec.content,
+        hash_path(spec.code) if spec.code is not None else "",
+        hash_path(lock) if lock.is_file() else "",
+    ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _earlier_pass(state_dir: Path, key: str) -> dict[str, Any] | None:
+    """The kept record of a passed validation with this key whose report is still there, else None."""
+    path = state_dir / PASSES_DIR / f"{key}.json"
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    report = kept.get("report")
+    if not isinstance(kept, dict) or not report or not (Path(report) / "result.json").is_file():
+        return None
+    return kept
+
+
+def _keep_pass(state_dir: Path, key: str, result: dict[str, Any]) -> None:
+    folder = state_dir / PASSES_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    kept = {k: result[k] for k in ("name", "version", "report", "log")}
+    partial = folder / f".{key}.partial"
+    partial.write_text(json.dumps(kept), encoding="utf-8")
+    partial.replace(folder / f"{key}.json")
+
+
 def validate_data(
     backend: Backend,
     settings: Settings,
@@ -55,6 +103,27 @@ def validate_data(
     if not contract.is_file():
         raise UsageError(f"dataset contract not found: {contract}")
     digest = contract_digest(contract)
+    key = reuse_key(data_hash=asset.hash, contract=digest, validator=validator_digest(settings, component))
+    # Only by a content hash: a version registered without one (outside amlops, on Azure) always runs.
+    earlier = None if report_dir or not asset.hash else _earlier_pass(settings.state_dir, key)
+    if earlier is not None:
+        # Recorded on this version too: it holds the bytes that passed.
+        tagged = backend.tag_data(asset.name, asset.version, validation_tags(passed=True, contract=digest))
+        say(
+            f"[green]data asset {asset.name}:{asset.version} is valid[/]: the same bytes passed against "
+            f"the same contract with the same validator as {earlier['name']}:{earlier['version']} "
+            "(reused, not validated again)"
+        )
+        return {
+            "name": asset.name,
+            "version": asset.version,
+            "success": True,
+            "failures": [],
+            "report": earlier["report"],
+            "log": earlier["log"],
+            "validation": record(tagged.tags),
+            "reused": f"{earlier['name']}:{earlier['version']}",
+        }
     with StepProgress(f"validate-data {asset.name}:{asset.version}") as progress:
         run = backend.run_component(
             component,
@@ -81,6 +150,8 @@ def validate_data(
         "validation": record(tagged.tags),
     }
     if result["success"]:
+        if asset.hash:
+            _keep_pass(settings.state_dir, key, result)
         say(f"[green]data asset {asset.name}:{asset.version} is valid[/]")
         return result
     for failure in failures:

@@ -146,3 +146,31 @@ def test_tags_are_the_documented_names(cli, project: Path, state_dir: Path) -> N
         "amlops.validation.contract",
         "amlops.validation.at",
     )
+
+
+def test_the_same_bytes_against_the_same_contract_are_validated_once(cli, project: Path) -> None:
+    _register(cli, project, "sample")
+    first = cli("validate-data", "--name", "sample")
+    assert first.code == 0
+    assert "reused" not in first.result
+    _register(cli, project, "training-data")  # the same file under another name: the same bytes
+    again = cli("validate-data", "--name", "training-data")
+    assert again.code == 0
+    assert again.result["reused"] == "sample:1"
+    assert again.result["report"] == first.result["report"]
+    assert again.result["validation"]["status"] == "passed"  # recorded on this version too
+    assert "reused, not validated again" in again.stderr
+    assert cli("run-pipeline", "--data", "training-data:1").code == 0
+
+
+def test_a_changed_contract_or_a_failure_is_validated_again(cli, project: Path) -> None:
+    _register(cli, project)
+    assert "reused" not in cli("validate-data", "--name", "d").result
+    contract = project / "data-science" / "contract.yml"
+    contract.write_text(contract.read_text() + "# tightened\n")
+    assert "reused" not in cli("validate-data", "--name", "d").result
+    _register(cli, project, "bad", "bad.csv")
+    assert cli("validate-data", "--name", "bad").code == 1
+    failed_again = cli("validate-data", "--name", "bad")
+    assert failed_again.code == 1
+    assert "reused" not in failed_again.result
