@@ -59,24 +59,22 @@ format: install
 	$(UV) run --frozen ruff format .
 
 # Two lanes of pytest share the two cores, never more than one process each: lane A runs the end-to-end and
-# infrastructure tests (which mostly wait on pipelines and checkov) and then the unit tests, lane B the
+# infrastructure tests (which mostly wait on pipelines and checkov), lane B the unit tests and then the
 # generated-project tests; the split keeps the two lanes about equally long (pytest prints the 40 slowest
 # tests of each run). Each run has its own temporary folder; lane A's output follows lane B's. Any run
 # failing fails the target.
 TEST_LANE_A := tests/e2e tests/infrastructure
-TEST_LANE_B := tests/cookiecutter
+TEST_LANE_B_LATER := tests/cookiecutter
 test: install tools lint
 	@scratch=$$(mktemp -d "$${TMPDIR:-/tmp}/amlops-test-XXXXXX"); \
-	( $(UV) run --frozen pytest $(TEST_LANE_A) $(PYTEST_ARGS) --basetemp="$$scratch/a"; echo $$? > "$$scratch/a.rc"; \
-	  $(UV) run --frozen pytest $(addprefix --ignore=,$(TEST_LANE_A) $(TEST_LANE_B)) $(PYTEST_ARGS) \
-		--basetemp="$$scratch/u"; echo $$? > "$$scratch/u.rc" ) > "$$scratch/a.log" 2>&1 & lane_a=$$!; \
-	$(UV) run --frozen pytest $(TEST_LANE_B) $(PYTEST_ARGS) --basetemp="$$scratch/b"; b=$$?; \
-	wait $$lane_a; \
-	a=$$(cat "$$scratch/a.rc" 2>/dev/null || echo 1); u=$$(cat "$$scratch/u.rc" 2>/dev/null || echo 1); \
-	echo "===== lane A: $(TEST_LANE_A) (exit $$a), then the unit tests (exit $$u) ====="; \
-	cat "$$scratch/a.log"; rm -rf "$$scratch"; \
-	echo "make test: exit $$b ($(TEST_LANE_B)), $$a ($(TEST_LANE_A)), $$u (unit tests)"; \
-	test "$$a" -eq 0 -a "$$u" -eq 0 -a "$$b" -eq 0
+	$(UV) run --frozen pytest $(TEST_LANE_A) $(PYTEST_ARGS) --basetemp="$$scratch/a" > "$$scratch/a.log" 2>&1 & lane_a=$$!; \
+	$(UV) run --frozen pytest $(addprefix --ignore=,$(TEST_LANE_A) $(TEST_LANE_B_LATER)) $(PYTEST_ARGS) \
+		--basetemp="$$scratch/b"; b=$$?; \
+	$(UV) run --frozen pytest $(TEST_LANE_B_LATER) $(PYTEST_ARGS) --basetemp="$$scratch/c"; c=$$?; \
+	wait $$lane_a; a=$$?; \
+	echo "===== $(TEST_LANE_A) (exit $$a) ====="; cat "$$scratch/a.log"; rm -rf "$$scratch"; \
+	echo "make test: exit $$b (unit tests), $$c ($(TEST_LANE_B_LATER)), $$a ($(TEST_LANE_A))"; \
+	test $$a -eq 0 -a $$b -eq 0 -a $$c -eq 0
 
 test-fast: install
 	$(UV) run --frozen pytest -m "not slow"
