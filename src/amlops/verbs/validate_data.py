@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from amlops.backends.base import Backend
+from amlops.backends.local._files import write_json
 from amlops.config import Settings
 from amlops.errors import FailedError, UsageError
 from amlops.output import emit_result, say
@@ -72,19 +73,18 @@ def _earlier_pass(state_dir: Path, key: str) -> dict[str, Any] | None:
         kept = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    if not isinstance(kept, dict):
+        return None
     report = kept.get("report")
-    if not isinstance(kept, dict) or not report or not (Path(report) / "result.json").is_file():
+    if not report or not (Path(report) / "result.json").is_file():
         return None
     return kept
 
 
 def _keep_pass(state_dir: Path, key: str, result: dict[str, Any]) -> None:
-    folder = state_dir / PASSES_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    kept = {k: result[k] for k in ("name", "version", "report", "log")}
-    partial = folder / f".{key}.partial"
-    partial.write_text(json.dumps(kept), encoding="utf-8")
-    partial.replace(folder / f"{key}.json")
+    write_json(
+        state_dir / PASSES_DIR / f"{key}.json", {k: result[k] for k in ("name", "version", "report", "log")}
+    )
 
 
 def validate_data(
