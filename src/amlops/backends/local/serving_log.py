@@ -79,14 +79,13 @@ class RotatingLog:
     def write(self, chunk: bytes) -> None:
         try:
             handle = self._handle or self._open()
-            pieces, _, _ = plan(self.size, self.at_line_start, chunk, self.rotation.max_bytes)
+            pieces, size, at_line_start = plan(self.size, self.at_line_start, chunk, self.rotation.max_bytes)
             for rotate_first, data in pieces:
                 if rotate_first:
                     handle = self._rotate()
                 if data:
                     handle.write(data)
-                    self.size += len(data)
-                    self.at_line_start = data.endswith(b"\n")
+            self.size, self.at_line_start = size, at_line_start
         except OSError:
             self.close()
 
