@@ -61,3 +61,50 @@ def test_main(tmp_path, contract):
     assert json.loads((tmp_path / "drift.json").read_text())["drifted"] is True
     assert main([*args, "--fail-on-drift"]) == 1
     assert main([*args[:-2], "--output", str(tmp_path), "--current", str(ref), "--fail-on-drift"]) == 0
+
+
+def _collect(folder, frame, when):
+    """`frame` as Azure ML's data collector stores it: one envelope line (records as sent) per 500 rows."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = frame.to_json(orient="records", date_format="iso")
+    records = json.loads(text)
+    lines = [
+        json.dumps({"type": "azureml.inference.model_inputs", "time": when, "data": chunk})
+        for chunk in (records[i : i + 500] for i in range(0, len(records), 500))
+    ]
+    (folder / f"{when[:13]}.jsonl").write_text("\n".join(lines) + "\n")
+
+
+def test_collected_inputs_in_the_window_are_the_current_data(tmp_path, contract):
+    ref = tmp_path / "ref.parquet"
+    generate_chunk(contract, rows=2_000, rng=np.random.default_rng(1)).to_parquet(ref)
+    collected = tmp_path / "model_inputs"
+    old = generate_chunk(contract, rows=2_000, rng=np.random.default_rng(3), drift=1.0)
+    recent = generate_chunk(contract, rows=2_000, rng=np.random.default_rng(2))
+    _collect(collected / "2026/11/01/08", old, "2026-11-01T08:15:00Z")
+    _collect(collected / "2026/12/01/08", recent, "2026-12-01T08:15:00Z")
+    base = ["--contract", str(CONTRACT), "--reference", str(ref), "--current", str(collected)]
+    # everything: the old, drifted inputs are part of it
+    assert main([*base, "--output", str(tmp_path / "all")]) == 0
+    everything = json.loads((tmp_path / "all" / "drift.json").read_text())
+    assert (everything["current_rows"], everything["drifted"]) == (4_000, True)
+    # the window keeps only the recent inputs, which are like the reference
+    assert main([*base, "--output", str(tmp_path / "recent"), "--since", "2026-11-30T08:00:00Z"]) == 0
+    window = json.loads((tmp_path / "recent" / "drift.json").read_text())
+    assert (window["current_rows"], window["drifted"]) == (2_000, False)
+    # nothing scored in the window: no drift measured, and the report says why
+    assert main([*base, "--output", str(tmp_path / "none"), "--since", "2026-12-02T00:00:00Z"]) == 0
+    nothing = json.loads((tmp_path / "none" / "drift.json").read_text())
+    assert (nothing["current_rows"], nothing["drifted"]) == (0, False)
+    assert "no scoring inputs were collected since 2026-12-02" in nothing["note"]
+
+
+def test_a_collected_line_that_is_not_an_envelope_names_file_and_line(tmp_path, contract, capsys):
+    ref = tmp_path / "ref.parquet"
+    generate_chunk(contract, rows=200, rng=np.random.default_rng(1)).to_parquet(ref)
+    collected = tmp_path / "model_inputs" / "2026" / "12" / "01" / "08"
+    collected.mkdir(parents=True)
+    (collected / "part.jsonl").write_text('{"time": "2026-12-01T08:00:00Z", "data": [1, 2]}\n')
+    args = ["--contract", str(CONTRACT), "--reference", str(ref), "--current", str(tmp_path / "model_inputs")]
+    assert main([*args, "--output", str(tmp_path / "out")]) == 1
+    assert "part.jsonl, line 1: `data` must be a list of records" in capsys.readouterr().err

@@ -4,8 +4,9 @@ by the local runner (the lifecycle pipelines are covered in test_lifecycle.py).
 - deploy-infra: a push under infrastructure/ selects it; locally its plan/apply steps run the offline
   checks (parse, fmt, checkov) and say that nothing was deployed. Without approval the run stops before
   prod (exit 3); with approval both environments pass.
-- monitor: the schedule selects it; current data like the training snapshot does not drift and training
-  does not run; drifted data (the generator's `--drift`) is detected and the retrain job runs.
+- monitor: the schedule selects it; current data (a file given to the run) like the training snapshot does
+  not drift and training does not run; drifted data (the generator's `--drift`) is detected and the retrain
+  job runs. Monitoring what prod's endpoint collected is in test_lifecycle.py.
 """
 
 from __future__ import annotations
@@ -99,7 +100,10 @@ def test_monitor_without_drift_does_not_retrain(project: Path, tmp_path: Path) -
     [path] = [p for p in selected if p.stem == "monitor"]
     state = tmp_path / "state"
     _register_training_snapshot(project, state)
-    code, log = _run(path, project, state, "schedule")
+    # a scheduled run reads what prod's endpoint collected (test_lifecycle.py); here the data is given
+    code, log = _run(
+        path, project, state, "schedule", parameters={"currentData": "data-science/data/sample.parquet"}
+    )
     assert code == 0, log[-6000:]
     assert '{"drifted":false,' in log, log[-6000:]  # the verb's result line (compact JSON)
     assert not (state / "runs").is_dir() or not any((state / "runs").glob("*/decision.json"))

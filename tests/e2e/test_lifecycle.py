@@ -2,13 +2,15 @@
 
 One lifecycle per dialect (PR CI -> train-model on a push -> the registry event -> deploy-model, prod
 approved) feeds every test of that dialect: the served endpoints, the champion alias, a second training
-gated against that champion, and a failing training that registers and deploys nothing.
+gated against that champion, a failing training that registers and deploys nothing, and the monitor
+pipeline on what prod's endpoint collected: drifted scoring traffic starts training.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -155,3 +157,70 @@ def test_failing_training_registers_and_deploys_nothing(
     _, status = amlops(lifecycle.state, lifecycle.project, "status", capsys=capsys)
     assert {(m["name"], str(m["version"])) for m in status["models"]} == versions_before
     assert newest_event(lifecycle.state, MODEL_REGISTERED) == event_before  # no registry event: no deploy
+
+
+def _drifted_requests(
+    project: Path, folder: Path, *, rows: int = 1_500, per_request: int = 500
+) -> list[Path]:
+    """Scoring requests of drifted rows (the generator's `--drift`), as clients would send them."""
+    import subprocess
+    import sys
+
+    table = folder / "drifted.parquet"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "datascience.generate",
+            "--contract",
+            str(project / "data-science" / "contract.yml"),
+            "--output",
+            str(table),
+            "--rows",
+            str(rows),
+            "--seed",
+            "7",
+            "--drift",
+            "1.0",
+        ],
+        cwd=project / "data-science" / "src",
+        check=True,
+        capture_output=True,
+    )
+    records = json.loads(pd.read_parquet(table).to_json(orient="records", date_format="iso"))
+    requests = []
+    for index in range(0, len(records), per_request):
+        path = folder / f"request-{index}.json"
+        path.write_text(json.dumps({"data": records[index : index + per_request]}))
+        requests.append(path)
+    return requests
+
+
+def test_monitor_reads_what_prod_collected_and_retrains_on_drift(
+    lifecycle: Lifecycle, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Runs last on its dialect: clients send prod drifted rows; the scheduled monitor run (no data given)
+    compares what prod's data collector logged with the training snapshot and starts training."""
+    project, state = lifecycle.project, lifecycle.state
+    endpoint = settings(project, "prod")["onlineEndpoint"]
+    for request in _drifted_requests(project, tmp_path):
+        code, answer = amlops(
+            state, project, "invoke", "--endpoint", endpoint, "--request", str(request), capsys=capsys
+        )
+        assert code == 0, answer
+    collected = list((state / "modelDataCollector" / endpoint).rglob("model_inputs/*/*/*/*/*.jsonl"))
+    assert collected, "prod's data collector logged nothing"
+    decisions_before = len(list((state / "runs").glob("*/decision.json")))
+    [path] = [
+        p
+        for p in select_pipelines(project, "schedule", dialect_only=lifecycle.dialect)
+        if p.stem == "monitor"
+    ]
+    out = io.StringIO()
+    outcome = run_pipeline(path, repo_root=project, state_dir=state, event="schedule", out=out)
+    log = out.getvalue()
+    assert outcome.code == 0, log[-6000:]
+    assert '{"drifted":true,' in log, log[-6000:]
+    assert re.search(rf"{endpoint}/\w+ model inputs since", log), log[-6000:]  # the collected data, named
+    decisions_after = len(list((state / "runs").glob("*/decision.json")))
+    assert decisions_after == decisions_before + 1, "the drift did not start the training pipeline"

@@ -6,6 +6,10 @@ for missing values) and the two-sample Kolmogorov-Smirnov statistic; categorical
 contract's categories (plus "other" and "missing"). A feature drifts when its PSI exceeds `--threshold`
 (default 0.2, the usual "significant shift" level); `drifted` is true when any feature drifts. Exit 0
 either way unless `--fail-on-drift` is given (then 1 on drift).
+
+The current data is a csv/parquet table, or the scoring inputs Azure ML's data collector logged (a folder of
+its JSON Lines, `datascience.collected`), of which `--since` keeps the recent ones. No row in the window is no
+drift, with a `note` saying nothing was compared.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from datascience.collected import collected_files, parse_time, read_collected
 from datascience.contract import Contract, ContractError, load_contract
 from datascience.features import MISSING_CATEGORY, model_frame
 from datascience.tables import read_table
@@ -88,11 +94,45 @@ def compare(
     }
 
 
+def read_current(current: Path, *, since: datetime | None = None) -> pd.DataFrame:
+    """The current data: a data collector's JSON Lines (logged at or after `since`) when `current` holds
+    any, else csv/parquet tables (`since` does not apply to those)."""
+    if collected_files(current):
+        return read_collected(current, since=since)
+    return read_table(current)
+
+
+def no_current_rows(reference: pd.DataFrame, threshold: float, since: datetime | None) -> dict[str, Any]:
+    """The report when nothing was scored in the window: no drift can be measured, so none is reported."""
+    window = f" since {since.isoformat()}" if since else ""
+    return {
+        "drifted": False,
+        "threshold": threshold,
+        "reference_rows": len(reference),
+        "current_rows": 0,
+        "drifted_features": [],
+        "features": {},
+        "note": f"no scoring inputs were collected{window}: nothing to compare",
+    }
+
+
 def run(
-    contract_path: Path, reference: Path, current: Path, output: Path, *, threshold: float
+    contract_path: Path,
+    reference: Path,
+    current: Path,
+    output: Path,
+    *,
+    threshold: float,
+    since: datetime | None = None,
 ) -> dict[str, Any]:
     contract = load_contract(contract_path)
-    report = compare(read_table(reference), read_table(current), contract, threshold=threshold)
+    reference_frame, current_frame = read_table(reference), read_current(current, since=since)
+    if current_frame.empty:
+        report = no_current_rows(reference_frame, threshold, since)
+    else:
+        report = compare(reference_frame, current_frame, contract, threshold=threshold)
+    if since is not None:
+        report["since"] = since.isoformat()
     output.mkdir(parents=True, exist_ok=True)
     (output / "drift.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     return report
@@ -104,7 +144,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--reference", type=Path, required=True, help="Reference data (the training snapshot)."
     )
-    parser.add_argument("--current", type=Path, required=True, help="Current data (recent scoring inputs).")
+    parser.add_argument(
+        "--current",
+        type=Path,
+        required=True,
+        help="Current data: csv/parquet, or a data collector's folder of JSON Lines (recent scoring inputs).",
+    )
+    parser.add_argument(
+        "--since",
+        type=_since,
+        default=None,
+        help="ISO 8601 time: only collected inputs logged at or after it (JSON Lines only).",
+    )
     parser.add_argument("--output", type=Path, required=True, help="Folder for drift.json.")
     parser.add_argument("--threshold", type=float, default=0.2, help="PSI above which a feature drifts.")
     parser.add_argument(
@@ -116,17 +167,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _since(value: str) -> datetime:
+    try:
+        return parse_time(value)
+    except (TypeError, ValueError, OverflowError):
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {value!r}") from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        report = run(args.contract, args.reference, args.current, args.output, threshold=args.threshold)
+        report = run(
+            args.contract,
+            args.reference,
+            args.current,
+            args.output,
+            threshold=args.threshold,
+            since=args.since,
+        )
     except ContractError as error:
         print(f"drift: {error}", file=sys.stderr)
         return 2
     except (FileNotFoundError, ValueError, KeyError) as error:
         print(f"drift: {error}", file=sys.stderr)
         return 1
-    if report["drifted"]:
+    if report.get("note"):
+        print(f"drift: {report['note']}", file=sys.stderr)
+    elif report["drifted"]:
         print(f"drift: drift in {', '.join(report['drifted_features'])}", file=sys.stderr)
     else:
         print("drift: no feature drifted", file=sys.stderr)

@@ -19,11 +19,16 @@ columns may be present and are ignored). Every refusal is a 4xx with
 `{"error": ..., "field": ..., "row": ..., "problems": [...]}`; a good request gets `{"predictions": [...]}`,
 plus `"probabilities"` (one {class: p} per row) for classification. Called with a string, bytes or an
 already-parsed object (tests, other callers), `run` skips the HTTP checks and validates the same way.
+
+When the deployment's `data_collector` enables `model_inputs` / `model_outputs`, every scored request's
+records (as sent) and predictions are logged with Azure ML's collector client (azureml-ai-monitoring), the
+data the monitor's drift check reads; refused requests are not logged (the model never saw them).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import socket
@@ -62,6 +67,9 @@ JSON_TYPES = ("application/json",)
 _CHUNK = 64 * 1024
 logger = logging.getLogger(__name__)
 _model: OnnxModel | None = None
+# The data collector's custom-logging collections this script writes (`data_collector` of the deployment).
+COLLECTIONS = ("model_inputs", "model_outputs")
+_collectors: dict[str, Any] = {}
 
 
 class RequestError(ValueError):
@@ -188,7 +196,11 @@ def request_problems(raw_data: Any, contract: Contract) -> list[str]:
 
 def predict(model: OnnxModel, raw_data: Any) -> dict[str, Any]:
     """Validate and score one request; raises RequestError on malformed input."""
-    records = parse_request(raw_data)
+    return score_records(model, parse_request(raw_data))
+
+
+def score_records(model: OnnxModel, records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Validate a request's records against the contract and score them; RequestError names a bad one."""
     problems = record_problems(records, model.contract)
     if problems:
         first = problems[0]
@@ -285,10 +297,59 @@ def _is_http_request(raw_data: Any) -> bool:
     return hasattr(raw_data, "environ") and hasattr(raw_data, "method")
 
 
+def enabled_collections(environ: Any = None) -> list[str]:
+    """The data collector's collections this deployment logs (of `COLLECTIONS`), from the configuration file
+    Azure ML (or the local backend) names in `AZUREML_MDC_CONFIG_PATH`; none without one."""
+    env = os.environ if environ is None else environ
+    path = env.get("AZUREML_MDC_CONFIG_PATH")
+    if not path:
+        return []
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+        collections = {str(k).lower(): v for k, v in (document.get("collections") or {}).items()}
+    except (OSError, ValueError, AttributeError) as error:
+        logger.warning("data collection is off: cannot read %s (%s)", path, error)
+        return []
+    return [name for name in COLLECTIONS if (collections.get(name) or {}).get("enabled") is True]
+
+
+def _start_collectors() -> None:
+    _collectors.clear()
+    names = enabled_collections()
+    if not names:
+        return
+    try:
+        from azureml.ai.monitoring import Collector
+    except ImportError:
+        logger.warning("the deployment collects %s, but azureml-ai-monitoring is not installed", names)
+        return
+    for name in names:
+        _collectors[name] = Collector(name=name, on_error=lambda error: logger.warning("%s", error))
+    logger.info("collecting %s", ", ".join(names))
+
+
+def _collect(records: list[dict[str, Any]], result: dict[str, Any]) -> None:
+    """Log a scored request's inputs (as sent) and predictions with Azure ML's data collector client; a
+    failure to log is a warning, never a failed request."""
+    if not _collectors:
+        return
+    try:
+        import pandas as pd
+
+        context = None
+        if "model_inputs" in _collectors:
+            context = _collectors["model_inputs"].collect(pd.DataFrame.from_records(records))
+        if "model_outputs" in _collectors:
+            _collectors["model_outputs"].collect(pd.DataFrame({"prediction": result["predictions"]}), context)
+    except Exception as error:  # the prediction is the answer; collection is best effort, as on Azure
+        logger.warning("data collection failed: %s", error)
+
+
 def init() -> None:
     global _model  # noqa: PLW0603 - Azure ML's init()/run() contract keeps the model in module state
     _model = OnnxModel.from_bundle(os.environ.get("AZUREML_MODEL_DIR", "."))
     logger.info("loaded model for contract %s", _model.contract.name)
+    _start_collectors()
 
 
 @rawhttp
@@ -300,10 +361,12 @@ def run(raw_data: Any) -> Any:
     try:
         if _is_http_request(raw_data):
             raw_data = read_body(raw_data, limit=MAX_BODY_BYTES, deadline=deadline)
-        result = predict(_model, raw_data)
+        records = parse_request(raw_data)
+        result = score_records(_model, records)
         if time.monotonic() > deadline:
             message = f"scoring took longer than the request timeout ({timeout_ms()} ms)"
             raise RequestError(message, status=408)
+        _collect(records, result)
         return result
     except RequestError as error:
         logger.info("rejected request (%d): %s", error.status, error)

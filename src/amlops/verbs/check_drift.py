@@ -1,14 +1,19 @@
 """Compare current data with a registered reference snapshot using the project's drift component.
 
-Runs data-science/components/drift.yml (PSI/KS per contract feature). On drift it appends a
-`data-drift-detected` event (which can trigger training) and, with --fail-on-drift, exits 1.
-Prints {"drifted", "reference", "report", ...the component's summary}.
+Runs data-science/components/drift.yml (PSI/KS per contract feature). The current data is a file or folder
+(`--current`) or, without one, the scoring inputs the data collector of an online endpoint's live deployment
+logged in the last `--window-hours` (`--collected-from ENDPOINT`: Azure ML's collected `model_inputs` in the
+workspace's blob store, or the local backend's copy of that layout). On drift it appends a
+`data-drift-detected` event (which can trigger training) and, with --fail-on-drift, exits 1. A window in
+which nothing was scored is no drift, and says so.
+Prints {"drifted", "reference", "report", "current", ...the component's summary}.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +21,12 @@ import yaml
 
 from amlops.backends.base import Backend, DataAsset
 from amlops.config import Settings
-from amlops.errors import FailedError
+from amlops.errors import FailedError, UsageError
 from amlops.output import emit_result, say
 from amlops.progress import StepProgress
-from amlops.verbs._common import as_folder, backend_for, optional_text
+from amlops.verbs._common import as_folder, backend_for, optional_path, optional_text, positive_float
+
+DEFAULT_WINDOW_HOURS = 24.0
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -30,7 +37,25 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="reference version (default/empty: latest)",
     )
-    parser.add_argument("--current", required=True, type=Path, help="current data: file or folder")
+    parser.add_argument(
+        "--current",
+        type=optional_path,
+        default=None,
+        help="current data: file or folder (default/empty: the inputs collected from --collected-from)",
+    )
+    parser.add_argument(
+        "--collected-from",
+        type=optional_text,
+        default=None,
+        metavar="ENDPOINT",
+        help="online endpoint whose live deployment's collected model inputs are the current data",
+    )
+    parser.add_argument(
+        "--window-hours",
+        type=positive_float,
+        default=DEFAULT_WINDOW_HOURS,
+        help=f"collected inputs of the last N hours count (default {DEFAULT_WINDOW_HOURS:g})",
+    )
     parser.add_argument("--threshold", type=float, default=None, help="drift threshold (component default)")
     parser.add_argument(
         "--contract", type=Path, default=None, help="dataset contract (default: the project's)"
@@ -74,6 +99,7 @@ def drift_report(
     threshold: float | None = None,
     contract: Path | None = None,
     label: str = "",
+    since: datetime | None = None,
 ) -> tuple[dict[str, Any], Path]:
     """Run the project's drift component (`current`: a local path or a data asset) -> (drift.json, its file).
 
@@ -90,6 +116,8 @@ def drift_report(
     }
     if threshold is not None:
         inputs["threshold"] = threshold
+    if since is not None:
+        inputs["since"] = since.strftime("%Y-%m-%dT%H:%M:%SZ")
     with StepProgress(label or f"check-drift against {reference.name}:{reference.version}") as progress:
         run = backend.run_component(
             settings.project.component("drift"), inputs=inputs, label="drift", on_event=progress.on_event
@@ -103,35 +131,67 @@ def drift_report(
     return json.loads(report_file.read_text(encoding="utf-8")), report_file
 
 
+def window_start(hours: float, now: datetime | None = None) -> datetime:
+    """The start of a collection window of `hours` ending `now` (UTC, whole seconds)."""
+    end = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    return end - timedelta(hours=hours)
+
+
 def check_drift(
     backend: Backend,
     settings: Settings,
     *,
     name: str,
-    current: Path,
+    current: Path | None = None,
+    collected_from: str | None = None,
+    window_hours: float = DEFAULT_WINDOW_HOURS,
     reference_version: str | None = None,
     threshold: float | None = None,
     contract: Path | None = None,
     fail_on_drift: bool = False,
 ) -> dict[str, Any]:
+    if current is None and not collected_from:
+        raise UsageError("give the current data: --current FILE_OR_FOLDER or --collected-from ENDPOINT")
     reference = backend.get_data(name, reference_version)
+    since: datetime | None = None
+    current_input: Any = current
+    described = str(current)
+    if current is None:
+        current_input = backend.collected_inputs(str(collected_from))
+        since = window_start(window_hours)
+        described = f"{current_input.source} model inputs since {since.isoformat()}"
+        say(f"current data: the scoring inputs {described} ({current_input.uri})")
     document, report_file = drift_report(
-        backend, settings, reference=reference, current=current, threshold=threshold, contract=contract
+        backend,
+        settings,
+        reference=reference,
+        current=current_input,
+        threshold=threshold,
+        contract=contract,
+        since=since,
     )
     drifted = bool(document.get("drifted"))
-    result = {**document, "drifted": drifted, "reference": reference.reference, "report": str(report_file)}
+    result = {
+        **document,
+        "drifted": drifted,
+        "reference": reference.reference,
+        "report": str(report_file),
+        "current": described,
+    }
     if drifted:
         backend.append_event(
             {
                 "type": "data-drift-detected",
                 "data": reference.name,
                 "reference_version": reference.version,
-                "current": str(current),
+                "current": described,
             }
         )
         say(f"[red]drift detected[/] against {reference.reference}")
         if fail_on_drift:
             raise FailedError(f"drift detected against {reference.reference}", result=result)
+    elif document.get("note"):
+        say(f"[yellow]no drift measured[/]: {document['note']}")
     else:
         say(f"[green]no drift[/] against {reference.reference}")
     return result
@@ -144,6 +204,8 @@ def execute(args: argparse.Namespace) -> int:
             args.settings,
             name=args.name,
             current=args.current,
+            collected_from=args.collected_from,
+            window_hours=args.window_hours,
             reference_version=args.reference_version,
             threshold=args.threshold,
             contract=args.contract,

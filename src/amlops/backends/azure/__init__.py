@@ -203,6 +203,9 @@ class AzureBackend:
     def invoke(self, endpoint: str, body: bytes, *, deployment: str | None = None) -> InvokeResponse:
         return self.online.invoke(endpoint, body, deployment=deployment)
 
+    def collected_inputs(self, endpoint: str) -> DataAsset:
+        return self.online.collected_inputs(endpoint)
+
     # batch endpoints
     def deploy_batch(
         self, endpoint: str, deployment: str, model: ModelVersion, *, deployment_spec: Path

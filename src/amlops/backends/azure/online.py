@@ -21,12 +21,14 @@ from typing import Any
 from amlops.backends.azure.client import Connection
 from amlops.backends.azure.errors import finish, service_call
 from amlops.backends.azure.jobs import status_text
-from amlops.backends.base import Deployment, Endpoint, InvokeResponse, ModelVersion
+from amlops.backends.base import DataAsset, Deployment, Endpoint, InvokeResponse, ModelVersion
 from amlops.errors import ConfigError, FailedError, NotFoundError
 
 HISTORY_TAG = "amlops.history"
 INVOKE_TIMEOUT_S = 90.0
 _MODEL_ID = re.compile(r"/models/(?P<name>[^/]+)/versions/(?P<version>[^/]+)$")
+_DATA_ID = re.compile(r"/data/(?P<name>[^/]+)/versions/(?P<version>[^/]+)$")
+COLLECTED_INPUTS = "model_inputs"  # the data collector's collection the drift check reads
 _STATES = {"Succeeded": "running", "Failed": "failed", "Creating": "starting", "Updating": "starting"}
 
 
@@ -130,6 +132,41 @@ class AzureOnline:
         with service_call("create online endpoint", name):
             poller = self.connection.ml.online_endpoints.begin_create_or_update(entity)
             return finish(poller, "create online endpoint", name)
+
+    def collected_inputs(self, endpoint: str) -> DataAsset:
+        """The data asset Azure ML's data collector writes the live deployment's `model_inputs` to
+        (azure-ai-ml registers `<endpoint>-<deployment>-model_inputs` on deploy: a blob store folder)."""
+        entity = self._get(endpoint)
+        if entity is None:
+            raise NotFoundError(f"no online endpoint named {endpoint!r}")
+        weights = {name: int(weight) for name, weight in (entity.traffic or {}).items() if int(weight) > 0}
+        if not weights:
+            raise NotFoundError(f"online endpoint {endpoint!r} has no deployment taking traffic")
+        live = max(weights, key=lambda name: weights[name])
+        with service_call("get online deployment", f"{endpoint}/{live}"):
+            deployment = self.connection.ml.online_deployments.get(live, endpoint_name=endpoint)
+        collector = getattr(deployment, "data_collector", None)
+        collection = (getattr(collector, "collections", None) or {}).get(COLLECTED_INPUTS)
+        if collection is None or str(collection.enabled).lower() != "true":
+            raise FailedError(
+                f"deployment {endpoint}/{live} collects no {COLLECTED_INPUTS}: enable it under "
+                "data_collector in the online deployment spec (pipelines/azureml/online-deployment.yml) "
+                "and redeploy"
+            )
+        match = _DATA_ID.search(str(getattr(collection, "data", "") or ""))
+        name, version = (
+            (match["name"], match["version"]) if match else (f"{endpoint}-{live}-{COLLECTED_INPUTS}", "1")
+        )
+        with service_call("get data asset", f"{name}:{version}"):
+            data = self.connection.ml.data.get(name, version=version)
+        return DataAsset(
+            name=name,
+            version=version,
+            hash="",
+            path=None,
+            uri=str(data.path).rstrip("/") + "/",
+            source=f"{endpoint}/{live}",
+        )
 
     def create_online_deployment(
         self, endpoint: str, deployment: str, model: ModelVersion, *, deployment_spec: Path

@@ -188,6 +188,9 @@ class LocalBackend:
     def invoke(self, endpoint: str, body: bytes, *, deployment: str | None = None) -> InvokeResponse:
         return self.online.invoke(endpoint, body, deployment=deployment)
 
+    def collected_inputs(self, endpoint: str) -> DataAsset:
+        return self.online.collected_inputs(endpoint)
+
     def endpoint_lock(self, endpoint: str) -> contextlib.AbstractContextManager[None]:
         """Held by deploy-online and rollback: one of them per endpoint at a time, across processes."""
         return self.online.lock(endpoint)

@@ -15,6 +15,10 @@ Auth follows the endpoint spec beside the deployment spec (`online-endpoint.yml`
 default) gives the endpoint a primary and a secondary key (`<state>/endpoints/<name>.keys` (JSON), mode 0600,
 read with `amlops get-keys`); its servers answer 401 without one (`serving_worker.KeyAuth`), and `invoke`
 sends the primary key. Without an endpoint spec the endpoint is open, as before.
+
+A deployment spec's `data_collector` starts the server's collector sidecar (`data_collector`): the scoring
+inputs the script logs land under `<state>/modelDataCollector/<endpoint>/<deployment>/model_inputs/`, which
+`collected_inputs` hands to the monitor's drift check.
 """
 
 from __future__ import annotations
@@ -40,9 +44,15 @@ from typing import Any
 import yaml
 
 from amlops import processes
-from amlops.backends.base import Deployment, Endpoint, InvokeResponse, ModelVersion
+from amlops.backends.base import DataAsset, Deployment, Endpoint, InvokeResponse, ModelVersion
 from amlops.backends.local._files import now_iso, read_json, tail, write_json
 from amlops.backends.local._locks import locked
+from amlops.backends.local.data_collector import (
+    INPUTS,
+    collected_folder,
+    collection_config,
+    server_environ,
+)
 from amlops.backends.local.serving import ServerSettings, log_rotation, server_settings
 from amlops.errors import ConfigError, FailedError, NotFoundError, UsageError
 
@@ -55,6 +65,7 @@ STOP_GRACE_S = 10.0  # a stopped server's time between SIGTERM and SIGKILL
 # its output (and every worker's) first sent to the rotating log writer (`serving_log`).
 _LAUNCHER = (
     "import sys; from amlops.backends.local.serving_log import redirect_output; redirect_output(); "
+    "from amlops.backends.local.data_collector import start_from_environ; start_from_environ(); "
     "import azureml_inference_server_http.amlserver as s; "
     "s.DEFAULT_HOST = '127.0.0.1'; sys.argv[0] = 'azmlinfsrv'; sys.exit(s.run())"
 )
@@ -307,6 +318,17 @@ class OnlineEndpoints:
         missing = [key for key in ("code", "script", "model_dir") if not Path(record[key]).exists()]
         if missing:
             raise FailedError(f"its {missing[0]} {record[missing[0]]} no longer exists")
+        if record.get("data_collector"):
+            environ.update(
+                server_environ(
+                    record["data_collector"],
+                    folder=Path(record["folder"]),
+                    root=self.root.parent,
+                    endpoint=endpoint,
+                    deployment=name,
+                    port=free_port(),
+                )
+            )
         process, port = launch_inference_server(
             Path(record["code"]),
             Path(record["script"]),
@@ -327,7 +349,9 @@ class OnlineEndpoints:
         self, endpoint: str, deployment: str, model: ModelVersion, *, model_dir: Path, deployment_spec: Path
     ) -> Deployment:
         code, script = scoring_code(deployment_spec)
-        settings = server_settings(read_deployment_spec(deployment_spec), source=str(deployment_spec))
+        spec = read_deployment_spec(deployment_spec)
+        settings = server_settings(spec, source=str(deployment_spec))
+        collecting = collection_config(spec, source=str(deployment_spec))
         mode = auth_mode(deployment_spec)
         state = self._load(endpoint) or {
             "name": endpoint,
@@ -353,6 +377,7 @@ class OnlineEndpoints:
             ),
             "settings": settings.as_dict(),
             "auth_mode": mode,
+            "data_collector": collecting,
         }
         if mode == "key":
             self._ensure_keys(endpoint)
@@ -474,6 +499,29 @@ class OnlineEndpoints:
     ) -> Endpoint:
         with self.lock(endpoint):
             return self._set_traffic_unlocked(endpoint, traffic, history=history)
+
+    def collected_inputs(self, endpoint: str) -> DataAsset:
+        """The `model_inputs` folder of the live deployment's data collector (`data_collector`)."""
+        state = self._require(endpoint)
+        live = self._endpoint(state).live
+        if live is None:
+            raise NotFoundError(f"online endpoint {endpoint!r} has no deployment taking traffic")
+        config = state["deployments"][live.name].get("data_collector") or {}
+        if not (config.get("collections", {}).get(INPUTS) or {}).get("enabled"):
+            raise FailedError(
+                f"deployment {endpoint}/{live.name} collects no {INPUTS}: enable it under data_collector "
+                "in the online deployment spec (pipelines/azureml/online-deployment.yml) and redeploy"
+            )
+        folder = collected_folder(self.root.parent, endpoint, live.name, INPUTS)
+        folder.mkdir(parents=True, exist_ok=True)
+        return DataAsset(
+            name=f"{endpoint}-{live.name}-{INPUTS}",
+            version="1",
+            hash="",
+            path=folder,
+            uri=str(folder),
+            source=f"{endpoint}/{live.name}",
+        )
 
     def invoke(self, endpoint: str, body: bytes, *, deployment: str | None = None) -> InvokeResponse:
         state = self._require(endpoint)
