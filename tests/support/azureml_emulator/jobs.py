@@ -257,7 +257,11 @@ class Jobs:
     def _input_value(self, value: dict[str, Any], folder: Path, name: str) -> Any:
         kind = value.get("jobInputType")
         if kind == "literal":
-            return yaml.safe_load(str(value.get("value")))
+            text = str(value.get("value"))
+            parsed = yaml.safe_load(text)
+            # a literal reaches the command as its text: numbers and booleans as written, and a value YAML
+            # would read as a date or time (an ISO 8601 string input) unchanged
+            return parsed if isinstance(parsed, str | int | float | bool) or parsed is None else text
         uri = str(value.get("uri", ""))
         asset = _ASSET_ID.match(uri)
         short = re.match(r"^azureml:(?P<name>[^:/]+):(?P<version>[^:/]+)$", uri)

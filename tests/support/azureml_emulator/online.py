@@ -12,6 +12,8 @@ A deployment's operation downloads its model version and code snapshot from Azur
 Azure ML inference server on loopback; `https://<endpoint>.<region>.inference.ml.azure.com/score` (through
 the proxy) checks the endpoint key (`Authorization: Bearer <key>`, from POST listKeys) or an Entra token
 for `https://ml.azure.com` (aad_token endpoints), and routes by `azureml-model-deployment` or traffic.
+A deployment with an enabled `dataCollector` collection gets the platform's collector sidecar
+(data_collector.py), which stores what its scoring script logs in the workspace's blob store.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from . import data_collector
 from .arm import arm_error, not_found
 from .http import Request, Response
 
@@ -114,6 +117,7 @@ class Online:
             str, dict[str, Any]
         ] = {}  # "<endpoint>/<deployment>" -> {"process", "port", "log"}
         self.keys: dict[str, tuple[str, str]] = {}
+        self.collectors: dict[str, data_collector.Sidecar] = {}  # "<endpoint>/<deployment>" -> its collector
         arm = emulator.arm
         arm.operations = self.operations
         ep = r"/(?P<kind>onlineendpoints|batchendpoints)/(?P<endpoint>[^/]+)"
@@ -221,6 +225,7 @@ class Online:
             properties.setdefault(
                 "requestSettings", {"requestTimeout": "PT5S", "maxConcurrentRequestsPerInstance": 1}
             )
+        properties = data_collector.normalized(properties)
         properties["provisioningState"] = "Updating" if existing else "Creating"
         document = {
             "location": self.emulator.location,
@@ -235,7 +240,7 @@ class Online:
         def work() -> None:
             try:
                 if online:
-                    self._serve(key, properties)
+                    self._serve(key, properties, workspace=self._workspace_of(request.path))
                 else:
                     self.emulator.batch.check_deployment(properties)
                 store.update(request.path, provisioningState="Succeeded")
@@ -259,7 +264,11 @@ class Online:
             raise RuntimeError(f"code {code_id} not found")
         return self.emulator.jobs._download_uri(code["properties"]["codeUri"], folder, folder=True)
 
-    def _serve(self, key: str, properties: dict[str, Any]) -> None:
+    def _workspace_of(self, path: str) -> str:
+        match = re.search(r"/workspaces/(?P<workspace>[^/]+)/", path, re.IGNORECASE)
+        return match["workspace"] if match else self.emulator.workspace
+
+    def _serve(self, key: str, properties: dict[str, Any], *, workspace: str) -> None:
         from amlops.backends.local.endpoints import launch_inference_server
 
         folder = self.emulator.folder / "deployments" / key.replace("/", "__") / uuid.uuid4().hex[:8]
@@ -270,8 +279,24 @@ class Online:
         if not script.is_file():
             raise RuntimeError(f"scoring script {config['scoringScript']} is not in the code snapshot")
         self._stop(key)
+        environ = service_environment()
+        collections = data_collector.enabled_collections(properties)
+        sidecar = None
+        if collections:  # the platform's collector sidecar, writing to the workspace's blob store
+            endpoint, deployment = key.split("/", 1)
+            container = self.emulator.container(self.emulator.workspaces[workspace])
+            sidecar = data_collector.Sidecar(
+                container,
+                endpoint,
+                deployment,
+                source=self.emulator.path(
+                    "onlineEndpoints", endpoint, "deployments", deployment, workspace=workspace
+                ),
+            )
+            environ.update(sidecar.environment(collections, folder))
+            self.collectors[key] = sidecar
         process, port = launch_inference_server(
-            code, script, model_dir, folder / "server.log", label=key, environ=service_environment()
+            code, script, model_dir, folder / "server.log", label=key, environ=environ
         )
         self.servers[key] = {"process": process, "port": port, "log": folder / "server.log"}
 
@@ -281,6 +306,9 @@ class Online:
         server = self.servers.pop(key, None)
         if server:
             processes.stop(server["process"].pid, reap=server["process"].poll)
+        sidecar = self.collectors.pop(key, None)
+        if sidecar:
+            sidecar.stop()
 
     def delete_deployment(self, request: Request, match: re.Match[str]) -> Response:
         store = self.emulator.store

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -363,6 +364,80 @@ def test_deploy_invoke_promote_rollback_and_delete(
     assert deleted.code == 0
     assert backend.get_endpoint("taxi-az") is None
     assert not any(key.startswith("taxi-az/") for key in service.online.servers)
+
+
+def _drifted_rows(folder: Path, rows: int) -> list[dict[str, Any]]:
+    table = folder / "drifted.parquet"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "datascience.generate",
+            "--contract",
+            str(ROOT / "data-science" / "contract.yml"),
+            "--output",
+            str(table),
+            "--rows",
+            str(rows),
+            "--seed",
+            "5",
+            "--drift",
+            "1.0",
+        ],
+        cwd=ROOT / "data-science" / "src",
+        check=True,
+        capture_output=True,
+    )
+    return json.loads(pd.read_parquet(table).to_json(orient="records", date_format="iso"))
+
+
+@pytest.mark.slow
+def test_drift_on_the_inputs_the_live_deployment_collected(
+    azure: Any, connected: dict[str, Any], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The deployment spec's data_collector: the scoring script's collector client sends each scored
+    request's inputs to the platform's sidecar, which stores them in the workspace's blob store; check-drift
+    --collected-from reads them through the data asset azure-ai-ml registered on deploy, on the service."""
+    service = azure
+    deployed = run_cli(
+        capsys, "deploy-online", "--endpoint", "taxi-mon", "--model-name", "taxi-azure", "--version", "1"
+    )
+    assert deployed.code == 0, deployed.result
+    sidecar = service.online.collectors["taxi-mon/blue"]
+    smoke_payloads = sidecar.payloads["model_inputs"]  # the smoke test's request was scored, so collected
+    assert smoke_payloads >= 1
+    rows = _drifted_rows(tmp_path, 1_200)
+    for index in range(0, len(rows), 400):
+        request = tmp_path / f"request-{index}.json"
+        request.write_text(json.dumps({"data": rows[index : index + 400]}))
+        assert run_cli(capsys, "invoke", "--endpoint", "taxi-mon", "--request", str(request)).code == 0
+    deadline = time.monotonic() + 20
+    while sidecar.payloads["model_inputs"] < smoke_payloads + 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert sidecar.payloads["model_inputs"] == smoke_payloads + 3
+    assert sidecar.payloads["model_outputs"] >= 3
+    container = service.container(service.workspaces[service.workspace])
+    stored = [b.name for b in container.list_blobs(name_starts_with="modelDataCollector/taxi-mon/blue/")]
+    assert stored
+    assert {name.split("/")[3] for name in stored} == {"model_inputs", "model_outputs"}, stored
+    asset = _backend().collected_inputs("taxi-mon")
+    assert (asset.name, asset.version) == ("taxi-mon-blue-model_inputs", "1")
+    assert asset.uri.endswith("/paths/modelDataCollector/taxi-mon/blue/model_inputs/")
+
+    start = len(service.proxy.log)
+    drift = run_cli(capsys, "check-drift", "--name", "taxi-azure", "--collected-from", "taxi-mon")
+    assert drift.code == 0, drift.result
+    assert drift.result["drifted"] is True
+    assert drift.result["current_rows"] >= 1_200
+    assert drift.result["current"].startswith("taxi-mon/blue model inputs since ")
+    jobs = [t for m, _, t, _ in service.proxy.log[start:] if m == "PUT" and "/jobs/" in t]
+    assert jobs, "the drift component did not run on the service"
+
+    # a deployment that collects nothing says what to change
+    assert run_cli(capsys, "delete-endpoint", "--endpoint", "taxi-mon").code == 0
+    missing = run_cli(capsys, "check-drift", "--name", "taxi-azure", "--collected-from", "taxi-mon")
+    assert missing.code != 0
+    assert "taxi-mon" in missing.result["error"]
 
 
 @pytest.mark.slow
