@@ -241,10 +241,19 @@ class Registry(Protocol):
     def download_model(self, name: str, version: str) -> Path: ...
 
 
+class EnvironmentRegistry(Registry, Protocol):
+    """Another environment's registry as promotion reads it: model versions and the data they trained on."""
+
+    def get_data(self, name: str, version: str | None = None) -> DataAsset: ...
+    def download_data(self, name: str, version: str) -> Path:
+        """The version's bytes on this machine: its file, or the folder holding its files."""
+        ...
+
+
 class Promotion(Protocol):
     """Another environment's model registry, for promoting a version into this one (dev -> prod)."""
 
-    def environment_registry(self, environment: str) -> Registry | None:
+    def environment_registry(self, environment: str) -> EnvironmentRegistry | None:
         """The registry the settings of `environment` name, or None when it is this backend's own
         (one registry serves both environments: nothing to copy)."""
         ...

@@ -7,7 +7,12 @@ written by register-model), registered here as the same name and version with th
 `promoted_from`, downloaded back from here and checked again; deploy-online then deploys it from here.
 A version already here is accepted only with the same digest. Refuses (exit 3) a version without a gated
 digest, one whose bytes differ from it, and a different version already here under that number.
-Prints {"model", "version", "from_environment", "copied", "digest"}.
+
+The data the version trained on (its `data_asset` / `data_version` lineage tags) travels with it: downloaded
+from there, checked against its content hash, registered here under the same name (a version with the same
+content is reused): prod's monitor compares prod's scoring inputs with it. Nothing is copied when the version
+names no training data.
+Prints {"model", "version", "from_environment", "copied", "digest", "training_data"}.
 """
 
 from __future__ import annotations
@@ -15,13 +20,15 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from amlops.backends.base import Backend, Registry
+from amlops.backends.base import Backend, EnvironmentRegistry, ModelVersion, Registry
 from amlops.errors import NotFoundError, RefusedError
+from amlops.hashing import content_hash
 from amlops.output import emit_result, say
 from amlops.verbs._common import backend_for, bundle_digest, nonempty
 from amlops.verbs.register_model import DIGEST_TAG
 
 PROMOTED_TAG = "promoted_from"  # <environment>:<workspace model id>, on the copy
+DATA_TAG, DATA_VERSION_TAG = "data_asset", "data_version"  # lineage tags (amlops.lineage.run_tags)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -70,6 +77,7 @@ def promote_model(
         )
     bundle = source.download_model(model_name, version)
     _checked(source, model_name, version, gated, where)
+    training_data = _promote_training_data(backend, source, model, from_environment)
     try:
         existing: Any = backend.get_model_version(model_name, version=version)
     except NotFoundError:
@@ -83,16 +91,59 @@ def promote_model(
         + ("copied from" if existing is None else "already here, the same bytes as")
         + f" {where}[/] ({digest})"
     )
-    return _result(model_name, version, from_environment, copied=existing is None, digest=digest)
+    return _result(
+        model_name,
+        version,
+        from_environment,
+        copied=existing is None,
+        digest=digest,
+        training_data=training_data,
+    )
 
 
-def _result(name: str, version: str, environment: str, *, copied: bool, digest: str) -> dict[str, Any]:
+def _promote_training_data(
+    backend: Backend, source: EnvironmentRegistry, model: ModelVersion, environment: str
+) -> str | None:
+    """Copy the data asset version `model` trained on into this backend (same name; its content hash
+    checked); `name:version` here, or None when the model names no training data."""
+    name, version = model.tags.get(DATA_TAG), model.tags.get(DATA_VERSION_TAG)
+    if not name or not version:
+        return None
+    asset = source.get_data(name, version)
+    path = source.download_data(name, version)
+    digest = content_hash(path)
+    if asset.hash and digest != asset.hash:
+        raise RefusedError(
+            f"training data {name}:{version} in environment {environment}'s workspace has content hash "
+            f"{digest}, not the {asset.hash} it was registered with; nothing is copied",
+        )
+    copy = backend.register_data(name, path)
+    if copy.created:
+        backend.tag_data(name, copy.version, {PROMOTED_TAG: f"{environment}:{name}:{version}"})
+    say(
+        f"training data {name}:{version} "
+        + ("copied" if copy.created else "already here")
+        + f" as {name}:{copy.version}"
+    )
+    return f"{name}:{copy.version}"
+
+
+def _result(
+    name: str,
+    version: str,
+    environment: str,
+    *,
+    copied: bool,
+    digest: str,
+    training_data: str | None = None,
+) -> dict[str, Any]:
     return {
         "model": name,
         "version": version,
         "from_environment": environment,
         "copied": copied,
         "digest": digest,
+        "training_data": training_data,
     }
 
 

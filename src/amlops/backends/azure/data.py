@@ -8,6 +8,7 @@ or description: `az ml data update`): `tag_data` PUTs the same version back with
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,23 @@ class AzureData:
 
     def get_data(self, name: str, version: str | None = None) -> DataAsset:
         return _record(self._get(name, version))
+
+    def download_data(self, name: str, version: str, target: Path) -> Path:
+        """The bytes downloaded into `target`: the file (uri_file), or `target` holding its files."""
+        # azure-ai-ml has no public download of a data asset's bytes; this is the function its job and
+        # model downloads use, with the datastore's own credentials.
+        from azure.ai.ml._artifacts._artifact_utilities import download_artifact_from_aml_uri
+
+        data = self._get(name, version)
+        if target.exists():
+            shutil.rmtree(target)
+        target.mkdir(parents=True)
+        with service_call("download data asset", f"{name}:{version}"):
+            download_artifact_from_aml_uri(str(data.path), str(target), self.connection.ml.datastores)
+        files = [p for p in target.rglob("*") if p.is_file()]
+        if not files:
+            raise NotFoundError(f"data asset {name}:{version} has no files at {data.path}")
+        return files[0] if str(data.type).lower() == "uri_file" and len(files) == 1 else target
 
     def _get(self, name: str, version: str | None) -> Any:
         if version in (None, "", "latest"):

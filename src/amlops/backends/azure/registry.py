@@ -26,7 +26,7 @@ from typing import Any
 
 from amlops.backends.azure.client import Connection
 from amlops.backends.azure.errors import service_call
-from amlops.backends.base import CHALLENGER, CHAMPION, ModelVersion
+from amlops.backends.base import CHALLENGER, CHAMPION, DataAsset, ModelVersion
 from amlops.errors import NotFoundError, UsageError
 
 ALIASES = (CHAMPION, CHALLENGER)
@@ -65,6 +65,18 @@ class AzureRegistry:
     def __init__(self, connection: Connection, cache_dir: Path) -> None:
         self.connection = connection
         self.cache_dir = cache_dir
+
+    # the data a version trained on, as promotion reads it from another environment's workspace
+    def get_data(self, name: str, version: str | None = None) -> DataAsset:
+        from amlops.backends.azure.data import AzureData
+
+        return AzureData(self.connection).get_data(name, version)
+
+    def download_data(self, name: str, version: str) -> Path:
+        from amlops.backends.azure.data import AzureData
+
+        target = self.cache_dir.parent / "data" / self.connection.workspace.name / name / str(version)
+        return AzureData(self.connection).download_data(name, version, target)
 
     def _versions(self, name: str) -> list[Any]:
         from azure.core.exceptions import ResourceNotFoundError

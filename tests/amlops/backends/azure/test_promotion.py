@@ -80,6 +80,7 @@ def test_the_gated_version_is_copied_into_prod_and_its_digest_checked(
         "from_environment": "dev",
         "copied": True,
         "digest": gated,
+        "training_data": None,  # the version names no training data
     }
     seen = azure.proxy.log[start:]
     dev_reads = [
@@ -110,6 +111,54 @@ def test_the_gated_version_is_copied_into_prod_and_its_digest_checked(
     again = _promote(capsys, "promo-copy", version)
     assert (again.code, again.result["copied"], again.result["digest"]) == (0, False, gated)
     assert not [t for m, _, t, _ in azure.proxy.log[start:] if m == "PUT"]
+
+
+def test_the_training_data_travels_with_the_version_and_its_hash_is_checked(
+    azure: Any,
+    in_dev: Any,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """prod's monitor compares prod's scoring inputs with the data the champion trained on: promotion copies
+    that data version (its lineage tags) from dev's workspace, its content hash checked."""
+    table = tmp_path / "snapshot" / "train.csv"
+    table.parent.mkdir()
+    table.write_text("x,y\n1,2\n3,4\n")
+    data = in_dev.register_data("promo-data", table)
+    bundle = _bundle(tmp_path / "bundle", b"trained on promo-data")
+    tags = {"bundle_digest": bundle_digest(bundle), "data_asset": data.name, "data_version": data.version}
+    version = in_dev.register_model_version(
+        "promo-lineage", bundle_dir=bundle, pipeline_run_id="r", tags=tags
+    )
+    _to_prod(azure, monkeypatch)
+    outcome = _promote(capsys, "promo-lineage", version.version)
+    assert outcome.code == 0, outcome
+    prod = get_backend(resolve_settings(backend="azure"))
+    copied = prod.get_data("promo-data", outcome.result["training_data"].split(":")[1])
+    assert copied.hash == data.hash
+    assert copied.tags["promoted_from"] == f"dev:promo-data:{data.version}"
+    # promoted again: the data already there (the same content) is reused, not copied again
+    again = _promote(capsys, "promo-lineage", version.version)
+    assert again.result["training_data"] == outcome.result["training_data"]
+    assert [d.version for d in prod.list_data() if d.name == "promo-data"] == [copied.version]
+
+    # training data whose bytes are not the ones it was registered with is refused, nothing copied
+    other = tmp_path / "other" / "train.csv"
+    other.parent.mkdir()
+    other.write_text("x,y\n9,9\n")
+    monkeypatch.setenv("AZUREML_WORKSPACE_NAME", azure.workspace)
+    moved = in_dev.register_data("promo-moved", other)
+    in_dev.tag_data("promo-moved", moved.version, {"amlops.content_hash": data.hash})
+    tags = {**tags, "data_asset": "promo-moved", "data_version": moved.version}
+    tampered = in_dev.register_model_version(
+        "promo-lineage-2", bundle_dir=bundle, pipeline_run_id="r2", tags=tags
+    )
+    _to_prod(azure, monkeypatch)
+    refused = _promote(capsys, "promo-lineage-2", tampered.version)
+    assert refused.code == 3, refused
+    assert f"not the {data.hash} it was registered with" in refused.result["error"]
+    assert not [d for d in prod.list_data() if d.name == "promo-moved"]
 
 
 def test_bytes_that_are_not_the_gated_ones_are_refused(
