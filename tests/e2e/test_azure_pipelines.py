@@ -15,7 +15,7 @@ import json
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from amlops.config import resolve_settings
 from amlops.hashing import content_hash
 from amlops.lifecycle.commands_run import newest_event, run_pipeline
 from amlops.lifecycle.events import MODEL_REGISTERED
+from amlops.lifecycle.run import PR_CI_TEST_PATHS
 from amlops.verbs.deploy_online import request_rows
 from amlops.verbs.gate import DECISION_FILE
 
@@ -74,6 +75,7 @@ class OnAzure:
     refused_before: int
     dispatches_before: int
     deliveries_before: int
+    marks: dict[str, int] = field(default_factory=dict)  # phase -> index in the proxy log where it began
 
 
 WEBHOOK_URL = (
@@ -136,6 +138,7 @@ def _machine(service: Any, dialect: str) -> dict[str, str]:
 
 
 def _run(on: OnAzure, pipeline: str, event: str, **options: Any) -> tuple[RunResult, str]:
+    on.marks.setdefault(options.pop("phase", pipeline), len(on.service.proxy.log))
     out = io.StringIO()
     path = on.repo / "pipelines" / on.dialect / f"{pipeline}.yml"
     outcome = run_pipeline(path, repo_root=on.repo, state_dir=on.state, event=event, out=out, **options)
@@ -171,6 +174,11 @@ def on_azure(
             len(azureml_service.webhooks.deliveries),
         )
         if dialect == "github":
+            checks: dict[str, Any] = {"inputs": {"test-paths": PR_CI_TEST_PATHS, "markers": ""}}
+        else:
+            checks = {"parameters": {"testPaths": PR_CI_TEST_PATHS, "markers": ""}}
+        on.results["pr-ci"], on.logs["pr-ci"] = _run(on, "pr-ci", "manual", **checks)
+        if dialect == "github":
             options: dict[str, Any] = {"inputs": {"backend": "azure"}}
             result, log = _run(on, "train-model", "workflow_dispatch", **options)
         else:
@@ -194,11 +202,120 @@ def on_azure(
                 on.results["unapproved"], on.logs["unapproved"] = result, log
             result, log = _run(on, "deploy-model", MODEL_REGISTERED, payload=event, approve=True)
             on.results["deploy"], on.logs["deploy"] = result, log
+            if result.ok:
+                # the same event delivered again (a retry, a replay): nothing new may be deployed
+                on.results["replay"], on.logs["replay"] = _run(
+                    on, "deploy-model", MODEL_REGISTERED, payload=event, approve=True, phase="replay"
+                )
+                # clients send prod drifted rows; the monitor compares what prod collected with the
+                # training snapshot (promoted with the model) and starts training in dev
+                on.marks["traffic"] = len(azureml_service.proxy.log)
+                _send_drifted_traffic(on, base / "traffic")
+                monitor = (
+                    ("workflow_dispatch", {"inputs": {"backend": "azure"}})
+                    if dialect == "github"
+                    else ("manual", {"parameters": {"backend": "azure"}})
+                )
+                on.results["monitor"], on.logs["monitor"] = _run(on, "monitor", monitor[0], **monitor[1])
         yield on
 
 
 def _requests(on: OnAzure) -> list[tuple[str, str, str, int]]:
     return on.service.proxy.log[on.requests_before :]
+
+
+def _phase(on: OnAzure, name: str) -> list[tuple[str, str, str, int]]:
+    """The requests of one phase of the fixture (up to the next phase's first)."""
+    start = on.marks[name]
+    later = sorted(index for index in on.marks.values() if index > start)
+    return on.service.proxy.log[start : later[0] if later else None]
+
+
+def _send_drifted_traffic(on: OnAzure, folder: Path, *, rows: int = 1_200, per_request: int = 400) -> None:
+    """Scoring requests of drifted rows (the generator's `--drift`) to prod's endpoint, as clients send."""
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+    table = folder / "drifted.parquet"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "datascience.generate",
+            "--contract",
+            str(on.repo / "data-science" / "contract.yml"),
+            "--output",
+            str(table),
+            "--rows",
+            str(rows),
+            "--seed",
+            "7",
+            "--drift",
+            "1.0",
+        ],
+        cwd=on.repo / "data-science" / "src",
+        check=True,
+        capture_output=True,
+    )
+    records = json.loads(pd.read_parquet(table).to_json(orient="records", date_format="iso"))
+    prod = _laptop(on, on.service.prod_workspace)
+    for index in range(0, len(records), per_request):
+        body = json.dumps({"data": records[index : index + per_request]}).encode()
+        answer = prod.invoke(on.names["prod"], body)
+        assert answer.status_code == 200, answer
+
+
+def test_pr_ci_passes_before_anything_reaches_the_service(on_azure: OnAzure) -> None:
+    assert on_azure.results["pr-ci"].ok, on_azure.logs["pr-ci"][-8000:]
+    workspace_calls = [r for r in _phase(on_azure, "pr-ci") if r[1] == "management.azure.com"]
+    assert workspace_calls == []  # the offline checks: no workspace is touched
+
+
+def test_a_replayed_event_deploys_nothing_new(on_azure: OnAzure) -> None:
+    """The same model-registered payload again: both stages run and pass, but no deployment is created,
+    no traffic moves and nothing is copied into prod's registry."""
+    assert on_azure.results["replay"].ok, on_azure.logs["replay"][-8000:]
+    seen = _phase(on_azure, "replay")
+    writes = [(m, t) for m, _, t, _ in seen if m in ("PUT", "PATCH", "DELETE") and "/workspaces/" in t]
+    assert [w for w in writes if "/deployments/" in w[1] or "/onlineEndpoints/" in w[1]] == [], writes
+    assert [w for w in writes if "/models/" in w[1]] == [], writes
+    assert any(m == "GET" and "/onlineEndpoints/" in t for m, _, t, _ in seen)  # it did look
+
+
+def test_monitor_on_azure_reads_what_prod_collected_and_retrains_in_dev(on_azure: OnAzure) -> None:
+    """Drifted traffic to prod was collected by prod's data collector into prod's blob store; the monitor's
+    drift job ran in prod's workspace on that data against the promoted training snapshot, found drift,
+    and the retrain stage/job ran the training pipeline in dev's workspace. Prod still serves its champion."""
+    assert on_azure.results["monitor"].ok, on_azure.logs["monitor"][-8000:]
+    log = on_azure.logs["monitor"]
+    assert '{"drifted":true,' in log, log[-8000:]
+    service, prod = on_azure.service, on_azure.names["prod"]
+    dev_ws, prod_ws = service.workspace, service.prod_workspace
+    stored = [
+        b.name
+        for b in service.container(service.workspaces[prod_ws]).list_blobs(
+            name_starts_with=f"modelDataCollector/{prod}/"
+        )
+    ]
+    assert any("/model_inputs/" in name for name in stored), stored
+    seen = _phase(on_azure, "monitor")
+    jobs = [(i, t) for i, (m, _, t, _) in enumerate(seen) if m == "PUT" and "/jobs/" in t]
+    drift_jobs = [i for i, t in jobs if f"/workspaces/{prod_ws}/" in t]
+    training_jobs = [i for i, t in jobs if f"/workspaces/{dev_ws}/" in t]
+    assert drift_jobs, "the drift component did not run in prod's workspace"
+    assert training_jobs, "the retrain did not run the training pipeline in dev's workspace"
+    assert min(training_jobs) > min(drift_jobs)
+    collected = f"/workspaces/{prod_ws}/data/{prod}-"
+    assert any(m == "GET" and collected in t for m, _, t, _ in seen), "the collected data asset was not read"
+    # prod's traffic and champion are as deploy-model left them: retraining goes through dev first
+    laptop = _laptop(on_azure, prod_ws)
+    champion = laptop.get_model_version(on_azure.names["modelName"], alias="champion")
+    endpoint = laptop.get_endpoint(prod)
+    assert endpoint is not None
+    assert endpoint.live is not None
+    assert endpoint.live.model_version == champion.version
 
 
 def test_training_runs_on_the_service_and_its_event_names_the_azure_backend(on_azure: OnAzure) -> None:

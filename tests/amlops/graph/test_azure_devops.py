@@ -77,7 +77,7 @@ def test_monitor_retrains_after_the_drift_stage_under_its_condition(real_graphs:
     assert _depends(graph) == {("monitor", "retrain")}
     retrain = graph.cluster("retrain")
     assert retrain.condition is not None
-    assert "dependencies.monitor.outputs['check_drift.checkDrift.drifted']" in retrain.condition
+    assert "dependencies.monitor.outputs['check_drift.decide.retrain']" in retrain.condition
     assert graph.cluster("monitor").condition is None  # the default succeeded() is not shown
 
 

@@ -80,7 +80,8 @@ def test_component_command_parses_with_its_module(path, with_optionals):
     spec = _yaml(path)
     command = spec["command"]
     command = OPTIONAL_BLOCK.sub(lambda m: m.group(1) if with_optionals else "", command)
-    values = {"integer": "3", "number": "0.5"}
+    # a value of each literal type (the only string input, drift's `since`, is an ISO 8601 time)
+    values = {"integer": "3", "number": "0.5", "string": "2026-12-01T06:00:00Z"}
 
     def value(match: re.Match) -> str:
         kind, name = match.groups()
