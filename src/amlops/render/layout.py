@@ -10,7 +10,8 @@ Standard library only: the cookiecutter hooks load this file by path.
 * `finalize(project, answers, template)` runs in the `post_gen_project` hook. It keeps only the chosen CI
   platform (moving it to where that platform looks for it and rewriting the local references), the chosen
   infrastructure tool, the chosen deployment specs and the chosen task's contract; writes the answers into
-  the configuration files; and records the answers and template version in `ANSWERS_FILE`.
+  the configuration files, and the contract's task into the Azure ML monitor schedule (online projects only);
+  and records the answers and template version in `ANSWERS_FILE`.
 
   The answers land strictly: every file and key the renderer writes to must be there, or generation fails
   with a `RenderError` naming the file and key (a key renamed in the template is never skipped silently).
@@ -28,6 +29,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 
 from amlops.ci.signin import SERVICE_CONNECTIONS
@@ -138,6 +140,7 @@ def finalize(
     _deployment_specs(project / "pipelines" / "azureml", answers["deployment"])
     sample = _task(project / "data-science", answers["task"])
     apply_settings(project, answers, sample=sample)
+    set_monitor_task(project)
     pipeline_diagrams(project, source)
     _prune_empty(project)
     record = {"template": dict(template), "answers": dict(answers)}
@@ -568,6 +571,35 @@ def contract_task(contract: Path) -> str | None:
     return match.group(1) if match else None
 
 
+CONTRACT = "data-science/contract.yml"
+# Azure ML's own monitoring of the online deployment; an online-* spec, so batch-only projects have none.
+MONITOR_SCHEDULE = "pipelines/azureml/online-monitor-schedule.yml"
+MONITOR_TARGET = ("create_monitor", "monitoring_target")
+
+
+def set_monitor_task(project: Path) -> None:
+    """Set `MONITOR_SCHEDULE`'s `create_monitor.monitoring_target.ml_task` to the task of the project's
+    contract (`task:` of `CONTRACT`, the chosen task's by now), strictly: a contract without a task or a
+    schedule without the key is a `RenderError` naming the file. Nothing to do without the schedule."""
+    schedule = project / MONITOR_SCHEDULE
+    if not schedule.is_file():
+        return
+    task = contract_task(project / CONTRACT)
+    if task is None:
+        problem = "no 'task:' to read" if (project / CONTRACT).is_file() else "no such file"
+        raise RenderError(
+            f"{CONTRACT}: {problem} (expected by the renderer for the ml_task of {MONITOR_SCHEDULE})"
+        )
+    write_settings(
+        project,
+        schedule,
+        partial(set_yaml_scalars, mapping=MONITOR_TARGET),
+        {"ml_task": task},
+        {"ml_task": "task"},
+        mapping=MONITOR_TARGET,
+    )
+
+
 DATA_SUFFIXES = (".csv", ".parquet")
 
 
@@ -657,10 +689,12 @@ def write_settings(
     sources: Mapping[str, str],
     *,
     read_back: bool = True,
+    mapping: tuple[str, ...] = ("variables",),
 ) -> None:
     """Set `values` in `path` with `setter`; every key must be found. `sources[key]` names the answer(s) a
-    key's value comes from, for the error message. `read_back`: check a YAML file's `variables:` after the
-    edit (not for setters that rename keys)."""
+    key's value comes from, for the error message. `read_back`: check a YAML file's `mapping` (the keys of
+    nested mappings from the top, `variables:` by default: the setter's) after the edit (not for setters
+    that rename keys)."""
     where = path.relative_to(project).as_posix() if path.is_relative_to(project) else str(path)
     if not path.is_file():
         answers = _answer_labels(*dict.fromkeys(sources[key] for key in values))
@@ -673,7 +707,7 @@ def write_settings(
             key = missing[0]
             raise RenderError(f"no '{key}' to set (expected by the renderer for {sources[key]})")
         if read_back and path.suffix in _YAML:
-            for key, loaded in _yaml_read_back(new, values).items():
+            for key, loaded in _yaml_read_back(new, values, mapping).items():
                 raise RenderError(
                     f"'{key}' reads back as {loaded!r}, not {values[key]!r} after the edit (expected by the "
                     f"renderer for {sources[key]})"
@@ -793,30 +827,37 @@ def _yaml_scalar(value: str) -> str:
 
 # Plain scalars YAML 1.1 (Azure DevOps) or 1.2 would read as booleans or null.
 _YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
-_VARIABLES = re.compile(r"variables:[ \t]*(?:#.*)?")
 
 
-def set_yaml_scalars(text: str, values: Mapping[str, str]) -> tuple[str, set[str]]:
-    """Set the top-level keys of the `variables:` mapping (a pipelines/config file) that are in `values`,
-    keeping the comments; returns the new text and the keys found. Other mappings are not touched."""
+def set_yaml_scalars(
+    text: str, values: Mapping[str, str], *, mapping: tuple[str, ...] = ("variables",)
+) -> tuple[str, set[str]]:
+    """Set the keys of one block mapping that are in `values`, keeping the comments; returns the new text and
+    the keys found. `mapping` is where that mapping is, as the keys leading to it from the top level: the
+    `variables:` mapping of a pipelines/config file by default. Other mappings, and the mapping's nested
+    ones, are not touched."""
     keys = "|".join(re.escape(k) for k in values)
     entry = re.compile(rf"(?P<lead>(?P<key>{keys}):)(?P<space>[ \t]*)(?P<value>.*?)(?P<rest>[ \t]+#.*)?")
     lines = text.splitlines(keepends=True)
     found: set[str] = set()
-    inside = False
-    child: int | None = None
+    parents: list[int] = []  # the indents of the keys of `mapping` entered so far
+    child: int | None = 0  # the indent of the current mapping's keys, once known
     for index, line in enumerate(lines):
         body = line.rstrip("\r\n")
-        if not inside:
-            inside = bool(_VARIABLES.fullmatch(body))
-            continue
         if not body.strip() or body.lstrip().startswith("#"):
             continue
         indent = len(body) - len(body.lstrip(" "))
-        if indent == 0:
-            break  # the next top-level key: the mapping has ended
+        if parents and indent <= parents[-1]:
+            break  # the mapping has ended (mapping keys are unique: it is nowhere else)
         child = indent if child is None else child
-        match = entry.fullmatch(body[indent:]) if indent == child else None
+        if indent != child:
+            continue
+        if len(parents) < len(mapping):
+            if re.fullmatch(rf"{re.escape(mapping[len(parents)])}:[ \t]*(?:#.*)?", body[indent:]):
+                parents.append(indent)
+                child = None
+            continue
+        match = entry.fullmatch(body[indent:])
         if match is None:
             continue
         key = match["key"]
@@ -827,9 +868,11 @@ def set_yaml_scalars(text: str, values: Mapping[str, str]) -> tuple[str, set[str
     return "".join(lines), found
 
 
-def _yaml_read_back(text: str, values: Mapping[str, str]) -> dict[str, object]:
-    """Keys of `variables:` whose loaded value is not the one set; empty without PyYAML (an optional check:
-    the hooks may run under a Python without it)."""
+def _yaml_read_back(
+    text: str, values: Mapping[str, str], mapping: tuple[str, ...] = ("variables",)
+) -> dict[str, object]:
+    """Keys of `mapping` (as in `set_yaml_scalars`) whose loaded value is not the one set; empty without
+    PyYAML (an optional check: the hooks may run under a Python without it)."""
     try:
         import yaml
     except ImportError:
@@ -838,9 +881,10 @@ def _yaml_read_back(text: str, values: Mapping[str, str]) -> dict[str, object]:
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise RenderError(f"not valid YAML after the edit ({exc})") from None
-    variables = document.get("variables") if isinstance(document, dict) else None
-    variables = variables if isinstance(variables, dict) else {}
-    return {key: variables.get(key) for key, value in values.items() if variables.get(key) != value}
+    for name in mapping:
+        document = document.get(name) if isinstance(document, dict) else None
+    loaded = document if isinstance(document, dict) else {}
+    return {key: loaded.get(key) for key, value in values.items() if loaded.get(key) != value}
 
 
 def set_hcl_strings(text: str, values: Mapping[str, str]) -> tuple[str, set[str]]:

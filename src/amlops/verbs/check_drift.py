@@ -123,9 +123,8 @@ def drift_report(
             settings.project.component("drift"), inputs=inputs, label="drift", on_event=progress.on_event
         )
     if not run.succeeded:
-        raise FailedError(
-            f"drift component failed (exit {run.exit_code}); log {run.log_path}:\n{run.log_tail}"
-        )
+        where = f"log {run.log_path}" if run.log_path else "no log came back from the job"
+        raise FailedError(f"drift component failed (exit {run.exit_code}); {where}:\n{run.log_tail}")
     report_dir = Path(next(iter(run.outputs.values())))
     report_file = report_dir / "drift.json" if report_dir.is_dir() else report_dir
     return json.loads(report_file.read_text(encoding="utf-8")), report_file

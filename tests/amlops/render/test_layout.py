@@ -3,6 +3,7 @@ fails naming the file and key when one is missing."""
 
 import json
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -61,6 +62,31 @@ def test_set_yaml_scalars_only_touches_top_level_keys_of_variables():
 def test_set_yaml_scalars_quotes_what_yaml_would_not_read_as_the_string():
     out, _ = layout.set_yaml_scalars("variables:\n  environmentName: dev\n", {"environmentName": "yes"})
     assert out == 'variables:\n  environmentName: "yes"\n'
+
+
+def test_set_yaml_scalars_in_a_nested_mapping_touches_that_mapping_only():
+    text = (
+        "ml_task: top\n"
+        "create_monitor:\n"
+        "  compute:\n"
+        "    ml_task: other\n"
+        "  monitoring_target:  # the target\n"
+        "    # ml_task: in a comment\n"
+        "    ml_task: regression  # kept\n"
+        "    deeper:\n"
+        "      ml_task: deeper\n"
+        "  after:\n"
+        "    ml_task: after\n"
+        "monitoring_target:\n"
+        "  ml_task: elsewhere\n"
+    )
+    out, found = layout.set_yaml_scalars(text, {"ml_task": "classification"}, mapping=layout.MONITOR_TARGET)
+    assert found == {"ml_task"}
+    assert out == text.replace("ml_task: regression", "ml_task: classification")
+    assert layout.set_yaml_scalars(text, {"ml_task": "x"}, mapping=("create_monitor", "missing")) == (
+        text,
+        set(),
+    )
 
 
 def test_set_hcl_and_bicep_values():
@@ -365,3 +391,89 @@ def test_a_pipeline_that_cannot_be_drawn_fails_generation_naming_it(tmp_path):
     ):
         layout.pipeline_diagrams(project, REPO)
     assert layout.PIPELINES_MARKER in (project / "README.md").read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------------------------------- monitor schedule
+def _specs(project: Path) -> Path:
+    """The template's Azure ML specs, copied into `project`; returns the monitor schedule's path."""
+    for source in sorted((REPO / "pipelines" / "azureml").glob("*.yml")):
+        _write(project, source.relative_to(REPO).as_posix(), source.read_text(encoding="utf-8"))
+    return project / layout.MONITOR_SCHEDULE
+
+
+def _ml_task(schedule: Path) -> str:
+    import yaml
+
+    document = yaml.safe_load(schedule.read_text(encoding="utf-8"))
+    return document["create_monitor"]["monitoring_target"]["ml_task"]
+
+
+def test_the_monitor_schedule_gets_the_task_of_the_chosen_contract(tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(REPO / "data-science" / "examples", project / "data-science" / "examples")
+    shutil.copy2(REPO / "data-science" / "contract.yml", project / "data-science" / "contract.yml")
+    schedule = _specs(project)
+    before = schedule.read_text(encoding="utf-8")
+    assert _ml_task(schedule) == "regression"
+    layout._task(project / "data-science", "classification")
+    assert layout.contract_task(project / layout.CONTRACT) == "classification"
+    layout.set_monitor_task(project)
+    assert _ml_task(schedule) == "classification"
+    assert schedule.read_text(encoding="utf-8") == before.replace(
+        "    ml_task: regression\n", "    ml_task: classification\n"
+    ), "only ml_task changes"
+
+
+def test_the_template_s_schedule_already_holds_the_template_s_task(tmp_path):
+    project = tmp_path / "project"
+    _write(project, layout.CONTRACT, (REPO / layout.CONTRACT).read_text(encoding="utf-8"))
+    schedule = _specs(project)
+    before = schedule.read_text(encoding="utf-8")
+    layout.set_monitor_task(project)
+    assert schedule.read_text(encoding="utf-8") == before
+
+
+@pytest.mark.parametrize(
+    ("deployment", "kept"), [("batch", False), ("online", True), ("online-and-batch", True)]
+)
+def test_only_online_projects_have_a_monitor_schedule(tmp_path, deployment, kept):
+    project = tmp_path / "project"
+    schedule = _specs(project)
+    layout._deployment_specs(project / "pipelines" / "azureml", deployment)
+    assert schedule.is_file() is kept
+    if not kept:
+        layout.set_monitor_task(project)  # nothing to set, and no contract needed for it
+        assert not schedule.exists()
+
+
+def test_a_monitor_schedule_without_ml_task_fails_naming_the_file_and_key(tmp_path):
+    project = tmp_path / "project"
+    _write(project, layout.CONTRACT, "name: x\ntask: classification\ntarget: y\n")
+    schedule = _specs(project)
+    text = schedule.read_text(encoding="utf-8").replace("    ml_task: regression\n", "")
+    schedule.write_text(text, encoding="utf-8")
+    with pytest.raises(layout.RenderError) as failure:
+        layout.set_monitor_task(project)
+    assert str(failure.value) == (
+        "pipelines/azureml/online-monitor-schedule.yml: no 'ml_task' to set "
+        "(expected by the renderer for task)"
+    )
+    assert schedule.read_text(encoding="utf-8") == text
+
+
+@pytest.mark.parametrize(
+    ("contract", "problem"), [(None, "no such file"), ("name: x\n", "no 'task:' to read")]
+)
+def test_a_monitor_schedule_needs_the_contract_s_task(tmp_path, contract, problem):
+    project = tmp_path / "project"
+    if contract is not None:
+        _write(project, layout.CONTRACT, contract)
+    schedule = _specs(project)
+    before = schedule.read_text(encoding="utf-8")
+    with pytest.raises(layout.RenderError) as failure:
+        layout.set_monitor_task(project)
+    assert str(failure.value) == (
+        f"data-science/contract.yml: {problem} (expected by the renderer for the ml_task of "
+        "pipelines/azureml/online-monitor-schedule.yml)"
+    )
+    assert schedule.read_text(encoding="utf-8") == before

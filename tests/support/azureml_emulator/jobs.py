@@ -44,6 +44,7 @@ class Jobs:
         self.threads: list[threading.Thread] = []
         self.children: dict[str, list[dict[str, Any]]] = {}  # parent job name -> child runs
         self.runs: dict[str, dict[str, Any]] = {}  # run id -> run history record
+        self._current = threading.local()  # the workspace of the job a thread runs
         arm = emulator.arm
         arm.route("PUT", r"/jobs/(?P<name>[^/]+)", self.put_job)
         arm.route("POST", r"/jobs/(?P<name>[^/]+)/cancel", self.cancel)
@@ -155,9 +156,19 @@ class Jobs:
             record["endTimeUtc"] = now()
 
     # --- execution ----------------------------------------------------------------------------------
+    def _workspace(self) -> str:
+        """The workspace of the job this thread runs (each job runs in a thread of its own)."""
+        return getattr(self._current, "workspace", None) or self.emulator.workspace
+
+    def _container(self) -> Any:
+        """The blob container of the running job's workspace: its outputs and logs go there."""
+        return self.emulator.container(self.emulator.workspaces[self._workspace()])
+
     def _execute(self, path: str, name: str) -> None:
         job = self.emulator.store.get(path)
         folder = self.work / name
+        match = re.search(r"/workspaces/(?P<workspace>[^/]+)/", path, re.IGNORECASE)
+        self._current.workspace = match["workspace"] if match else self.emulator.workspace
         try:
             time.sleep(0.3)  # the job is seen NotStarted first, as on the service
             self._set_status(path, name, "Running")
@@ -240,7 +251,7 @@ class Jobs:
     def _blob_location(self, uri: str) -> tuple[str, str]:
         match = _LOCAL_UPLOAD.match(uri)
         if match:  # the datastore's own container (each workspace has its own)
-            workspace = match["workspace"] or self.emulator.workspace
+            workspace = match["workspace"] or self._workspace()
             store = self.emulator.store.get(
                 self.emulator.path("datastores", match["store"], workspace=workspace)
             )
@@ -268,7 +279,11 @@ class Jobs:
         if uri.lower().startswith("/subscriptions/"):  # the asset's ARM id
             asset = {"id": uri}
         if short:  # azureml:name:version
-            asset = {"id": self.emulator.path("data", short["name"], "versions", short["version"])}
+            asset = {
+                "id": self.emulator.path(
+                    "data", short["name"], "versions", short["version"], workspace=self._workspace()
+                )
+            }
         if asset:  # a registered data asset version: its dataUri
             data = self.emulator.store.get(asset["id"])
             if data is None:
@@ -356,7 +371,7 @@ class Jobs:
                 if Path(local).exists():
                     self._upload(Path(local), f"azureml/{child['runId']}/{output}")
             if outcome.log_path and Path(outcome.log_path).is_file():
-                self.emulator.container().upload_blob(
+                self._container().upload_blob(
                     f"ExperimentRun/dcid.{child['runId']}/user_logs/std_log.txt",
                     Path(outcome.log_path).read_bytes(),
                     overwrite=True,
@@ -419,7 +434,7 @@ class Jobs:
             if Path(local).exists():
                 self._upload(Path(local), f"azureml/{name}/{output}")
         if result.log_path and Path(result.log_path).is_file():
-            self.emulator.container().upload_blob(
+            self._container().upload_blob(
                 f"ExperimentRun/dcid.{name}/user_logs/std_log.txt",
                 Path(result.log_path).read_bytes(),
                 overwrite=True,
@@ -430,11 +445,9 @@ class Jobs:
 
     def _upload(self, local: Path, prefix: str) -> None:
         if local.is_dir():
-            self.emulator.upload_folder(local, prefix)
+            self.emulator.upload_folder(local, prefix, self._container())
         elif local.is_file():
-            self.emulator.container().upload_blob(
-                f"{prefix}/{local.name}", local.read_bytes(), overwrite=True
-            )
+            self._container().upload_blob(f"{prefix}/{local.name}", local.read_bytes(), overwrite=True)
 
     def wait(self, timeout: float = 300) -> None:
         for thread in list(self.threads):

@@ -284,8 +284,8 @@ class AzureMLEmulator:
     def blob_url(self, path: str = "", *, container: str = CONTAINER) -> str:
         return f"https://{ACCOUNT}.blob.core.windows.net/{container}/{path}".rstrip("/")
 
-    def upload_folder(self, folder: Path, prefix: str) -> None:
-        container = self.container()
+    def upload_folder(self, folder: Path, prefix: str, container: Any = None) -> None:
+        container = container or self.container()
         for file in sorted(p for p in folder.rglob("*") if p.is_file()):
             name = f"{prefix.strip('/')}/{file.relative_to(folder).as_posix()}"
             with file.open("rb") as handle:
