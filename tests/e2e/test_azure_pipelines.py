@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 import yaml
+from drifted_data import drifted_table, request_bodies
 from git_repository import git
 
 from amlops import cli
@@ -237,36 +238,10 @@ def _phase(on: OnAzure, name: str) -> list[tuple[str, str, str, int]]:
 
 def _send_drifted_traffic(on: OnAzure, folder: Path, *, rows: int = 1_200, per_request: int = 400) -> None:
     """Scoring requests of drifted rows (the generator's `--drift`) to prod's endpoint, as clients send."""
-    import subprocess
-    import sys
-
-    import pandas as pd
-
-    table = folder / "drifted.parquet"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "datascience.generate",
-            "--contract",
-            str(on.repo / "data-science" / "contract.yml"),
-            "--output",
-            str(table),
-            "--rows",
-            str(rows),
-            "--seed",
-            "7",
-            "--drift",
-            "1.0",
-        ],
-        cwd=on.repo / "data-science" / "src",
-        check=True,
-        capture_output=True,
-    )
-    records = json.loads(pd.read_parquet(table).to_json(orient="records", date_format="iso"))
+    folder.mkdir(parents=True, exist_ok=True)
+    table = drifted_table(on.repo, folder / "drifted.parquet", rows=rows, seed=7)
     prod = _laptop(on, on.service.prod_workspace)
-    for index in range(0, len(records), per_request):
-        body = json.dumps({"data": records[index : index + per_request]}).encode()
+    for body in request_bodies(table, per_request=per_request):
         answer = prod.invoke(on.names["prod"], body)
         assert answer.status_code == 200, answer
 

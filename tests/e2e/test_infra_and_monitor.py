@@ -12,11 +12,10 @@ by the local runner (the lifecycle pipelines are covered in test_lifecycle.py).
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from drifted_data import drifted_table
 
 from amlops import cli
 from amlops.lifecycle.commands_run import run_pipeline, select_pipelines
@@ -69,31 +68,6 @@ def _register_training_snapshot(project: Path, state: Path) -> None:
     assert code == 0
 
 
-def _drifted_data(project: Path, target: Path) -> Path:
-    source = project / "data-science" / "src"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "datascience.generate",
-            "--contract",
-            str(project / "data-science" / "contract.yml"),
-            "--output",
-            str(target),
-            "--rows",
-            "3000",
-            "--seed",
-            "11",
-            "--drift",
-            "1.0",
-        ],
-        cwd=source,
-        check=True,
-        capture_output=True,
-    )
-    return target
-
-
 def test_monitor_without_drift_does_not_retrain(project: Path, tmp_path: Path) -> None:
     selected = select_pipelines(project, "schedule", dialect_only="azure-devops")
     assert "monitor" in [p.stem for p in selected]  # the weekly training schedule is selected too
@@ -113,7 +87,9 @@ def test_monitor_with_drift_retrains(project: Path, tmp_path: Path) -> None:
     [path] = [p for p in select_pipelines(project, "schedule", dialect_only="github") if p.stem == "monitor"]
     state = tmp_path / "state"
     _register_training_snapshot(project, state)
-    drifted = _drifted_data(project, project / "drifted" / "current.parquet")
+    target = project / "drifted" / "current.parquet"
+    target.parent.mkdir(exist_ok=True)
+    drifted = drifted_table(project, target, rows=3000, seed=11)
     code, log = _run(
         path,
         project,

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 import pytest
 import yaml
+from drifted_data import drifted_table, request_bodies
 
 from amlops import cli
 from amlops.lifecycle.commands_run import newest_event, run_pipeline, select_pipelines
@@ -159,43 +160,6 @@ def test_failing_training_registers_and_deploys_nothing(
     assert newest_event(lifecycle.state, MODEL_REGISTERED) == event_before  # no registry event: no deploy
 
 
-def _drifted_requests(
-    project: Path, folder: Path, *, rows: int = 1_500, per_request: int = 500
-) -> list[Path]:
-    """Scoring requests of drifted rows (the generator's `--drift`), as clients would send them."""
-    import subprocess
-    import sys
-
-    table = folder / "drifted.parquet"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "datascience.generate",
-            "--contract",
-            str(project / "data-science" / "contract.yml"),
-            "--output",
-            str(table),
-            "--rows",
-            str(rows),
-            "--seed",
-            "7",
-            "--drift",
-            "1.0",
-        ],
-        cwd=project / "data-science" / "src",
-        check=True,
-        capture_output=True,
-    )
-    records = json.loads(pd.read_parquet(table).to_json(orient="records", date_format="iso"))
-    requests = []
-    for index in range(0, len(records), per_request):
-        path = folder / f"request-{index}.json"
-        path.write_text(json.dumps({"data": records[index : index + per_request]}))
-        requests.append(path)
-    return requests
-
-
 def test_monitor_reads_what_prod_collected_and_retrains_on_drift(
     lifecycle: Lifecycle, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -203,7 +167,10 @@ def test_monitor_reads_what_prod_collected_and_retrains_on_drift(
     compares what prod's data collector logged with the training snapshot and starts training."""
     project, state = lifecycle.project, lifecycle.state
     endpoint = settings(project, "prod")["onlineEndpoint"]
-    for request in _drifted_requests(project, tmp_path):
+    table = drifted_table(project, tmp_path / "drifted.parquet", rows=1_500, seed=7)
+    for index, body in enumerate(request_bodies(table, per_request=500)):
+        request = tmp_path / f"request-{index}.json"
+        request.write_bytes(body)
         code, answer = amlops(
             state, project, "invoke", "--endpoint", endpoint, "--request", str(request), capsys=capsys
         )

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from drifted_data import drifted_table, request_bodies
 
 from amlops.backends import get_backend
 from amlops.config import resolve_settings
@@ -366,31 +367,6 @@ def test_deploy_invoke_promote_rollback_and_delete(
     assert not any(key.startswith("taxi-az/") for key in service.online.servers)
 
 
-def _drifted_rows(folder: Path, rows: int) -> list[dict[str, Any]]:
-    table = folder / "drifted.parquet"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "datascience.generate",
-            "--contract",
-            str(ROOT / "data-science" / "contract.yml"),
-            "--output",
-            str(table),
-            "--rows",
-            str(rows),
-            "--seed",
-            "5",
-            "--drift",
-            "1.0",
-        ],
-        cwd=ROOT / "data-science" / "src",
-        check=True,
-        capture_output=True,
-    )
-    return json.loads(pd.read_parquet(table).to_json(orient="records", date_format="iso"))
-
-
 @pytest.mark.slow
 def test_drift_on_the_inputs_the_live_deployment_collected(
     azure: Any, connected: dict[str, Any], capsys: pytest.CaptureFixture[str], tmp_path: Path
@@ -406,10 +382,10 @@ def test_drift_on_the_inputs_the_live_deployment_collected(
     sidecar = service.online.collectors["taxi-mon/blue"]
     smoke_payloads = sidecar.payloads["model_inputs"]  # the smoke test's request was scored, so collected
     assert smoke_payloads >= 1
-    rows = _drifted_rows(tmp_path, 1_200)
-    for index in range(0, len(rows), 400):
+    table = drifted_table(ROOT, tmp_path / "drifted.parquet", rows=1_200, seed=5)
+    for index, body in enumerate(request_bodies(table, per_request=400)):
         request = tmp_path / f"request-{index}.json"
-        request.write_text(json.dumps({"data": rows[index : index + 400]}))
+        request.write_bytes(body)
         assert run_cli(capsys, "invoke", "--endpoint", "taxi-mon", "--request", str(request)).code == 0
     deadline = time.monotonic() + 20
     while sidecar.payloads["model_inputs"] < smoke_payloads + 3 and time.monotonic() < deadline:
