@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from amlops.backends.base import Backend
-from amlops.backends.local._files import write_json
 from amlops.config import Settings
 from amlops.errors import FailedError, UsageError
+from amlops.jsonfiles import write_json
 from amlops.output import emit_result, say
 from amlops.progress import StepProgress
 from amlops.validation import contract_digest, record, reuse_key, validation_tags

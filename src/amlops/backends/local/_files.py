@@ -1,13 +1,13 @@
-"""Small file helpers shared by the local backend: atomic JSON writes, timestamps, git lineage."""
+"""Small file helpers shared by the local backend: timestamps, log tails and rotation; the atomic JSON writes
+(`amlops.jsonfiles`) and git lineage re-exported."""
 
 from __future__ import annotations
 
-import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
+from amlops.jsonfiles import read_json, write_json
 from amlops.lineage import git_sha
 
 __all__ = ["git_sha", "now_iso", "read_json", "shift", "tail", "write_json"]
@@ -15,18 +15,6 @@ __all__ = ["git_sha", "now_iso", "read_json", "shift", "tail", "write_json"]
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def write_json(path: Path, document: Any) -> None:
-    """Write JSON atomically (temporary file + rename), so readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(document, indent=2, default=str) + "\n", encoding="utf-8")
-    temporary.replace(path)
-
-
-def read_json(path: Path) -> Any:
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def tail(path: Path | None, lines: int = 30) -> str:
