@@ -52,6 +52,16 @@ def parse_mapping(text: str) -> tuple[str, str]:
     return name, key
 
 
+def running_ci(environ: Mapping[str, str]) -> str | None:
+    """The CI system this process runs in, by the variables each sets in every job: github
+    (`GITHUB_ACTIONS=true`), azure-devops (`TF_BUILD=True`), else None."""
+    if environ.get("GITHUB_ACTIONS") == "true":
+        return "github"
+    if environ.get("TF_BUILD", "").lower() == "true":
+        return "azure-devops"
+    return None
+
+
 def detect(
     environ: Mapping[str, str],
     forced: str | None = None,
@@ -61,12 +71,13 @@ def detect(
     github_file = environ.get("GITHUB_OUTPUT") or None
     if forced == "none":
         return None
-    if forced == "github" or (forced is None and github_file and environ.get("GITHUB_ACTIONS") == "true"):
+    running = running_ci(environ)
+    if forced == "github" or (forced is None and github_file and running == "github"):
         if not github_file:
             raise UsageError("--ci-outputs github needs GITHUB_OUTPUT (the step's output file) to be set")
         summary = environ.get("GITHUB_STEP_SUMMARY") or None
         return CiOutputs("github", tuple(mapping), Path(github_file), Path(summary) if summary else None)
-    if forced == "azure-devops" or (forced is None and environ.get("TF_BUILD", "").lower() == "true"):
+    if forced == "azure-devops" or (forced is None and running == "azure-devops"):
         return CiOutputs("azure-devops", tuple(mapping))
     if forced is not None:
         raise UsageError(f"unknown --ci-outputs {forced!r} (one of: {', '.join(DIALECTS)})")

@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from amlops.ci_outputs import running_ci
 from amlops.errors import FailedError, UsageError
 from amlops.lifecycle.events import EXTERNAL_EVENTS, external_event
 from amlops.output import emit_result, say
@@ -98,12 +99,8 @@ def webhook_post(record: Mapping[str, Any], *, url: str) -> Delivery:
 
 
 def target_from(environ: Mapping[str, str]) -> str | None:
-    """The CI system the command runs in, by the variables each sets in every job."""
-    if environ.get("GITHUB_ACTIONS") == "true":
-        return "github"
-    if environ.get("TF_BUILD", "").lower() == "true":
-        return "azure-devops"
-    return None
+    """The CI system the command runs in (`amlops.ci_outputs.running_ci`)."""
+    return running_ci(environ)
 
 
 def send(delivery: Delivery) -> int:
