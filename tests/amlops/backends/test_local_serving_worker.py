@@ -109,3 +109,52 @@ def test_a_worker_whose_overdue_calls_fill_its_threads_is_replaced(tiny_server) 
     assert server.process.poll() is None  # the same server: gunicorn replaced its worker
     log = server.log.read_text(errors="replace")
     assert f"worker {pid} is replaced: 2 scoring calls are still running after their request timed out" in log
+
+
+def test_a_request_that_waited_too_long_for_a_thread_is_answered_429() -> None:
+    from amlops.backends.local import serving_worker
+
+    called: list[str] = []
+
+    def app(environ, start_response):
+        called.append(environ["PATH_INFO"])
+        start_response("200 OK", [])
+        return [b"ok"]
+
+    admission = serving_worker.Admission(app, max_wait_s=0.5)
+    answers: list[tuple] = []
+
+    def start_response(status, headers, exc_info=None):
+        answers.append((status, dict(headers)))
+
+    serving_worker._queue.waited = 0.7
+    body = b"".join(admission({"REQUEST_METHOD": "POST", "PATH_INFO": "/score"}, start_response))
+    assert answers[-1][0] == "429 Too Many Requests"
+    assert answers[-1][1]["Retry-After"] == "1"
+    assert "waited 700 ms" in body.decode()
+    assert "max_queue_wait_ms" in body.decode()
+    assert called == []
+    # the wait counts once: the next request on this thread is served; the liveness probe always is
+    assert b"".join(admission({"REQUEST_METHOD": "POST", "PATH_INFO": "/score"}, start_response)) == b"ok"
+    serving_worker._queue.waited = 5.0
+    assert b"".join(admission({"REQUEST_METHOD": "GET", "PATH_INFO": "/"}, start_response)) == b"ok"
+    assert called == ["/score", "/"]
+
+
+@pytest.mark.slow
+def test_a_full_server_answers_429_instead_of_queueing(tiny_server) -> None:
+    """One worker, one thread: while a slow call holds it, a request that waits beyond max_queue_wait_ms is
+    refused 429 at once (as Azure's front end answers a deployment at capacity); then it serves again."""
+    server = tiny_server(
+        settings=ServerSettings(workers=1, threads=1, request_timeout_ms=5000, max_queue_wait_ms=300)
+    )
+    slow: list[tuple] = []
+    holder = threading.Thread(target=lambda: slow.append(server.post({"sleep": 1.5, "echo": "slow"})))
+    holder.start()
+    time.sleep(0.3)  # the slow call has the thread
+    status, answer, _ = server.post({"echo": "queued"})
+    holder.join()
+    assert slow[0][0] == 200
+    assert status == 429, answer
+    assert "at capacity" in answer["error"]
+    assert server.post({"echo": "after"})[:2] == (200, {"pid": slow[0][1]["pid"], "echo": "after"})
