@@ -20,16 +20,9 @@ from amlops.errors import ConfigError
 def test_spec_settings_map_to_workers_threads_and_timeout():
     spec = {
         "instance_count": 2,
-        "request_settings": {
-            "request_timeout_ms": 3000,
-            "max_concurrent_requests_per_instance": 3,
-            "max_queue_wait_ms": 200,
-        },
+        "request_settings": {"request_timeout_ms": 3000, "max_concurrent_requests_per_instance": 3},
     }
-    assert server_settings(spec, cpu_count=8) == ServerSettings(
-        workers=2, threads=3, request_timeout_ms=3000, max_queue_wait_ms=200
-    )
-    assert ServerSettings(max_queue_wait_ms=200).environ()["AMLOPS_MAX_QUEUE_WAIT_MS"] == "200"
+    assert server_settings(spec, cpu_count=8) == ServerSettings(workers=2, threads=3, request_timeout_ms=3000)
 
 
 def test_without_settings_the_machine_is_used():
@@ -53,10 +46,6 @@ def test_without_settings_the_machine_is_used():
             "spec: request_settings.request_timeout_ms: at most 180000, got 180001",
         ),
         ({"request_settings": [1]}, "spec: request_settings must be a mapping"),
-        (
-            {"request_settings": {"max_queue_wait_ms": 0}},
-            "spec: request_settings.max_queue_wait_ms: must be a positive integer, got 0",
-        ),
     ],
 )
 def test_bad_settings_name_the_key(spec, message):

@@ -6,11 +6,8 @@
 | `request_settings.max_concurrent_requests_per_instance` | threads per worker (default `DEFAULT_THREADS`) |
 | `request_settings.request_timeout_ms` | the scoring script's request timeout (`SCORING_TIMEOUT_MS`, 408) |
 |  | and every connection's socket read/write timeout (default 5000 ms, Azure's) |
-| `request_settings.max_queue_wait_ms` | how long a request may wait for a free thread before it is answered |
-|  | 429 (default 500 ms, Azure's) |
 
-Requests beyond workers x threads wait for a thread; one that has waited `max_queue_wait_ms` is answered 429
-with `Retry-After`, as Azure's front end answers a deployment at capacity, instead of queueing without bound.
+Requests beyond workers x threads queue in the server (Azure answers 429 instead).
 
 A `run()` that outlives the request timeout is answered 408 at the timeout while it goes on in a thread of
 its own (Python cannot stop a thread); a worker whose overdue calls would starve the others is replaced
@@ -30,7 +27,6 @@ from amlops.errors import ConfigError
 
 DEFAULT_THREADS = 4
 DEFAULT_REQUEST_TIMEOUT_MS = 5_000
-DEFAULT_MAX_QUEUE_WAIT_MS = 500  # Azure ML's default for request_settings.max_queue_wait_ms
 MAX_REQUEST_TIMEOUT_MS = 180_000  # Azure ML's upper bound
 WORKER_CLASS = "amlops.backends.local.serving_worker.ReadTimeoutThreadWorker"
 DEFAULT_LOG_MAX_BYTES = 10 * 1024 * 1024
@@ -43,7 +39,6 @@ class ServerSettings:
     workers: int = 1
     threads: int = DEFAULT_THREADS
     request_timeout_ms: int = DEFAULT_REQUEST_TIMEOUT_MS
-    max_queue_wait_ms: int = DEFAULT_MAX_QUEUE_WAIT_MS
 
     def environ(self) -> dict[str, str]:
         """Environment variables that make the inference server serve with these settings."""
@@ -51,7 +46,6 @@ class ServerSettings:
             "WORKER_COUNT": str(self.workers),
             "SCORING_TIMEOUT_MS": str(self.request_timeout_ms),
             "AMLOPS_READ_TIMEOUT_S": f"{self.request_timeout_ms / 1000:g}",
-            "AMLOPS_MAX_QUEUE_WAIT_MS": str(self.max_queue_wait_ms),
             # No control socket: gunicorn's default path is one per user, shared by every server.
             "GUNICORN_CMD_ARGS": (
                 f"--worker-class {WORKER_CLASS} --threads {self.threads} --no-control-socket"
@@ -63,7 +57,6 @@ class ServerSettings:
             "workers": self.workers,
             "threads": self.threads,
             "request_timeout_ms": self.request_timeout_ms,
-            "max_queue_wait_ms": self.max_queue_wait_ms,
         }
 
 
@@ -86,7 +79,6 @@ def server_settings(
     workers = spec.get("instance_count")
     threads = request.get("max_concurrent_requests_per_instance")
     timeout = request.get("request_timeout_ms")
-    queue_wait = request.get("max_queue_wait_ms")
     return ServerSettings(
         workers=machine if workers is None else _positive_int(workers, f"{source}: instance_count"),
         threads=DEFAULT_THREADS
@@ -96,11 +88,6 @@ def server_settings(
         if timeout is None
         else _positive_int(
             timeout, f"{source}: request_settings.request_timeout_ms", maximum=MAX_REQUEST_TIMEOUT_MS
-        ),
-        max_queue_wait_ms=DEFAULT_MAX_QUEUE_WAIT_MS
-        if queue_wait is None
-        else _positive_int(
-            queue_wait, f"{source}: request_settings.max_queue_wait_ms", maximum=MAX_REQUEST_TIMEOUT_MS
         ),
     )
 

@@ -13,12 +13,6 @@ that stalls is answered 408 whatever the scoring script does with it. With `AMLO
 `Authorization: Bearer <key>` with one of the keys in that file, or gets 401 before its body is read
 (`KeyAuth`). Azure ML's managed front end gives the same protection.
 
-A request that waited for a free thread longer than `AMLOPS_MAX_QUEUE_WAIT_MS` (the deployment's
-`request_settings.max_queue_wait_ms`, measured from the moment its connection had bytes to read to the moment
-a thread takes it) is answered 429 with `Retry-After: 1` before anything else is done (`Admission`), as
-Azure's front end answers a deployment at capacity: a burst beyond workers x threads gets a quick refusal
-instead of an ever longer wait. The liveness probe (`GET /`) is never refused.
-
 The inference server's own scoring timeout (`SCORING_TIMEOUT_MS`) is an alarm signal, which only the main
 thread receives: under threads a `run()` was never bounded. `Deadline` calls the application in a thread of
 a pool of its own and answers 408 when the request timeout passes, as Azure's front end does; the call goes
@@ -47,11 +41,7 @@ from typing import Any
 from gunicorn.workers import gthread
 from gunicorn.workers.gthread import ThreadWorker
 
-from amlops.backends.local.serving import (
-    DEFAULT_MAX_QUEUE_WAIT_MS,
-    DEFAULT_WORKER_TIMEOUT_S,
-    recycle_reason,
-)
+from amlops.backends.local.serving import DEFAULT_WORKER_TIMEOUT_S, recycle_reason
 
 DEFAULT_READ_TIMEOUT_S = 5.0
 FIRST_BYTE_WAIT_S = 0.05
@@ -206,32 +196,6 @@ class Deadline:
         return chunks
 
 
-_queue = threading.local()  # `waited`: seconds the request this thread handles waited for it
-
-
-class Admission:
-    """WSGI middleware: 429 for a request that waited longer than `max_wait_s` for a thread (the worker
-    records the wait in `_queue.waited` as a thread takes the connection)."""
-
-    def __init__(self, app: Callable[..., Iterable[bytes]], *, max_wait_s: float) -> None:
-        self.app, self.max_wait_s = app, max_wait_s
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        waited = getattr(_queue, "waited", 0.0)
-        _queue.waited = 0.0  # once per request
-        liveness = environ.get("REQUEST_METHOD") == "GET" and environ.get("PATH_INFO") in ("", "/")
-        if waited <= self.max_wait_s or liveness:
-            return self.app(environ, start_response)
-        milliseconds = round(self.max_wait_s * 1000)
-        message = (
-            f"the deployment is at capacity: this request waited {waited * 1000:.0f} ms for a free worker "
-            f"thread (at most {milliseconds} ms, request_settings.max_queue_wait_ms); retry, or raise "
-            "instance_count / max_concurrent_requests_per_instance"
-        )
-        body = {"error": message, "field": None, "row": None, "problems": []}
-        return _json_response(start_response, "429 Too Many Requests", body, (("Retry-After", "1"),))
-
-
 KEY_REQUIRED = "this endpoint needs a key: send `Authorization: Bearer <key>` (amlops get-keys)"
 
 
@@ -292,9 +256,7 @@ class ReadTimeoutThreadWorker(ThreadWorker):
         self.wsgi = BufferedBody(self.deadline, limit=limit, timeout_s=read_timeout_s())
         keys_file = os.environ.get("AMLOPS_ENDPOINT_KEYS_FILE")
         if keys_file:
-            self.wsgi = KeyAuth(self.wsgi, Path(keys_file))  # refused before the body is read
-        max_wait_s = _positive_float(os.environ, "AMLOPS_MAX_QUEUE_WAIT_MS", DEFAULT_MAX_QUEUE_WAIT_MS) / 1000
-        self.wsgi = Admission(self.wsgi, max_wait_s=max_wait_s)  # outermost: a full server answers at once
+            self.wsgi = KeyAuth(self.wsgi, Path(keys_file))  # outermost: refused before the body is read
 
     def notify(self) -> None:
         super().notify()
@@ -321,10 +283,4 @@ class ReadTimeoutThreadWorker(ThreadWorker):
     def enqueue_req(self, conn: Any) -> None:
         if not isinstance(conn.sock, ReadTimeoutSocket):
             conn.sock = ReadTimeoutSocket.adopt(conn.sock, read_timeout_s())
-        conn.amlops_enqueued = time.monotonic()  # it has bytes to read: from now on it waits for a thread
         super().enqueue_req(conn)
-
-    def handle(self, conn: Any) -> Any:
-        enqueued = getattr(conn, "amlops_enqueued", None)
-        _queue.waited = 0.0 if enqueued is None else time.monotonic() - enqueued
-        return super().handle(conn)
