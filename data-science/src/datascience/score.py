@@ -22,7 +22,8 @@ already-parsed object (tests, other callers), `run` skips the HTTP checks and va
 
 When the deployment's `data_collector` enables `model_inputs` / `model_outputs`, every scored request's
 records (as sent) and predictions are logged with Azure ML's collector client (azureml-ai-monitoring), the
-data the monitor's drift check reads; refused requests are not logged (the model never saw them).
+data the monitor's drift check reads; refused requests are not logged (the model never saw them). A thread of
+the worker logs them in batches (every `COLLECT_EVERY_S` or `COLLECT_ROWS` rows), off the request path.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import logging
 import os
 import socket
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -69,7 +71,6 @@ logger = logging.getLogger(__name__)
 _model: OnnxModel | None = None
 # The data collector's custom-logging collections this script writes (`data_collector` of the deployment).
 COLLECTIONS = ("model_inputs", "model_outputs")
-_collectors: dict[str, Any] = {}
 
 
 class RequestError(ValueError):
@@ -313,8 +314,67 @@ def enabled_collections(environ: Any = None) -> list[str]:
     return [name for name in COLLECTIONS if (collections.get(name) or {}).get("enabled") is True]
 
 
+# Scored requests are logged in batches, off the request path: one DataFrame per collection every
+# COLLECT_EVERY_S or COLLECT_ROWS rows (a DataFrame and a post per request cost ~4 ms, 15 times the scoring).
+COLLECT_EVERY_S = 0.5
+COLLECT_ROWS = 5_000
+MAX_PENDING_ROWS = 200_000  # beyond this (the collector cannot keep up) new requests are not logged
+
+
+class _Batches:
+    """Scored requests waiting to be logged: `add` appends (microseconds, under a lock); a daemon thread of
+    this worker logs them with the collectors in batches."""
+
+    def __init__(self, collectors: dict[str, Any]) -> None:
+        self.collectors = collectors
+        self.pending: list[tuple[list[dict[str, Any]], list[Any]]] = []
+        self.rows = 0
+        self.dropped = 0
+        self.ready = threading.Condition()
+        threading.Thread(target=self._run, name="data-collection", daemon=True).start()
+
+    def add(self, records: list[dict[str, Any]], predictions: list[Any]) -> None:
+        with self.ready:
+            if self.rows + len(records) > MAX_PENDING_ROWS:
+                self.dropped += len(records)
+                return
+            self.pending.append((records, predictions))
+            self.rows += len(records)
+            if self.rows >= COLLECT_ROWS:
+                self.ready.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self.ready:
+                self.ready.wait_for(lambda: self.rows >= COLLECT_ROWS, timeout=COLLECT_EVERY_S)
+                batch, self.pending, self.rows = self.pending, [], 0
+                dropped, self.dropped = self.dropped, 0
+            if dropped:
+                logger.warning("data collection fell behind: %d scored rows were not logged", dropped)
+            if batch:
+                self._log(batch)
+
+    def _log(self, batch: list[tuple[list[dict[str, Any]], list[Any]]]) -> None:
+        try:
+            import pandas as pd
+
+            context = None
+            if "model_inputs" in self.collectors:
+                rows = [row for records, _ in batch for row in records]
+                context = self.collectors["model_inputs"].collect(pd.DataFrame.from_records(rows))
+            if "model_outputs" in self.collectors:
+                predictions = [value for _, values in batch for value in values]
+                self.collectors["model_outputs"].collect(pd.DataFrame({"prediction": predictions}), context)
+        except Exception as error:  # the predictions were answered; collection is best effort, as on Azure
+            logger.warning("data collection failed: %s", error)
+
+
+_batches: _Batches | None = None
+
+
 def _start_collectors() -> None:
-    _collectors.clear()
+    global _batches  # noqa: PLW0603 - one logging thread per worker process, started by init()
+    _batches = None
     names = enabled_collections()
     if not names:
         return
@@ -323,26 +383,17 @@ def _start_collectors() -> None:
     except ImportError:
         logger.warning("the deployment collects %s, but azureml-ai-monitoring is not installed", names)
         return
-    for name in names:
-        _collectors[name] = Collector(name=name, on_error=lambda error: logger.warning("%s", error))
+    collectors = {
+        name: Collector(name=name, on_error=lambda error: logger.warning("%s", error)) for name in names
+    }
+    _batches = _Batches(collectors)
     logger.info("collecting %s", ", ".join(names))
 
 
 def _collect(records: list[dict[str, Any]], result: dict[str, Any]) -> None:
-    """Log a scored request's inputs (as sent) and predictions with Azure ML's data collector client; a
-    failure to log is a warning, never a failed request."""
-    if not _collectors:
-        return
-    try:
-        import pandas as pd
-
-        context = None
-        if "model_inputs" in _collectors:
-            context = _collectors["model_inputs"].collect(pd.DataFrame.from_records(records))
-        if "model_outputs" in _collectors:
-            _collectors["model_outputs"].collect(pd.DataFrame({"prediction": result["predictions"]}), context)
-    except Exception as error:  # the prediction is the answer; collection is best effort, as on Azure
-        logger.warning("data collection failed: %s", error)
+    """Queue a scored request's inputs (as sent) and predictions for Azure ML's data collector client."""
+    if _batches is not None:
+        _batches.add(records, result["predictions"])
 
 
 def init() -> None:

@@ -50,12 +50,13 @@ def normalized(properties: dict[str, Any]) -> dict[str, Any]:
 
 
 class Sidecar:
-    """One deployment's collector: stores every payload as a blob in `container`; `payloads` counts them
-    per collection."""
+    """One deployment's collector: stores every payload as a blob in `container`; `payloads` and `rows`
+    count them (and their records) per collection."""
 
     def __init__(self, container: Any, endpoint: str, deployment: str, source: str) -> None:
         self.container, self.endpoint, self.deployment, self.source = container, endpoint, deployment, source
         self.payloads: Counter[str] = Counter()
+        self.rows: Counter[str] = Counter()  # records stored, per collection
         self.blobs: list[str] = []
         sidecar = self
 
@@ -116,6 +117,7 @@ class Sidecar:
         )
         self.container.upload_blob(name, (json.dumps(line) + "\n").encode(), overwrite=True)
         self.payloads[collection] += 1
+        self.rows[collection] += len(data) if isinstance(data, list) else 0
         self.blobs.append(name)
         return 200
 

@@ -380,18 +380,22 @@ def test_drift_on_the_inputs_the_live_deployment_collected(
     )
     assert deployed.code == 0, deployed.result
     sidecar = service.online.collectors["taxi-mon/blue"]
-    smoke_payloads = sidecar.payloads["model_inputs"]  # the smoke test's request was scored, so collected
-    assert smoke_payloads >= 1
+    deadline = time.monotonic() + 20
+    while not sidecar.rows["model_inputs"] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.5)  # longer than the scoring script's flush interval: every smoke row is in
+    smoke_rows = sidecar.rows["model_inputs"]  # the smoke test's request was scored, so collected
+    assert smoke_rows >= 1
     table = drifted_table(ROOT, tmp_path / "drifted.parquet", rows=1_200, seed=5)
     for index, body in enumerate(request_bodies(table, per_request=400)):
         request = tmp_path / f"request-{index}.json"
         request.write_bytes(body)
         assert run_cli(capsys, "invoke", "--endpoint", "taxi-mon", "--request", str(request)).code == 0
     deadline = time.monotonic() + 20
-    while sidecar.payloads["model_inputs"] < smoke_payloads + 3 and time.monotonic() < deadline:
+    while sidecar.rows["model_inputs"] < smoke_rows + 1_200 and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert sidecar.payloads["model_inputs"] == smoke_payloads + 3
-    assert sidecar.payloads["model_outputs"] >= 3
+    assert sidecar.rows["model_inputs"] == smoke_rows + 1_200  # every scored row, logged in batches
+    assert sidecar.rows["model_outputs"] == sidecar.rows["model_inputs"]
     container = service.container(service.workspaces[service.workspace])
     stored = [b.name for b in container.list_blobs(name_starts_with="modelDataCollector/taxi-mon/blue/")]
     assert stored
