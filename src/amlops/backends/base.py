@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from amlops.errors import FailedError
+
 # Pipeline run status values (Azure ML's names).
 COMPLETED = "Completed"
 FAILED = "Failed"
@@ -290,6 +292,17 @@ class OnlineEndpoints(Protocol):
         collection): a folder of JSON Lines, here (`path`) or in the workspace's blob store (`uri`, ending in
         `/`). NotFoundError without a live deployment; FailedError when it collects no model inputs."""
         ...
+
+
+COLLECTED_INPUTS = "model_inputs"  # the data collector's collection `collected_inputs` reads
+
+
+def not_collecting(endpoint: str, deployment: str) -> FailedError:
+    """The error of `collected_inputs` for a live deployment whose spec collects no model inputs."""
+    return FailedError(
+        f"deployment {endpoint}/{deployment} collects no {COLLECTED_INPUTS}: enable it under data_collector "
+        "in the online deployment spec (pipelines/azureml/online-deployment.yml) and redeploy"
+    )
 
 
 class BatchEndpoints(Protocol):

@@ -21,14 +21,21 @@ from typing import Any
 from amlops.backends.azure.client import Connection
 from amlops.backends.azure.errors import finish, service_call
 from amlops.backends.azure.jobs import status_text
-from amlops.backends.base import DataAsset, Deployment, Endpoint, InvokeResponse, ModelVersion
+from amlops.backends.base import (
+    COLLECTED_INPUTS,
+    DataAsset,
+    Deployment,
+    Endpoint,
+    InvokeResponse,
+    ModelVersion,
+    not_collecting,
+)
 from amlops.errors import ConfigError, FailedError, NotFoundError
 
 HISTORY_TAG = "amlops.history"
 INVOKE_TIMEOUT_S = 90.0
 _MODEL_ID = re.compile(r"/models/(?P<name>[^/]+)/versions/(?P<version>[^/]+)$")
 _DATA_ID = re.compile(r"/data/(?P<name>[^/]+)/versions/(?P<version>[^/]+)$")
-COLLECTED_INPUTS = "model_inputs"  # the data collector's collection the drift check reads
 _STATES = {"Succeeded": "running", "Failed": "failed", "Creating": "starting", "Updating": "starting"}
 
 
@@ -148,11 +155,7 @@ class AzureOnline:
         collector = getattr(deployment, "data_collector", None)
         collection = (getattr(collector, "collections", None) or {}).get(COLLECTED_INPUTS)
         if collection is None or str(collection.enabled).lower() != "true":
-            raise FailedError(
-                f"deployment {endpoint}/{live} collects no {COLLECTED_INPUTS}: enable it under "
-                "data_collector in the online deployment spec (pipelines/azureml/online-deployment.yml) "
-                "and redeploy"
-            )
+            raise not_collecting(endpoint, live)
         match = _DATA_ID.search(str(getattr(collection, "data", "") or ""))
         name, version = (
             (match["name"], match["version"]) if match else (f"{endpoint}-{live}-{COLLECTED_INPUTS}", "1")

@@ -29,13 +29,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from amlops.backends.base import COLLECTED_INPUTS
 from amlops.errors import ConfigError
 
 FOLDER = "modelDataCollector"
 LOG_PATH = "/modeldata/log"
 # The scoring script's collections; `request` / `response` are Azure ML's payload logging, not built here.
 PAYLOAD_COLLECTIONS = ("request", "response")
-INPUTS = "model_inputs"  # the collection the drift check reads
+INPUTS = COLLECTED_INPUTS  # the collection the drift check reads
 MAX_PAYLOAD_BYTES = 16 * 1024 * 1024
 
 ROOT_VARIABLE = "AMLOPS_MDC_ROOT"

@@ -44,7 +44,14 @@ from typing import Any
 import yaml
 
 from amlops import processes
-from amlops.backends.base import DataAsset, Deployment, Endpoint, InvokeResponse, ModelVersion
+from amlops.backends.base import (
+    DataAsset,
+    Deployment,
+    Endpoint,
+    InvokeResponse,
+    ModelVersion,
+    not_collecting,
+)
 from amlops.backends.local._files import now_iso, read_json, tail, write_json
 from amlops.backends.local._locks import locked
 from amlops.backends.local.data_collector import (
@@ -508,10 +515,7 @@ class OnlineEndpoints:
             raise NotFoundError(f"online endpoint {endpoint!r} has no deployment taking traffic")
         config = state["deployments"][live.name].get("data_collector") or {}
         if not (config.get("collections", {}).get(INPUTS) or {}).get("enabled"):
-            raise FailedError(
-                f"deployment {endpoint}/{live.name} collects no {INPUTS}: enable it under data_collector "
-                "in the online deployment spec (pipelines/azureml/online-deployment.yml) and redeploy"
-            )
+            raise not_collecting(endpoint, live.name)
         folder = collected_folder(self.root.parent, endpoint, live.name, INPUTS)
         folder.mkdir(parents=True, exist_ok=True)
         return DataAsset(
