@@ -51,28 +51,26 @@ def as_read(frame: pd.DataFrame, contract: Contract) -> pd.DataFrame:
     type check counts exactly the values that are not of the contract type. Nullable extension dtypes
     (Int64, Float64) become float64, which GX's type check understands.
     """
-    out = frame.copy()
-    for name in out.columns:
-        dtype = out[name].dtype
-        if isinstance(dtype, pd.api.extensions.ExtensionDtype) and pd.api.types.is_numeric_dtype(dtype):
-            if pd.api.types.is_bool_dtype(dtype):
-                out[name] = out[name].astype(object).where(out[name].notna(), None)
-            else:
-                out[name] = out[name].astype("float64")
-        elif not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype)):
-            out[name] = out[name].astype(object).where(out[name].notna(), None)
-    for column in contract.columns:
-        if column.name not in out.columns or out[column.name].dtype != object:
-            continue
-        values = out[column.name]
-        if column.type == "datetime":
-            parsed = to_datetimes(values)
-        elif column.type in ("float", "int"):
-            parsed = pd.to_numeric(values, errors="coerce")
-        else:
-            continue
-        out[column.name] = parsed.astype(object).where(parsed.notna(), values)
-    return out
+    columns = {c.name: c for c in contract.columns}
+    return pd.DataFrame(
+        {name: read_values(frame[name], columns.get(name)) for name in frame.columns}, index=frame.index
+    )
+
+
+def read_values(values: pd.Series, column: Column | None) -> pd.Series:
+    """One column of `as_read`: `column` is its contract column, None for a column the contract lacks."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype) and pd.api.types.is_numeric_dtype(dtype):
+        if pd.api.types.is_bool_dtype(dtype):
+            return values.astype(object).where(values.notna(), None)
+        return values.astype("float64")
+    if pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype):
+        return values
+    values = values.astype(object).where(values.notna(), None)
+    if column is None or column.type not in ("datetime", "float", "int"):
+        return values
+    parsed = to_datetimes(values) if column.type == "datetime" else pd.to_numeric(values, errors="coerce")
+    return parsed.astype(object).where(parsed.notna(), values)
 
 
 def coerce_column(values: pd.Series, column: Column) -> pd.Series:
@@ -86,7 +84,10 @@ def coerce_column(values: pd.Series, column: Column) -> pd.Series:
         if getattr(parsed.dt, "tz", None) is not None:
             parsed = parsed.dt.tz_localize(None)
         return parsed
-    return values.astype(object).map(str, na_action="ignore").where(values.notna(), None)
+    present = values.notna()
+    if isinstance(values.dtype, pd.StringDtype):  # text already: no str() per value
+        return values.astype(object).where(present, None)
+    return values.astype(object).map(str, na_action="ignore").where(present, None)
 
 
 def to_datetimes(values: pd.Series) -> pd.Series:
@@ -159,8 +160,8 @@ def onnx_feed(frame: pd.DataFrame, contract: Contract) -> dict[str, np.ndarray]:
         column = frame[spec.name]
         if spec.kind == "numeric":
             feed[spec.name] = column.to_numpy(dtype=np.float32).reshape(-1, 1)
-        else:
-            feed[spec.name] = column.astype(str).to_numpy(dtype=object).reshape(-1, 1)
+        else:  # text already (`model_frame` fills missing values with MISSING_CATEGORY)
+            feed[spec.name] = column.to_numpy(dtype=object).reshape(-1, 1)
     return feed
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -28,6 +29,29 @@ def read_file(path: Path) -> pd.DataFrame:
     if path.suffix.lower() == ".parquet":
         return pd.read_parquet(path)
     return pd.read_csv(path)
+
+
+def read_chunks(path: Path, rows: int) -> Iterator[pd.DataFrame]:
+    """The file's rows, `rows` at a time (the last chunk may be shorter; a file of no rows gives one empty
+    chunk), so a large file is never in memory at once. Each csv chunk is typed on its own: a column with a
+    bad cell is text in that chunk only."""
+    if path.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        source = pq.ParquetFile(path)
+        if source.metadata.num_rows == 0:
+            yield source.schema_arrow.empty_table().to_pandas()
+            return
+        for batch in source.iter_batches(batch_size=rows):
+            yield batch.to_pandas()
+        return
+    with pd.read_csv(path, chunksize=rows) as reader:
+        empty = True
+        for chunk in reader:
+            empty = False
+            yield chunk
+        if empty:
+            yield pd.read_csv(path)
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
