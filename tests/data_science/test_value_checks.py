@@ -71,3 +71,45 @@ def test_problems_come_out_by_row_then_unknown_fields_then_contract_order(contra
     ]
     found = [(p.row, p.field) for p in record_problems(records, contract)]
     assert found == [(0, "colour"), (0, "trip_distance"), (0, "vendor"), (1, ""), (3, "pickup_zone")]
+
+
+def one_at_a_time(records, contract):
+    """The reference: each record checked alone (a request this small takes the per-value path)."""
+    return [
+        (row, problem.field, problem.message)
+        for row, record in enumerate(records)
+        for problem in record_problems([record], contract)
+    ]
+
+
+@pytest.mark.parametrize("bad", [None, *VALUES], ids=repr)
+def test_a_large_request_gets_the_problems_of_its_records_checked_one_at_a_time(contract, bad):
+    """Column-wise fast paths decide large requests; one odd value anywhere gives the per-value verdicts."""
+    from datascience.features import request_records
+
+    from tests.data_science.conftest import SAMPLE
+
+    records = request_records(pd.read_parquet(SAMPLE).head(300), contract)
+    if bad is not None:
+        for row, name in ((7, "pickup_datetime"), (150, "trip_distance"), (151, "passenger_count")):
+            records[row] = {**records[row], name: bad}
+        records[299] = {**records[299], "pickup_zone": bad, "vendor": bad}
+    found = [(p.row, p.field, p.message) for p in record_problems(records, contract)]
+    assert found == one_at_a_time(records, contract)
+
+
+def test_large_requests_with_nulls_offsets_and_missing_fields(contract):
+    from datascience.features import request_records
+
+    from tests.data_science.conftest import SAMPLE
+
+    records = request_records(pd.read_parquet(SAMPLE).head(200), contract)
+    records[3] = {**records[3], "pickup_datetime": "2024-03-06T18:05:20+02:00"}
+    records[4] = {**records[4], "pickup_datetime": "2024-03-06 18:05"}
+    records[5] = {k: v for k, v in records[5].items() if k != "vendor"}
+    records[6] = {**records[6], "passenger_count": None}  # nullable
+    records[7] = {**records[7], "trip_distance": None}  # not nullable
+    records[8] = {**records[8], "pickup_datetime": "2024-01-01T23:59:60"}
+    found = [(p.row, p.field, p.message) for p in record_problems(records, contract)]
+    assert found == one_at_a_time(records, contract)
+    assert [row for row, *_ in found] == [5, 7, 8]

@@ -45,7 +45,7 @@ class BadNumber:
 
 def nesting(value: Any, *, stop: int) -> int:
     """How deep arrays and objects nest in a parsed value (a scalar is 0), counted up to `stop`."""
-    containers = (dict, list)  # what json.loads makes: exact types, so `type(...) in` is enough
+    containers = frozenset((dict, list))  # what json.loads makes: exact types, so `type(...) in` is enough
     deepest = 0
     stack = [(value, 1)] if type(value) in containers else []
     while stack:
@@ -54,10 +54,11 @@ def nesting(value: Any, *, stop: int) -> int:
             deepest = depth
             if deepest >= stop:
                 break
+        children = node.values() if type(node) is dict else node
+        if containers.isdisjoint(map(type, children)):  # scalars only, as a request's records mostly are
+            continue
         below = depth + 1
-        for child in node.values() if type(node) is dict else node:
-            if type(child) in containers:
-                stack.append((child, below))
+        stack.extend((child, below) for child in children if type(child) in containers)
     return deepest
 
 
