@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 from datascience.train import HyperParameters, build_pipeline, fit, pip_requirements
@@ -57,3 +59,31 @@ def _contract():
     from .conftest import CONTRACT
 
     return load_contract(CONTRACT)
+
+
+def test_the_logged_model_is_the_output_folder(taxi_trained, mlflow_tracking, tmp_path):
+    """With --log-model the pipeline is serialised once: the run's logged model and the output folder hold
+    the same files."""
+    import mlflow
+    from datascience import train
+
+    from .conftest import CONTRACT
+
+    output = tmp_path / "model"
+    argv = ["--contract", str(CONTRACT), "--prepared", str(taxi_trained.prepared), "--output", str(output)]
+    with mlflow.start_run() as run:
+        assert train.main([*argv, "--seed", "3", "--n-estimators", "5", "--log-model"]) == 0
+    (logged,) = mlflow.search_logged_models(
+        filter_string=f"source_run_id = '{run.info.run_id}'", output_format="list"
+    )
+    copy = Path(
+        mlflow.artifacts.download_artifacts(
+            artifact_uri=logged.artifact_location, dst_path=str(tmp_path / "d")
+        )
+    )
+    files = sorted(p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file())
+    files.remove("registered_model_meta")  # MLflow's marker of a models:/ download
+    assert files == sorted(p.relative_to(copy).as_posix() for p in copy.rglob("*") if p.is_file())
+    assert "model.skops" in files
+    assert all((output / f).read_bytes() == (copy / f).read_bytes() for f in files)
+    assert mlflow.sklearn.load_model(str(output)).predict is not None

@@ -114,9 +114,14 @@ def save_model(
         raise ValueError(f"{output}: the model output folder must be empty")
     output.rmdir()  # MLflow creates the folder itself
     options = {"signature": signature, "pip_requirements": pip_requirements(), "skops_trusted_types": trusted}
-    mlflow.sklearn.save_model(pipeline, str(output), **options)
-    if log:
-        mlflow.sklearn.log_model(pipeline, name="model", **options)
+    if not log:
+        mlflow.sklearn.save_model(pipeline, str(output), **options)
+        return
+    # Serialised once (MLflow dumps and reloads the pipeline on each save): logged with the run, then the
+    # logged files are the output folder (a copy from the run's artifact store).
+    logged = mlflow.sklearn.log_model(pipeline, name="model", **options)
+    output.mkdir()
+    mlflow.artifacts.download_artifacts(artifact_uri=logged.model_uri, dst_path=str(output))
 
 
 def run(
