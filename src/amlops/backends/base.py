@@ -222,8 +222,9 @@ class Jobs(Protocol):
     def write_run_file(self, run_id: str, name: str, content: str) -> Path: ...
     def read_run_file(self, run_id: str, name: str) -> str | None: ...
     def log_run_artifact(self, run_id: str, path: Path, *, artifact_path: str = "") -> str | None:
-        """Attach the file `path` to the pipeline run's tracking record (an MLflow artifact of the run, shown
-        with it); where it is now (a `runs:/` URI), or None where the backend cannot attach files yet."""
+        """Attach the file `path` to the pipeline run's record, where the run's page shows it (local: an
+        MLflow artifact of the run; azure: the job's "Outputs + logs"); where it is now (a `runs:/` or
+        `azureml://` URI), or None where the backend cannot attach files."""
         ...
 
 

@@ -6,9 +6,9 @@ metrics.json (ONNX parity) and evaluation.json (predicted against actual, or the
 per-feature drift of the run's data against the champion's training data (the project's drift component,
 no event), the lineage tags and the model version registered from the run.
 Writes `report.html` and `summary.md` into --output-dir (default <state>/reports/<run id>), logs
-report.html as an MLflow artifact of the run (`report/report.html`; the azure backend does not attach it
-yet), and in a pipeline step puts summary.md on the run page (GitHub job summary, Azure DevOps build
-summary). A rejected or failed run gets a report too.
+report.html with the run (`report/report.html`: an MLflow artifact of the run locally, a file of the job's
+"Outputs + logs" on Azure ML), and in a pipeline step puts summary.md on the run page (GitHub job summary,
+Azure DevOps build summary). A rejected or failed run gets a report too.
 Prints {"run_id", "report", "summary", "artifact", "ci_summary", "passed", "registered_version", "drift"}.
 """
 

@@ -473,13 +473,17 @@ class RunHistory:
     Routes (azure-ai-ml `_restclient/runhistory`; shapes from recordings pipeline_job/
     test_pipeline_job_child_run_download.json): GET /discovery, GET .../runs/{id}, .../runs/{id}/details,
     .../runs/{id}/children, POST .../rundata (outputs null: azure-ai-ml then finds outputs under
-    `azureml/<job>/<output>/`, as it does for real pipeline runs).
+    `azureml/<job>/<output>/`, as it does for real pipeline runs); the artifact service (`/artifact/v2.0/`,
+    artifacts.py) on the same host.
     """
 
     def __init__(self, emulator: Any, jobs: Jobs) -> None:
+        from .artifacts import Artifacts
+
         self.emulator = emulator
         self.jobs = jobs
         self.host = f"{emulator.location}.api.azureml.ms"
+        self.artifacts = Artifacts(emulator, jobs.runs)
 
     def _run(self, run_id: str) -> dict[str, Any] | None:
         record = self.jobs.runs.get(run_id)
@@ -532,6 +536,8 @@ class RunHistory:
         reason = self.emulator.identity.verify(request.header("authorization"), ARM_AUDIENCE)
         if reason is not None:
             return Response.json({"error": {"code": "UserError", "message": reason}}, 401)
+        if self.artifacts.handles(request.path):
+            return self.artifacts(request)
         match = re.search(
             r"/history/v1\.0/.+?/runs/(?P<id>[^/]+)(?P<rest>/details|/children)?$", request.path
         )

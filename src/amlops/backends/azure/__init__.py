@@ -6,6 +6,7 @@ touching the network; each part below implements one sub-protocol of `amlops.bac
 
 data.py      data assets (Data versions tagged with their content hash)
 jobs.py      pipeline and command jobs (submit, follow, download outputs and logs)
+artifacts.py files attached to a job's "Outputs + logs" (the run report)
 registry.py  model versions; champion/challenger as version tags; copies from another environment's
              workspace (promotion)
 online.py    managed online endpoints and deployments, scoring through `scoring_uri`
@@ -124,9 +125,9 @@ class AzureBackend:
         return self.jobs.read_run_file(run_id, name)
 
     def log_run_artifact(self, run_id: str, path: Path, *, artifact_path: str = "") -> str | None:
-        # Not built: attaching a file to an Azure ML job needs MLflow tracking against the workspace
-        # (azureml-mlflow), which is not a dependency; the report stays a pipeline artifact there.
-        return None
+        from amlops.backends.azure.artifacts import attach
+
+        return attach(self.connection, run_id, path, artifact_path=artifact_path)
 
     # registry
     def get_model_version(

@@ -139,22 +139,32 @@ def test_the_train_pipeline_ran_on_the_service_and_was_registered_with_lineage(
 
 @pytest.mark.slow
 def test_the_run_report_of_a_run_on_the_service(
-    connected: dict[str, Any], capsys: pytest.CaptureFixture[str], tmp_path: Path
+    azure: Any, connected: dict[str, Any], capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     """The same verb through the backend protocol: the facts come from the service (job, children, bundle,
-    data tags, registry); the page is not attached to the job yet (artifact null)."""
+    data tags, registry); the page is attached to the job (its "Outputs + logs"): uploaded into the artifact
+    store, registered with the artifact service, and azure-ai-ml's own job download brings it back."""
     run_id = connected["run_id"]
     report = run_cli(
         capsys, "report", "--run-id", run_id, "--model-name", "taxi-azure", "--output-dir", str(tmp_path)
     )
     assert report.code == 0, report.stderr
     assert (report.result["passed"], report.result["registered_version"]) == (True, "1")
-    assert report.result["artifact"] is None
+    blob = f"ExperimentRun/dcid.{run_id}/report/report.html"
+    assert report.result["artifact"] == f"azureml://datastores/workspaceartifactstore/paths/{blob}"
     html = (tmp_path / "report.html").read_text()
     for kind in ("metrics", "scatter"):
         assert f'class="chart {kind}"' in html
     assert "taxi-azure:1" in html  # the validated data version
     assert "backend azure" in html
+    listed = azure.jobs.history.artifacts.registered[(azure.workspace, "ExperimentRun", f"dcid.{run_id}")]
+    assert listed["report/report.html"]["dataPath"] == {
+        "dataStoreName": "workspaceartifactstore",
+        "relativePath": blob,
+    }
+    downloaded = tmp_path / "downloaded"
+    _backend().connection.ml.jobs.download(run_id, download_path=str(downloaded))
+    assert (downloaded / "artifacts" / "report" / "report.html").read_text() == html
 
 
 @pytest.mark.slow
