@@ -38,7 +38,7 @@ def read_chunks(path: Path, rows: int) -> Iterator[pd.DataFrame]:
     if path.suffix.lower() == ".parquet":
         import pyarrow.parquet as pq
 
-        source = pq.ParquetFile(path)
+        source = pq.ParquetFile(path, pre_buffer=False)  # pre-buffered reads are kept until the end
         if source.metadata.num_rows == 0:
             yield source.schema_arrow.empty_table().to_pandas()
             return
