@@ -20,9 +20,15 @@ from amlops.errors import ConfigError
 def test_spec_settings_map_to_workers_threads_and_timeout():
     spec = {
         "instance_count": 2,
-        "request_settings": {"request_timeout_ms": 3000, "max_concurrent_requests_per_instance": 3},
+        "request_settings": {
+            "request_timeout_ms": 3000,
+            "max_concurrent_requests_per_instance": 3,
+            "max_queue_wait_ms": 200,
+        },
     }
-    assert server_settings(spec, cpu_count=8) == ServerSettings(workers=2, threads=3, request_timeout_ms=3000)
+    assert server_settings(spec, cpu_count=8) == ServerSettings(
+        workers=2, threads=3, request_timeout_ms=3000, max_queue_wait_ms=200
+    )
 
 
 def test_without_settings_the_machine_is_used():
@@ -46,6 +52,10 @@ def test_without_settings_the_machine_is_used():
             "spec: request_settings.request_timeout_ms: at most 180000, got 180001",
         ),
         ({"request_settings": [1]}, "spec: request_settings must be a mapping"),
+        (
+            {"request_settings": {"max_queue_wait_ms": 0}},
+            "spec: request_settings.max_queue_wait_ms: must be a positive integer, got 0",
+        ),
     ],
 )
 def test_bad_settings_name_the_key(spec, message):
@@ -55,11 +65,13 @@ def test_bad_settings_name_the_key(spec, message):
 
 
 def test_environment_for_the_server():
-    env = ServerSettings(workers=3, threads=2, request_timeout_ms=2500).environ()
+    env = ServerSettings(workers=3, threads=2, request_timeout_ms=2500, max_queue_wait_ms=200).environ()
     assert env["WORKER_COUNT"] == "3"
     assert env["SCORING_TIMEOUT_MS"] == "2500"
     assert env["AMLOPS_READ_TIMEOUT_S"] == "2.5"
-    assert env["GUNICORN_CMD_ARGS"] == f"--worker-class {WORKER_CLASS} --threads 2 --no-control-socket"
+    assert (env["AMLOPS_SCORING_SLOTS"], env["AMLOPS_MAX_QUEUE_WAIT_MS"]) == ("2", "200")
+    # twice as many threads as scoring slots: the others read requests while the slots are busy
+    assert env["GUNICORN_CMD_ARGS"] == f"--worker-class {WORKER_CLASS} --threads 4 --no-control-socket"
 
 
 def test_log_rotation_defaults_and_settings():

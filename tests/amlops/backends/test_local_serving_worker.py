@@ -28,7 +28,7 @@ def test_the_middleware_answers_408_at_the_timeout_and_drops_the_late_answer() -
         start_response("200 OK", [("Content-Type", "text/plain")])
         return [b"done"]
 
-    deadline = Deadline(app, timeout_s=0.2, threads=1, warn=warnings.append)
+    deadline = Deadline(app, timeout_s=0.2, slots=2, warn=warnings.append)
     answers: list[tuple] = []
 
     def start_response(status, headers, exc_info=None):
@@ -41,7 +41,7 @@ def test_the_middleware_answers_408_at_the_timeout_and_drops_the_late_answer() -
     assert b"did not answer within the request timeout (200 ms" in b"".join(body)
     assert len(deadline.overdue()) == 1
 
-    assert b"".join(deadline({"PATH_INFO": "/fast"}, start_response)) == b"done"  # a spare thread serves it
+    assert b"".join(deadline({"PATH_INFO": "/fast"}, start_response)) == b"done"  # the other slot serves it
     assert answers[-1] == ("200 OK", {"Content-Type": "text/plain"})
 
     release.set()
@@ -109,3 +109,73 @@ def test_a_worker_whose_overdue_calls_fill_its_threads_is_replaced(tiny_server) 
     assert server.process.poll() is None  # the same server: gunicorn replaced its worker
     log = server.log.read_text(errors="replace")
     assert f"worker {pid} is replaced: 2 scoring calls are still running after their request timed out" in log
+
+
+def test_a_request_without_a_scoring_slot_after_max_queue_wait_ms_is_answered_429() -> None:
+    release = threading.Event()
+    called: list[str] = []
+
+    def app(environ, start_response):
+        called.append(environ["PATH_INFO"])
+        if environ["PATH_INFO"] == "/slow":
+            release.wait(10)
+        start_response("200 OK", [])
+        return [b"ok"]
+
+    deadline = Deadline(app, timeout_s=5, slots=1, max_wait_s=0.3)
+    answers: list[tuple] = []
+
+    def start_response(status, headers, exc_info=None):
+        answers.append((status, dict(headers)))
+
+    holder = threading.Thread(
+        target=lambda: deadline({"REQUEST_METHOD": "POST", "PATH_INFO": "/slow"}, start_response)
+    )
+    holder.start()
+    time.sleep(0.1)  # the slow call has the only slot
+    started = time.monotonic()
+    body = b"".join(deadline({"REQUEST_METHOD": "POST", "PATH_INFO": "/score"}, start_response))
+    assert 0.3 <= time.monotonic() - started < 1.0
+    assert answers[-1][0] == "429 Too Many Requests"
+    assert answers[-1][1]["Retry-After"] == "1"
+    assert (
+        "no scoring slot of 1 came free within 300 ms (request_settings.max_queue_wait_ms)" in body.decode()
+    )
+    assert called == ["/slow"]  # the refused request never reached the scoring script
+    liveness = deadline({"REQUEST_METHOD": "GET", "PATH_INFO": "/"}, start_response)
+    assert b"".join(liveness) == b"ok"  # the liveness probe needs no slot
+    release.set()
+    holder.join(5)
+    assert b"".join(deadline({"REQUEST_METHOD": "POST", "PATH_INFO": "/score"}, start_response)) == b"ok"
+    assert called == ["/slow", "/", "/score"]
+
+
+@pytest.mark.slow
+def test_a_full_server_answers_429_and_slow_clients_take_no_slot(tiny_server) -> None:
+    """One worker with one scoring slot: a stalled client (headers and half a body) holds a reading thread,
+    not the slot, so a request sent after it is served; while a slow call holds the slot, a request that waits
+    beyond max_queue_wait_ms is refused 429 (as Azure's front end answers a deployment at capacity)."""
+    import socket
+
+    settings = ServerSettings(workers=1, threads=1, request_timeout_ms=5000, max_queue_wait_ms=300)
+    server = tiny_server(settings=settings)
+    stalled = socket.create_connection(("127.0.0.1", server.port))
+    stalled.sendall(
+        b"POST /score HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"
+    )
+    time.sleep(0.2)
+    status, answer, elapsed = server.post({"echo": "beside the stalled client"})
+    assert (status, answer["echo"]) == (200, "beside the stalled client")
+    assert elapsed < 0.3
+    stalled.close()  # its reading thread is free again
+    slow: list[tuple] = []
+    holder = threading.Thread(target=lambda: slow.append(server.post({"sleep": 1.5, "echo": "slow"})))
+    holder.start()
+    time.sleep(0.3)  # the slow call has the slot
+    status, answer, elapsed = server.post({"echo": "queued"})
+    holder.join()
+    assert slow[0][0] == 200
+    assert status == 429, answer
+    assert "at capacity" in answer["error"]
+    assert 0.3 <= elapsed < 1.2
+    assert server.post({"echo": "after"})[:2] == (200, {"pid": slow[0][1]["pid"], "echo": "after"})

@@ -59,7 +59,12 @@ def test_a_deployment_serves_from_its_own_copy_and_is_restarted_when_its_server_
     assert Path(blue["code"]).is_relative_to(state_dir / "endpoints" / "ep")
     assert Path(blue["model_dir"]).is_relative_to(state_dir / "endpoints" / "ep")
     assert (Path(blue["folder"]) / "deployment.yml").is_file()
-    assert blue["settings"] == {"workers": 1, "threads": 2, "request_timeout_ms": 1000}
+    assert blue["settings"] == {
+        "workers": 1,
+        "threads": 2,
+        "request_timeout_ms": 1000,
+        "max_queue_wait_ms": 500,
+    }
 
     # The project's code and the downloaded model go away (a new rendering, a cleaned run folder) ...
     shutil.rmtree(project / "data-science" / "src")

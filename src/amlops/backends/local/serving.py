@@ -3,11 +3,17 @@
 | spec | local server |
 |---|---|
 | `instance_count` | gunicorn worker processes (default: one per CPU of this machine) |
-| `request_settings.max_concurrent_requests_per_instance` | threads per worker (default `DEFAULT_THREADS`) |
+| `request_settings.max_concurrent_requests_per_instance` | scoring slots per worker (`DEFAULT_THREADS`) |
 | `request_settings.request_timeout_ms` | the scoring script's request timeout (`SCORING_TIMEOUT_MS`, 408) |
 |  | and every connection's socket read/write timeout (default 5000 ms, Azure's) |
+| `request_settings.max_queue_wait_ms` | how long a received request may wait for a scoring slot before |
+|  | it is answered 429 (default 500 ms, Azure's) |
 
-Requests beyond workers x threads queue in the server (Azure answers 429 instead).
+Each worker runs twice as many threads as it has scoring slots: the extra threads read requests while the
+slots are busy, so a request's wait for a slot starts once its body has arrived, as behind Azure's front
+end, which buffers requests before the container sees them; slow clients hold a reading thread, never a
+slot. A request still without a slot after `max_queue_wait_ms` gets 429 with `Retry-After`, as a managed
+deployment at capacity answers, instead of an ever longer wait.
 
 A `run()` that outlives the request timeout is answered 408 at the timeout while it goes on in a thread of
 its own (Python cannot stop a thread); a worker whose overdue calls would starve the others is replaced
@@ -27,6 +33,8 @@ from amlops.errors import ConfigError
 
 DEFAULT_THREADS = 4
 DEFAULT_REQUEST_TIMEOUT_MS = 5_000
+DEFAULT_MAX_QUEUE_WAIT_MS = 500  # Azure ML's default for request_settings.max_queue_wait_ms
+READERS_PER_SLOT = 2  # gunicorn threads per scoring slot
 MAX_REQUEST_TIMEOUT_MS = 180_000  # Azure ML's upper bound
 WORKER_CLASS = "amlops.backends.local.serving_worker.ReadTimeoutThreadWorker"
 DEFAULT_LOG_MAX_BYTES = 10 * 1024 * 1024
@@ -39,16 +47,21 @@ class ServerSettings:
     workers: int = 1
     threads: int = DEFAULT_THREADS
     request_timeout_ms: int = DEFAULT_REQUEST_TIMEOUT_MS
+    max_queue_wait_ms: int = DEFAULT_MAX_QUEUE_WAIT_MS
 
     def environ(self) -> dict[str, str]:
-        """Environment variables that make the inference server serve with these settings."""
+        """Environment variables that make the inference server serve with these settings (`threads` is the
+        number of scoring slots per worker; gunicorn gets `READERS_PER_SLOT` threads per slot)."""
         return {
             "WORKER_COUNT": str(self.workers),
             "SCORING_TIMEOUT_MS": str(self.request_timeout_ms),
             "AMLOPS_READ_TIMEOUT_S": f"{self.request_timeout_ms / 1000:g}",
+            "AMLOPS_SCORING_SLOTS": str(self.threads),
+            "AMLOPS_MAX_QUEUE_WAIT_MS": str(self.max_queue_wait_ms),
             # No control socket: gunicorn's default path is one per user, shared by every server.
             "GUNICORN_CMD_ARGS": (
-                f"--worker-class {WORKER_CLASS} --threads {self.threads} --no-control-socket"
+                f"--worker-class {WORKER_CLASS} --threads {self.threads * READERS_PER_SLOT} "
+                "--no-control-socket"
             ),
         }
 
@@ -57,6 +70,7 @@ class ServerSettings:
             "workers": self.workers,
             "threads": self.threads,
             "request_timeout_ms": self.request_timeout_ms,
+            "max_queue_wait_ms": self.max_queue_wait_ms,
         }
 
 
@@ -79,6 +93,7 @@ def server_settings(
     workers = spec.get("instance_count")
     threads = request.get("max_concurrent_requests_per_instance")
     timeout = request.get("request_timeout_ms")
+    queue_wait = request.get("max_queue_wait_ms")
     return ServerSettings(
         workers=machine if workers is None else _positive_int(workers, f"{source}: instance_count"),
         threads=DEFAULT_THREADS
@@ -88,6 +103,11 @@ def server_settings(
         if timeout is None
         else _positive_int(
             timeout, f"{source}: request_settings.request_timeout_ms", maximum=MAX_REQUEST_TIMEOUT_MS
+        ),
+        max_queue_wait_ms=DEFAULT_MAX_QUEUE_WAIT_MS
+        if queue_wait is None
+        else _positive_int(
+            queue_wait, f"{source}: request_settings.max_queue_wait_ms", maximum=MAX_REQUEST_TIMEOUT_MS
         ),
     )
 

@@ -16,10 +16,15 @@ that stalls is answered 408 whatever the scoring script does with it. With `AMLO
 The inference server's own scoring timeout (`SCORING_TIMEOUT_MS`) is an alarm signal, which only the main
 thread receives: under threads a `run()` was never bounded. `Deadline` calls the application in a thread of
 a pool of its own and answers 408 when the request timeout passes, as Azure's front end does; the call goes
-on (a thread cannot be stopped) and its answer is dropped. The pool has a thread per gunicorn thread and as
-many again for such overdue calls; when they fill it, or one runs beyond the worker timeout
-(`WORKER_TIMEOUT`, the inference server's bound on a stuck worker, 300 s), the worker stops taking
-connections, finishes those it has and exits, and gunicorn starts a fresh one (`serving.recycle_reason`).
+on (a thread cannot be stopped) and its answer is dropped. A call needs one of the worker's scoring slots
+(`AMLOPS_SCORING_SLOTS`, the deployment's `max_concurrent_requests_per_instance`; gunicorn runs more threads
+than that, see `serving`): a request that has not got one within `AMLOPS_MAX_QUEUE_WAIT_MS` after its body
+arrived is answered 429 with `Retry-After: 1`, as a managed deployment at capacity answers; the liveness
+probe (`GET /`) needs no slot. A slot is free again once its request is answered: an overdue call goes on
+in a spare thread of the pool (as many as there are slots); when overdue calls fill them, or one runs
+beyond the worker timeout (`WORKER_TIMEOUT`, the inference server's bound on a stuck
+worker, 300 s), the worker stops taking connections, finishes those it has and exits, and gunicorn starts
+a fresh one (`serving.recycle_reason`).
 """
 
 from __future__ import annotations
@@ -42,7 +47,11 @@ from typing import Any
 from gunicorn.workers import gthread
 from gunicorn.workers.gthread import ThreadWorker
 
-from amlops.backends.local.serving import DEFAULT_WORKER_TIMEOUT_S, recycle_reason
+from amlops.backends.local.serving import (
+    DEFAULT_MAX_QUEUE_WAIT_MS,
+    DEFAULT_WORKER_TIMEOUT_S,
+    recycle_reason,
+)
 
 DEFAULT_READ_TIMEOUT_S = 5.0
 FIRST_BYTE_WAIT_S = 0.05
@@ -144,21 +153,36 @@ def _call_app(app: Callable[..., Iterable[bytes]], environ: dict[str, Any]) -> t
 
 
 class Deadline:
-    """WSGI middleware: the application runs in a pool thread; 408 if it has not answered within
-    `timeout_s`. `overdue()` gives the start times of calls still running after their 408."""
+    """WSGI middleware: the application runs in a pool thread once one of `slots` scoring slots is free
+    (429 if none frees within `max_wait_s`); 408 if it has not answered within `timeout_s`. `overdue()`
+    gives the start times of calls still running after their 408."""
 
     def __init__(
         self,
         app: Callable[..., Iterable[bytes]],
         *,
         timeout_s: float,
-        threads: int,
+        slots: int,
+        max_wait_s: float = DEFAULT_MAX_QUEUE_WAIT_MS / 1000,
         warn: Callable[[str], None] = lambda message: None,
     ) -> None:
         self.app, self.timeout_s, self.warn = app, timeout_s, warn
-        self.pool = futures.ThreadPoolExecutor(max_workers=2 * threads, thread_name_prefix="scoring")
+        self.slots, self.max_wait_s = slots, max_wait_s
+        self._free = threading.BoundedSemaphore(slots)
+        # A thread per slot, as many again for overdue calls and liveness probes.
+        self.pool = futures.ThreadPoolExecutor(max_workers=2 * slots, thread_name_prefix="scoring")
         self._lock = threading.Lock()
         self._overdue: dict[futures.Future, float] = {}
+
+    def _at_capacity(self, start_response: Callable[..., Any]) -> list[bytes]:
+        milliseconds = round(self.max_wait_s * 1000)
+        message = (
+            f"the deployment is at capacity: no scoring slot of {self.slots} came free within {milliseconds} "
+            "ms (request_settings.max_queue_wait_ms); retry, or raise instance_count or "
+            "max_concurrent_requests_per_instance"
+        )
+        body = {"error": message, "field": None, "row": None, "problems": []}
+        return _json_response(start_response, "429 Too Many Requests", body, (("Retry-After", "1"),))
 
     def overdue(self) -> list[float]:
         with self._lock:
@@ -173,6 +197,17 @@ class Deadline:
         )
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        liveness = environ.get("REQUEST_METHOD") == "GET" and environ.get("PATH_INFO") in ("", "/")
+        if liveness:
+            return self._answer(environ, start_response)
+        if not self._free.acquire(timeout=self.max_wait_s):
+            return self._at_capacity(start_response)
+        try:
+            return self._answer(environ, start_response)
+        finally:
+            self._free.release()  # answered (an overdue call goes on in a spare thread of the pool)
+
+    def _answer(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         started = time.monotonic()
         future = self.pool.submit(_call_app, self.app, environ)
         try:
@@ -255,8 +290,11 @@ class ReadTimeoutThreadWorker(ThreadWorker):
         gc.collect()
         gc.freeze()
         timeout_s = _positive_float(os.environ, "SCORING_TIMEOUT_MS", DEFAULT_READ_TIMEOUT_S * 1000) / 1000
-        threads = self.cfg.threads
-        self.deadline = Deadline(self.wsgi, timeout_s=timeout_s, threads=threads, warn=self.log.warning)
+        slots = int(_positive_float(os.environ, "AMLOPS_SCORING_SLOTS", self.cfg.threads))
+        max_wait_s = _positive_float(os.environ, "AMLOPS_MAX_QUEUE_WAIT_MS", DEFAULT_MAX_QUEUE_WAIT_MS) / 1000
+        self.deadline = Deadline(
+            self.wsgi, timeout_s=timeout_s, slots=slots, max_wait_s=max_wait_s, warn=self.log.warning
+        )
         limit = int(os.environ.get("SCORING_MAX_BODY_BYTES", DEFAULT_BUFFERED_BYTES))
         self.wsgi = BufferedBody(self.deadline, limit=limit, timeout_s=read_timeout_s())
         keys_file = os.environ.get("AMLOPS_ENDPOINT_KEYS_FILE")
@@ -270,7 +308,7 @@ class ReadTimeoutThreadWorker(ThreadWorker):
         reason = recycle_reason(
             self.deadline.overdue(),
             time.monotonic(),
-            limit=self.cfg.threads,
+            limit=self.deadline.slots,
             worker_timeout_s=_positive_float(os.environ, "WORKER_TIMEOUT", DEFAULT_WORKER_TIMEOUT_S),
         )
         if reason:
