@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
+import shutil
 import socket
 import threading
 from collections.abc import Iterator, Mapping
@@ -21,15 +22,18 @@ from .hostile_corpus import ANY, Case, corpus, good_body, oversized_cases
 
 pytestmark = pytest.mark.slow
 
-SCORE_PY = DATA_SCIENCE / "src" / "datascience" / "score.py"
-
 
 @pytest.fixture(scope="module")
 def port(taxi_trained, tmp_path_factory) -> Iterator[int]:
-    log = tmp_path_factory.mktemp("hostile") / "server.log"
+    folder = tmp_path_factory.mktemp("hostile")
+    log = folder / "server.log"
+    # The deployment's own copy of the code, as a deployment has (its init() writes swagger.json there).
+    code = shutil.copytree(
+        DATA_SCIENCE / "src", folder / "code", ignore=shutil.ignore_patterns("__pycache__")
+    )
     process, port = launch_inference_server(
-        DATA_SCIENCE / "src",
-        SCORE_PY,
+        code,
+        code / "datascience" / "score.py",
         taxi_trained.bundle,
         log,
         label="hostile-corpus",
@@ -153,3 +157,26 @@ def test_a_good_request_in_both_shapes_still_scores(port: int) -> None:
     headers = {"Content-Type": "application/json; charset=utf-8"}
     status, body, _ = exchange(port, "POST", "/score", headers, json.dumps(split).encode())
     assert (status, body) == (200, rows)
+
+
+@pytest.mark.parametrize(("query", "where"), [("", "definitions"), ("?version=3", "components")])
+def test_swagger_describes_the_contract(port, contract, query, where) -> None:
+    """/swagger.json (Swagger 2, or OpenAPI 3 with ?version=3) describes the request from the contract."""
+    import jsonschema
+
+    status, document, _ = exchange(port, "GET", f"/swagger.json{query}", {}, b"")
+    assert status == 200
+    schemas = document["definitions"] if where == "definitions" else document["components"]["schemas"]
+    request = schemas["ServiceInput"]
+    rows = request["properties"]["data"]["items"]
+    assert rows["required"] == [c.name for c in contract.input_columns]
+    assert rows["properties"]["pickup_zone"]["enum"] == list(contract.column("pickup_zone").categories)
+    assert rows["properties"]["passenger_count"]["type"] == "integer"
+    assert request["properties"]["data"]["maxItems"] == 10_000
+    assert schemas["ServiceOutput"]["properties"]["predictions"]["items"] == {"type": "number"}
+    assert set(schemas["ErrorResponse"]["properties"]) == {"error", "field", "row", "problems"}
+    assert "/score" in document["paths"]
+    # The example is the model's smoke request, and it fits the schema it illustrates.
+    jsonschema.validate(request["example"], request)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"data": [{**request["example"]["data"][0], "pickup_zone": "Atlantis"}]}, request)

@@ -24,6 +24,9 @@ When the deployment's `data_collector` enables `model_inputs` / `model_outputs`,
 records (as sent) and predictions are logged with Azure ML's collector client (azureml-ai-monitoring), the
 data the monitor's drift check reads; refused requests are not logged (the model never saw them). A thread of
 the worker logs them in batches (every `COLLECT_EVERY_S` or `COLLECT_ROWS` rows), off the request path.
+
+`init()` also writes the API's description from the contract (`datascience.openapi`) into the app root,
+where the server finds it for `/swagger.json`.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ if _CODE_ROOT not in sys.path:
     sys.path.insert(0, _CODE_ROOT)
 
 from datascience import strict_json  # noqa: E402
-from datascience.bundle import OnnxModel  # noqa: E402
+from datascience.bundle import SMOKE_REQUEST_FILE, OnnxModel, find_bundle  # noqa: E402
 from datascience.contract import Contract  # noqa: E402
 from datascience.features import record_problems  # noqa: E402
 
@@ -398,9 +401,44 @@ def _collect(records: list[dict[str, Any]], result: dict[str, Any]) -> None:
 
 def init() -> None:
     global _model  # noqa: PLW0603 - Azure ML's init()/run() contract keeps the model in module state
-    _model = OnnxModel.from_bundle(os.environ.get("AZUREML_MODEL_DIR", "."))
+    model_dir = os.environ.get("AZUREML_MODEL_DIR", ".")
+    _model = OnnxModel.from_bundle(model_dir)
     logger.info("loaded model for contract %s", _model.contract.name)
+    _publish_openapi(_model, find_bundle(model_dir))
     _start_collectors()
+
+
+def _publish_openapi(model: OnnxModel, bundle: Path) -> None:
+    """`swagger.json` / `swagger3.json` from the contract in the app root, where the inference server reads
+    them after init() (see `datascience.openapi`); without them it serves an empty ServiceInput."""
+    root = os.environ.get("AML_APP_ROOT")
+    if not root:
+        return
+    try:
+        from datascience import openapi
+
+        smoke = bundle / SMOKE_REQUEST_FILE
+        example = json.loads(smoke.read_text(encoding="utf-8")) if smoke.is_file() else None
+        service = {
+            "name": os.environ.get("SERVICE_NAME", "ML service"),
+            "version": os.environ.get("SERVICE_VERSION", "1.0"),
+            "path_prefix": os.environ.get("SERVICE_PATH_PREFIX", ""),
+        }
+        specifications = openapi.documents(
+            model.contract,
+            openapi.server_templates(),
+            max_rows=MAX_ROWS,
+            example=example,
+            classes=model.classes,
+            service=service,
+        )
+        openapi.write_documents(Path(root), specifications)
+    except (
+        OSError,
+        ValueError,
+        ImportError,
+    ) as error:  # the API still serves; only its description is generic
+        logger.warning("the API specification from the contract was not written to %s: %s", root, error)
 
 
 @rawhttp
