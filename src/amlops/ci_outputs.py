@@ -130,8 +130,11 @@ def build_lines(
 
 
 def write(ci: CiOutputs, result: Mapping[str, Any], stdout: TextIO, *, only_result: bool = False) -> None:
-    """Write the step outputs of `result`; all or nothing (an unknown key raises before any is written)."""
-    values = output_values(result, () if only_result else ci.mapping)
+    """Write the step outputs of `result`; all or nothing (an unknown key raises before any is written).
+    `only_result` (the verb failed; its result may lack keys): `result`, and those outputs it has (a failed
+    pipeline run still has its run id, which the run report needs)."""
+    mapping = [(name, key) for name, key in ci.mapping if key in result] if only_result else ci.mapping
+    values = output_values(result, mapping)
     lines = build_lines(ci.dialect, values)
     if ci.dialect == "azure-devops":
         stdout.write("".join(line + "\n" for line in lines))

@@ -176,3 +176,14 @@ def test_a_summary_goes_to_the_job_summary_or_the_build_summary(tmp_path: Path) 
 def test_a_summary_file_whose_name_breaks_a_logging_command_is_refused(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="logging command"):
         summary_line(tmp_path / "a]b.md")
+
+
+def test_a_failed_verb_writes_result_and_the_outputs_its_result_has(tmp_path: Path) -> None:
+    """A failed pipeline run still names its run id: the run report after it needs that output."""
+    out = tmp_path / "github_output"
+    ci = CiOutputs("github", (("run-id", "run_id"), ("status", "status")), out)
+    write(ci, {"run_id": "train-1", "error": "step 'train' failed"}, io.StringIO(), only_result=True)
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "run-id=train-1"
+    assert lines[1].startswith("result={")
+    assert len(lines) == 2  # no status: the result has none, and that is no error here

@@ -160,6 +160,43 @@ def test_failing_training_registers_and_deploys_nothing(
     assert newest_event(lifecycle.state, MODEL_REGISTERED) == event_before  # no registry event: no deploy
 
 
+def test_a_training_run_that_fails_in_its_pipeline_still_gets_its_report(
+    lifecycle: Lifecycle, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The data is valid but the train component dies: the job fails, nothing is registered, and the run
+    report (with the failed step) is still written and published, as for every training run."""
+    train_py = lifecycle.project / "data-science" / "src" / "datascience" / "train.py"
+    original = train_py.read_text(encoding="utf-8")
+    _, status = amlops(lifecycle.state, lifecycle.project, "status", capsys=capsys)
+    versions_before = {(m["name"], str(m["version"])) for m in status["models"]}
+    path = lifecycle.project / PIPELINE_FILE[lifecycle.dialect].format("train-model")
+    train_py.write_text(
+        original.replace(
+            "def main(argv",
+            'def main(argv=None):\n    raise SystemExit("broken on purpose")\n\n\ndef _main(argv',
+            1,
+        ),
+        encoding="utf-8",
+    )
+    try:
+        out = io.StringIO()
+        outcome = run_pipeline(
+            path, repo_root=lifecycle.project, state_dir=lifecycle.state, event="manual", out=out
+        )
+    finally:
+        train_py.write_text(original, encoding="utf-8")
+    log = out.getvalue()
+    assert outcome.code == 1, log[-6000:]
+    assert "broken on purpose" in log, log[-6000:]
+    report = outcome.result.run_dir / "artifacts" / "run-report"
+    assert sorted(p.name for p in report.iterdir()) == ["report.html", "summary.md"], log[-6000:]
+    page = (report / "report.html").read_text(encoding="utf-8")
+    assert "train" in page
+    assert "failed" in page.lower()
+    _, status = amlops(lifecycle.state, lifecycle.project, "status", capsys=capsys)
+    assert {(m["name"], str(m["version"])) for m in status["models"]} == versions_before
+
+
 def test_monitor_reads_what_prod_collected_and_retrains_on_drift(
     lifecycle: Lifecycle, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
