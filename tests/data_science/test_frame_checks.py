@@ -12,7 +12,7 @@ from datascience.features import as_read, record_problems
 from datascience.frame_checks import row_errors
 from datascience.generate import generate
 
-from tests.data_science.conftest import CONTRACT, IRIS_CONTRACT, SAMPLE
+from .conftest import CONTRACT, IRIS_CONTRACT, SAMPLE
 
 
 def per_record(frame: pd.DataFrame, contract) -> list[str | None]:

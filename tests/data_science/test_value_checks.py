@@ -87,7 +87,7 @@ def test_a_large_request_gets_the_problems_of_its_records_checked_one_at_a_time(
     """Column-wise fast paths decide large requests; one odd value anywhere gives the per-value verdicts."""
     from datascience.features import request_records
 
-    from tests.data_science.conftest import SAMPLE
+    from .conftest import SAMPLE
 
     records = request_records(pd.read_parquet(SAMPLE).head(300), contract)
     if bad is not None:
@@ -101,7 +101,7 @@ def test_a_large_request_gets_the_problems_of_its_records_checked_one_at_a_time(
 def test_large_requests_with_nulls_offsets_and_missing_fields(contract):
     from datascience.features import request_records
 
-    from tests.data_science.conftest import SAMPLE
+    from .conftest import SAMPLE
 
     records = request_records(pd.read_parquet(SAMPLE).head(200), contract)
     records[3] = {**records[3], "pickup_datetime": "2024-03-06T18:05:20+02:00"}
