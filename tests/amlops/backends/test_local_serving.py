@@ -113,3 +113,29 @@ def test_a_worker_is_recycled_when_overdue_calls_would_starve_it_or_one_is_stuck
         recycle_reason([0.0], 300.0, limit=2, worker_timeout_s=300)
         == "a scoring call has been running for 300 s (worker timeout 300 s)"
     )
+
+
+def test_environment_variables_of_the_spec():
+    from amlops.backends.local.serving import environment_variables
+
+    spec = {"environment_variables": {"A": "x", "N": 3, "ON": True, "F": 0.5}}
+    assert environment_variables(spec) == {"A": "x", "N": "3", "ON": "true", "F": "0.5"}
+    assert environment_variables({}) == {}
+    for bad, message in (
+        ({"environment_variables": ["A=1"]}, "spec: environment_variables must be a mapping of NAME: value"),
+        (
+            {"environment_variables": {"A=B": "1"}},
+            "spec: environment_variables: 'A=B' is not a variable name",
+        ),
+        (
+            {"environment_variables": {"A": None}},
+            "spec: environment_variables.A: must be a string or a number",
+        ),
+        (
+            {"environment_variables": {"A": {"b": 1}}},
+            "spec: environment_variables.A: must be a string or a number",
+        ),
+    ):
+        with pytest.raises(ConfigError) as caught:
+            environment_variables(bad)
+        assert str(caught.value) == message

@@ -169,3 +169,18 @@ def test_slow_and_idle_clients_do_not_starve_others(cli, trained, project: Path,
         sock.close()
     with urllib.request.urlopen(result["scoring_uri"].removesuffix("score"), timeout=10) as response:
         assert response.status == 200
+
+
+def test_the_specs_environment_variables_reach_the_server(
+    cli, trained, project: Path, state_dir: Path
+) -> None:
+    """As on Azure ML, `environment_variables` of the deployment spec are set in the scoring server."""
+    deploy(cli, trained, project, extra_spec="environment_variables:\n  GREETING: hello\n  RETRIES: 3\n")
+    blue = record(state_dir)
+    assert blue["environment_variables"]["GREETING"] == "hello"
+    environ = dict(
+        item.split("=", 1)
+        for item in Path(f"/proc/{blue['pid']}/environ").read_text().split("\0")
+        if "=" in item
+    )
+    assert (environ["GREETING"], environ["RETRIES"]) == ("hello", "3")

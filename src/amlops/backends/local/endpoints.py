@@ -60,7 +60,12 @@ from amlops.backends.local.data_collector import (
     collection_config,
     server_environ,
 )
-from amlops.backends.local.serving import ServerSettings, log_rotation, server_settings
+from amlops.backends.local.serving import (
+    ServerSettings,
+    environment_variables,
+    log_rotation,
+    server_settings,
+)
 from amlops.errors import ConfigError, FailedError, NotFoundError, UsageError
 
 READY_TIMEOUT_S = float(os.environ.get("AMLOPS_READY_TIMEOUT", "90"))
@@ -319,7 +324,7 @@ class OnlineEndpoints:
     def _start(self, endpoint: str, name: str, record: dict[str, Any]) -> dict[str, Any]:
         log = self.root / endpoint / f"{name}.log"
         state = self._load(endpoint) or {}
-        environ = dict(os.environ)
+        environ = {**os.environ, **record.get("environment_variables", {})}
         if (record.get("auth_mode") or state.get("auth_mode")) == "key":
             environ["AMLOPS_ENDPOINT_KEYS_FILE"] = str(self._keys_path(endpoint))
         missing = [key for key in ("code", "script", "model_dir") if not Path(record[key]).exists()]
@@ -358,6 +363,7 @@ class OnlineEndpoints:
         code, script = scoring_code(deployment_spec)
         spec = read_deployment_spec(deployment_spec)
         settings = server_settings(spec, source=str(deployment_spec))
+        variables = environment_variables(spec, source=str(deployment_spec))
         collecting = collection_config(spec, source=str(deployment_spec))
         mode = auth_mode(deployment_spec)
         state = self._load(endpoint) or {
@@ -383,6 +389,7 @@ class OnlineEndpoints:
                 folder, code=code, script=script, model_dir=model_dir, deployment_spec=deployment_spec
             ),
             "settings": settings.as_dict(),
+            "environment_variables": variables,
             "auth_mode": mode,
             "data_collector": collecting,
         }

@@ -8,6 +8,7 @@
 |  | and every connection's socket read/write timeout (default 5000 ms, Azure's) |
 | `request_settings.max_queue_wait_ms` | how long a received request may wait for a scoring slot before |
 |  | it is answered 429 (default 500 ms, Azure's) |
+| `environment_variables` | set in the server's environment (`environment_variables`) |
 
 Each worker runs twice as many threads as it has scoring slots: the extra threads read requests while the
 slots are busy, so a request's wait for a slot starts once its body has arrived, as behind Azure's front
@@ -110,6 +111,23 @@ def server_settings(
             queue_wait, f"{source}: request_settings.max_queue_wait_ms", maximum=MAX_REQUEST_TIMEOUT_MS
         ),
     )
+
+
+def environment_variables(spec: Mapping[str, Any], *, source: str = "spec") -> dict[str, str]:
+    """The deployment spec's `environment_variables` (names and scalar values; values as text, as Azure ML
+    sets them in the scoring container); ConfigError names a bad entry. The server's own settings
+    (`ServerSettings.environ`, the model and code locations) are set after them and win."""
+    variables = spec.get("environment_variables") or {}
+    if not isinstance(variables, Mapping):
+        raise ConfigError(f"{source}: environment_variables must be a mapping of NAME: value")
+    out = {}
+    for name, value in variables.items():
+        if not isinstance(name, str) or not name or "=" in name or "\0" in name:
+            raise ConfigError(f"{source}: environment_variables: {name!r} is not a variable name")
+        if isinstance(value, Mapping | list) or value is None:
+            raise ConfigError(f"{source}: environment_variables.{name}: must be a string or a number")
+        out[name] = str(value).lower() if isinstance(value, bool) else str(value)
+    return out
 
 
 @dataclass(frozen=True)
