@@ -184,3 +184,47 @@ def test_the_specs_environment_variables_reach_the_server(
         if "=" in item
     )
     assert (environ["GREETING"], environ["RETRIES"]) == ("hello", "3")
+
+
+def test_two_deploys_at_once_lose_nothing_and_roll_back_in_order(
+    cli, trained, project: Path, state_dir: Path
+) -> None:
+    """Two processes deploy to one endpoint at the same time: the endpoint lock runs them one after the
+    other, and the state holds both changes (none overwritten by a stale read), so a rollback then returns
+    to the version the second deploy replaced."""
+    import subprocess
+    import sys
+
+    versions = []
+    for scale in ("2.0", "3.0", "4.0"):
+        run_id = trained("rmse=3.0", f"scale={scale}")
+        assert cli("gate", "--run-id", run_id, "--model-name", "m").code == 0
+        versions.append(cli("register-model", "--run-id", run_id, "--model-name", "m").result["version"])
+    first = cli("deploy-online", "--endpoint", "ep", "--model-name", "m", "--version", versions[0])
+    assert first.code == 0, first.stderr
+    base = [sys.executable, "-m", "amlops", "--project-dir", str(project), "--state-dir", str(state_dir)]
+    commands = [
+        [*base, "deploy-online", "--endpoint", "ep", "--model-name", "m", "--version", versions[1]],
+        [*base, "deploy-online", "--endpoint", "ep", "--model-name", "m", "--version", versions[2]],
+    ]
+    running = [
+        subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for c in commands
+    ]
+    outcomes = [(p.wait(timeout=300), *p.communicate()) for p in running]
+    assert [code for code, _, _ in outcomes] == [0, 0], [err[-2000:] for _, _, err in outcomes]
+    state = json.loads((state_dir / "endpoints" / "ep.json").read_text())
+    live = [name for name, weight in state["traffic"].items() if weight == 100]
+    assert len(live) == 1
+    # both deploys happened, one after the other: three entries, each naming the champion it replaced
+    served = state["deployments"][live[0]]["model_version"]
+    history = state["history"]
+    assert len(history) == 3, history
+    assert history[1]["champion_version"] == versions[0]
+    assert {history[2]["champion_version"], served} == set(versions[1:])
+    rollback = subprocess.run(
+        [*base, "rollback", "--endpoint", "ep"], check=False, capture_output=True, text=True, timeout=300
+    )
+    assert rollback.returncode == 0, rollback.stderr[-2000:]
+    after = json.loads((state_dir / "endpoints" / "ep.json").read_text())
+    back = [name for name, weight in after["traffic"].items() if weight == 100]
+    assert after["deployments"][back[0]]["model_version"] == history[2]["champion_version"]
