@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,7 @@ class CiOutputs:
     mapping: tuple[tuple[str, str], ...] = ()
     github_output: Path | None = None
     github_step_summary: Path | None = None
+    artifacts_url: str | None = None  # the run page's artifacts (`artifacts_url`)
 
 
 def parse_mapping(text: str) -> tuple[str, str]:
@@ -62,6 +64,26 @@ def running_ci(environ: Mapping[str, str]) -> str | None:
     return None
 
 
+def artifacts_url(environ: Mapping[str, str]) -> str | None:
+    """The run page's artifacts, from the variables each CI system sets in every job (GitHub:
+    GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID; Azure DevOps: SYSTEM_COLLECTIONURI,
+    SYSTEM_TEAMPROJECT, BUILD_BUILDID); None outside CI or when one is missing."""
+    dialect = running_ci(environ)
+    if dialect == "github":
+        parts = [environ.get(k, "") for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")]
+        if all(parts):
+            return f"{parts[0].rstrip('/')}/{parts[1]}/actions/runs/{parts[2]}#artifacts"
+    elif dialect == "azure-devops":
+        parts = [environ.get(k, "") for k in ("SYSTEM_COLLECTIONURI", "SYSTEM_TEAMPROJECT", "BUILD_BUILDID")]
+        if all(parts):
+            project = urllib.parse.quote(parts[1])
+            return (
+                f"{parts[0].rstrip('/')}/{project}/_build/results?buildId={urllib.parse.quote(parts[2])}"
+                "&view=artifacts&type=publishedArtifacts"
+            )
+    return None
+
+
 def detect(
     environ: Mapping[str, str],
     forced: str | None = None,
@@ -76,9 +98,10 @@ def detect(
         if not github_file:
             raise UsageError("--ci-outputs github needs GITHUB_OUTPUT (the step's output file) to be set")
         summary = environ.get("GITHUB_STEP_SUMMARY") or None
-        return CiOutputs("github", tuple(mapping), Path(github_file), Path(summary) if summary else None)
+        summary_file = Path(summary) if summary else None
+        return CiOutputs("github", tuple(mapping), Path(github_file), summary_file, artifacts_url(environ))
     if forced == "azure-devops" or (forced is None and running == "azure-devops"):
-        return CiOutputs("azure-devops", tuple(mapping))
+        return CiOutputs("azure-devops", tuple(mapping), artifacts_url=artifacts_url(environ))
     if forced is not None:
         raise UsageError(f"unknown --ci-outputs {forced!r} (one of: {', '.join(DIALECTS)})")
     return None

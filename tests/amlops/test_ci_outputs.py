@@ -187,3 +187,27 @@ def test_a_failed_verb_writes_result_and_the_outputs_its_result_has(tmp_path: Pa
     assert lines[0] == "run-id=train-1"
     assert lines[1].startswith("result={")
     assert len(lines) == 2  # no status: the result has none, and that is no error here
+
+
+def test_the_run_pages_artifacts_from_each_systems_variables() -> None:
+    from amlops.ci_outputs import artifacts_url
+
+    github = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_SERVER_URL": "https://github.com/",
+        "GITHUB_REPOSITORY": "o/r",
+    }
+    assert (
+        artifacts_url({**github, "GITHUB_RUN_ID": "7"}) == "https://github.com/o/r/actions/runs/7#artifacts"
+    )
+    assert artifacts_url(github) is None  # no run id
+    ado = {
+        "TF_BUILD": "True",
+        "SYSTEM_COLLECTIONURI": "https://dev.azure.com/contoso/",
+        "SYSTEM_TEAMPROJECT": "ML Ops",
+        "BUILD_BUILDID": "12",
+    }
+    assert artifacts_url(ado) == (
+        "https://dev.azure.com/contoso/ML%20Ops/_build/results?buildId=12&view=artifacts&type=publishedArtifacts"
+    )
+    assert artifacts_url({"BUILD_BUILDID": "12"}) is None  # not in CI

@@ -1,7 +1,8 @@
 """The run report's short form for a CI run page (GitHub job summary, Azure DevOps build summary).
 
 Markdown tables of the stages, the gate and the metrics; the charts are in the HTML report, which the
-summary names (the pipeline artifact). Every value from the run is escaped for Markdown and HTML.
+summary names and links (the run page's artifacts, when the CI system's variables give its address).
+Every value from the run is escaped for Markdown and HTML.
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
     return lines
 
 
-def render_markdown(facts: RunFacts, *, report_name: str = "report.html", artifact: str = "") -> str:
+def render_markdown(
+    facts: RunFacts, *, report_name: str = "report.html", artifact: str = "", artifact_url: str | None = None
+) -> str:
     gate = "not gated" if facts.gate is None else ("passed" if facts.gate.passed else "rejected")
     lines = [f"## Run report: {md(facts.run_id)}", ""]
     lines.append(
@@ -74,5 +77,12 @@ def render_markdown(facts: RunFacts, *, report_name: str = "report.html", artifa
         )
     lines += ["", *(f"- {md(e)}" for e in extra)] if extra else []
     where = f"the pipeline artifact **{md(artifact)}**" if artifact else "the run's MLflow artifacts"
+    if artifact and artifact_url and artifact_url.startswith("https://"):
+        where = f"the pipeline artifact [**{md(artifact)}**]({_url(artifact_url)})"
     lines += ["", f"Charts, lineage and every check: {md(report_name)} in {where}.", ""]
     return "\n".join(lines)
+
+
+def _url(url: str) -> str:
+    """A URL safe inside a Markdown link target."""
+    return "".join(f"%{ord(c):02X}" if c in " ()<>[]\\`\"'" or ord(c) < 32 else c for c in url)

@@ -226,11 +226,14 @@ def report(
     html_file = folder / REPORT_FILE
     html_file.write_text(render_html(facts), encoding="utf-8")
     summary_file = folder / SUMMARY_FILE
+    ci = pending_ci_outputs()
+    link = ci.artifacts_url if ci is not None else None
     summary_file.write_text(
-        render_markdown(facts, report_name=REPORT_FILE, artifact=artifact_name or ""), encoding="utf-8"
+        render_markdown(facts, report_name=REPORT_FILE, artifact=artifact_name or "", artifact_url=link),
+        encoding="utf-8",
     )
     artifact = backend.log_run_artifact(run_id, html_file, artifact_path=ARTIFACT_PATH)
-    ci_summary = write_summary(pending_ci_outputs(), summary_file, sys.stdout)
+    ci_summary = write_summary(ci, summary_file, sys.stdout)
     say(f"[green]run report[/] {html_file}" + (f" (logged as {artifact})" if artifact else ""))
     return {
         "run_id": run_id,

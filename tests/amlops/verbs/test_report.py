@@ -81,6 +81,11 @@ def test_in_a_github_step_the_summary_goes_to_the_job_summary(
     run_id = trained()
     output, summary = tmp_path / "github_output", tmp_path / "step_summary"
     environ = {"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(output), "GITHUB_STEP_SUMMARY": str(summary)}
+    environ |= {
+        "GITHUB_SERVER_URL": "https://github.com",
+        "GITHUB_REPOSITORY": "team/taxi (fares)",
+        "GITHUB_RUN_ID": "4242",
+    }
     argv = ["--project-dir", str(project), "--state-dir", str(state_dir), "--output", "report=report"]
     argv += ["report", "--run-id", run_id, "--model-name", "m", "--artifact-name", "run-report"]
     assert main(argv, environ=environ) == 0
@@ -89,7 +94,9 @@ def test_in_a_github_step_the_summary_goes_to_the_job_summary(
     text = summary.read_text()
     assert text.startswith("## Run report: ")
     assert "gate **not gated**" in text
-    assert "the pipeline artifact **run-report**" in text
+    # the artifact's name links the run page's artifacts (the link target escaped for Markdown)
+    link = "https://github.com/team/taxi%20%28fares%29/actions/runs/4242#artifacts"
+    assert f"the pipeline artifact [**run-report**]({link})" in text
     assert f"report={result['report']}" in output.read_text().splitlines()
 
 
