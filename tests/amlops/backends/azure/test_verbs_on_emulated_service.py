@@ -401,10 +401,15 @@ def test_drift_on_the_inputs_the_live_deployment_collected(
         request = tmp_path / f"request-{index}.json"
         request.write_bytes(body)
         assert run_cli(capsys, "invoke", "--endpoint", "taxi-mon", "--request", str(request)).code == 0
-    deadline = time.monotonic() + 20
-    while sidecar.rows["model_inputs"] < smoke_rows + 1_200 and time.monotonic() < deadline:
+    deadline = time.monotonic() + 30
+    expected = smoke_rows + 1_200
+    # The client posts each batch's inputs, then its outputs, from its own thread: wait for both.
+    while (
+        min(sidecar.rows["model_inputs"], sidecar.rows["model_outputs"]) < expected
+        and time.monotonic() < deadline
+    ):
         time.sleep(0.1)
-    assert sidecar.rows["model_inputs"] == smoke_rows + 1_200  # every scored row, logged in batches
+    assert sidecar.rows["model_inputs"] == expected  # every scored row, logged in batches
     assert sidecar.rows["model_outputs"] == sidecar.rows["model_inputs"]
     container = service.container(service.workspaces[service.workspace])
     stored = [b.name for b in container.list_blobs(name_starts_with="modelDataCollector/taxi-mon/blue/")]
