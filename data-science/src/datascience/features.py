@@ -310,8 +310,7 @@ def _all_plainly_fine(values: list[Any], column: Column) -> bool:
             numbers_ = np.asarray(values, dtype="float64")
         except OverflowError:  # an integer beyond a float: let the per-value check say so
             return False
-        low = -MAX_MODEL_NUMBER if column.min is None else max(float(column.min), -MAX_MODEL_NUMBER)
-        high = MAX_MODEL_NUMBER if column.max is None else min(float(column.max), MAX_MODEL_NUMBER)
+        low, high = number_bounds(column)
         return bool(np.all((numbers_ >= low) & (numbers_ <= high)))  # NaN compares False
     if column.type == "category":
         try:
@@ -329,13 +328,27 @@ def _all_plainly_fine(values: list[Any], column: Column) -> bool:
             stamps = np.asarray(values, dtype="datetime64[us]")
         except ValueError:  # a day or an hour out of range: the per-value check says which
             return False
-        fine = np.ones(len(stamps), dtype=bool)
-        for bound, inside in ((column.min, np.greater_equal), (column.max, np.less_equal)):
-            if bound is not None:
-                limit = np.datetime64(datetime.fromisoformat(str(bound)).replace(tzinfo=None), "us")
-                fine &= inside(stamps, limit)
-        return bool(fine.all())
+        first, last = datetime_bounds(column)
+        return bool(np.all((stamps >= np.datetime64(first, "us")) & (stamps <= np.datetime64(last, "us"))))
     return False
+
+
+def number_bounds(column: Column) -> tuple[float, float]:
+    """The inclusive range of a numeric column's values: its min and max, within what a float32 model input
+    holds."""
+    low = -MAX_MODEL_NUMBER if column.min is None else max(float(column.min), -MAX_MODEL_NUMBER)
+    high = MAX_MODEL_NUMBER if column.max is None else min(float(column.max), MAX_MODEL_NUMBER)
+    return low, high
+
+
+def datetime_bounds(column: Column) -> tuple[datetime, datetime]:
+    """The inclusive range of a date-time column's values as wall times (datetime.min / max where the contract
+    sets none)."""
+    first, last = (
+        datetime.fromisoformat(str(bound)).replace(tzinfo=None) if bound is not None else default
+        for bound, default in ((column.min, datetime.min), (column.max, datetime.max))
+    )
+    return first, last
 
 
 def value_checker(column: Column) -> Callable[[Any], str | None]:
@@ -343,8 +356,7 @@ def value_checker(column: Column) -> Callable[[Any], str | None]:
     categories prepared once); anything else goes to `value_problem`, the one source of the messages."""
     slow = partial(value_problem, column=column)
     if column.type in ("float", "int"):
-        low = -MAX_MODEL_NUMBER if column.min is None else max(float(column.min), -MAX_MODEL_NUMBER)
-        high = MAX_MODEL_NUMBER if column.max is None else min(float(column.max), MAX_MODEL_NUMBER)
+        low, high = number_bounds(column)
         integral = column.type == "int"
 
         def number(value: Any) -> str | None:
@@ -361,10 +373,7 @@ def value_checker(column: Column) -> Callable[[Any], str | None]:
     if column.type == "bool":
         return lambda value: None if type(value) is bool else slow(value)
     if column.type == "datetime":
-        first, last = (
-            datetime.fromisoformat(str(bound)).replace(tzinfo=None) if bound is not None else default
-            for bound, default in ((column.min, datetime.min), (column.max, datetime.max))
-        )
+        first, last = datetime_bounds(column)
 
         def moment(value: Any) -> str | None:
             if type(value) is str and DATETIME_TEXT.fullmatch(value):

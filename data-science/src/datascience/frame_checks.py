@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from datascience.contract import Column, Contract
-from datascience.features import MAX_MODEL_NUMBER, read_values, to_datetimes, value_checker
+from datascience.features import number_bounds, read_values, to_datetimes, value_checker
 
 
 def row_errors(frame: pd.DataFrame, contract: Contract) -> np.ndarray:
@@ -54,8 +54,7 @@ def plainly_fine(values: pd.Series, column: Column) -> np.ndarray:
         if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
             return allowed_missing
         numbers = values.to_numpy(dtype="float64", na_value=np.nan)
-        low = -MAX_MODEL_NUMBER if column.min is None else max(float(column.min), -MAX_MODEL_NUMBER)
-        high = MAX_MODEL_NUMBER if column.max is None else min(float(column.max), MAX_MODEL_NUMBER)
+        low, high = number_bounds(column)
         with np.errstate(invalid="ignore"):
             fine = (numbers >= low) & (numbers <= high)  # NaN and infinities compare False
             if column.type == "int":
