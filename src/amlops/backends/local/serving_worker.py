@@ -133,6 +133,11 @@ def _positive_float(environ: Any, name: str, default: float) -> float:
     return value if value > 0 else default
 
 
+def is_liveness_probe(environ: dict[str, Any]) -> bool:
+    """`GET /`: the platform's liveness probe, which needs neither a key nor a scoring slot."""
+    return environ.get("REQUEST_METHOD") == "GET" and environ.get("PATH_INFO") in ("", "/")
+
+
 def _call_app(app: Callable[..., Iterable[bytes]], environ: dict[str, Any]) -> tuple[str, list, list, Any]:
     """Run a WSGI application to the end of its body: (status, headers, body chunks, exc_info)."""
     answer: dict[str, Any] = {}
@@ -197,8 +202,7 @@ class Deadline:
         )
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        liveness = environ.get("REQUEST_METHOD") == "GET" and environ.get("PATH_INFO") in ("", "/")
-        if liveness:
+        if is_liveness_probe(environ):
             return self._answer(environ, start_response)
         if not self._free.acquire(timeout=self.max_wait_s):
             return self._at_capacity(start_response)
@@ -258,7 +262,7 @@ class KeyAuth:
         return self._keys
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("REQUEST_METHOD") == "GET" and environ.get("PATH_INFO") in ("", "/"):
+        if is_liveness_probe(environ):
             return self.app(environ, start_response)
         scheme, _, token = str(environ.get("HTTP_AUTHORIZATION", "")).partition(" ")
         offered = token.strip().encode()
