@@ -96,6 +96,7 @@ class OnnxModel:
         options.intra_op_num_threads = 1
         self.session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
         self.contract = contract
+        self.folder = Path(model_path).parent  # the bundle: its smoke request, metrics, contract
         metadata = self.session.get_modelmeta().custom_metadata_map
         self.classes = tuple(json.loads(metadata.get("classes", "[]")))
 

@@ -140,13 +140,12 @@ def output_schema(contract: Contract, *, classes: tuple[str, ...] = ()) -> dict[
 
 
 def error_schema() -> dict[str, Any]:
-    nullable_text = {"type": "string"}
     return {
         "type": "object",
         "description": "Every refusal (4xx): what is wrong and where.",
         "properties": {
             "error": {"type": "string"},
-            "field": {**nullable_text, "description": "the field concerned, or null"},
+            "field": {"type": "string", "description": "the field concerned, or null"},
             "row": {"type": "integer", "description": "the 0-based row concerned, or null"},
             "problems": {
                 "type": "array",

@@ -48,7 +48,7 @@ if _CODE_ROOT not in sys.path:
     sys.path.insert(0, _CODE_ROOT)
 
 from datascience import strict_json  # noqa: E402
-from datascience.bundle import SMOKE_REQUEST_FILE, OnnxModel, find_bundle  # noqa: E402
+from datascience.bundle import SMOKE_REQUEST_FILE, OnnxModel  # noqa: E402
 from datascience.contract import Contract  # noqa: E402
 from datascience.features import record_problems  # noqa: E402
 
@@ -401,14 +401,13 @@ def _collect(records: list[dict[str, Any]], result: dict[str, Any]) -> None:
 
 def init() -> None:
     global _model  # noqa: PLW0603 - Azure ML's init()/run() contract keeps the model in module state
-    model_dir = os.environ.get("AZUREML_MODEL_DIR", ".")
-    _model = OnnxModel.from_bundle(model_dir)
+    _model = OnnxModel.from_bundle(os.environ.get("AZUREML_MODEL_DIR", "."))
     logger.info("loaded model for contract %s", _model.contract.name)
-    _publish_openapi(_model, find_bundle(model_dir))
+    _publish_openapi(_model)
     _start_collectors()
 
 
-def _publish_openapi(model: OnnxModel, bundle: Path) -> None:
+def _publish_openapi(model: OnnxModel) -> None:
     """`swagger.json` / `swagger3.json` from the contract in the app root, where the inference server reads
     them after init() (see `datascience.openapi`); without them it serves an empty ServiceInput."""
     root = os.environ.get("AML_APP_ROOT")
@@ -417,7 +416,7 @@ def _publish_openapi(model: OnnxModel, bundle: Path) -> None:
     try:
         from datascience import openapi
 
-        smoke = bundle / SMOKE_REQUEST_FILE
+        smoke = model.folder / SMOKE_REQUEST_FILE
         example = json.loads(smoke.read_text(encoding="utf-8")) if smoke.is_file() else None
         service = {
             "name": os.environ.get("SERVICE_NAME", "ML service"),
