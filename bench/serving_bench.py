@@ -17,7 +17,9 @@ rows, valid rows of the sample data) at every concurrency of `--connections` (de
 
 wrk drives each server with 2 threads (1 at concurrency 1) for `--seconds` seconds (timeout 30 s) and
 reports requests per second, p50 and p99 latency and errors (non-2xx responses and socket errors); rows/s
-is requests/s times rows per request. Issue 14's goal: >= 20x mlflow at concurrency 8 (single-row), p99
+is requests/s times rows per request. Halfway through each cell the connections each server process holds
+are counted (psutil): gunicorn's threaded workers accept greedily, and a cell whose 8 connections all sit on
+one of two workers measures half the server. Issue 14's goal: >= 20x mlflow at concurrency 8 (single-row), p99
 <= 10 ms, 0 errors; the script says whether each server meets it.
 
 Then the hostile mix (`--hostile-seconds`, default 60; 0 skips it) on the last worker count of `--workers`:
@@ -86,6 +88,11 @@ class Figure:
     rows: int = 1
     load: float = float("nan")  # 1-minute load average right after the measurement
     too_many: int = 0  # of the errors, answers 429 (waited longer than max_queue_wait_ms for a thread)
+    spread: tuple[int, ...] = ()  # wrk's connections held by each server process, midway, most first
+
+    @property
+    def spread_text(self) -> str:
+        return "+".join(map(str, self.spread)) or "-"
 
     @property
     def rows_per_s(self) -> float:
@@ -137,6 +144,19 @@ end
 """
 
 
+def connection_spread(port: int) -> tuple[int, ...]:
+    """How many established connections to `port` each process holds (most first): gunicorn's threaded
+    workers accept greedily, so a run's keep-alive connections may all sit on one worker."""
+    import psutil
+
+    holders: dict[int, int] = {}
+    for connection in psutil.net_connections(kind="tcp"):
+        local = connection.laddr
+        if connection.status == psutil.CONN_ESTABLISHED and local and local.port == port and connection.pid:
+            holders[connection.pid] = holders.get(connection.pid, 0) + 1
+    return tuple(sorted(holders.values(), reverse=True))
+
+
 def wrk(
     url: str,
     body: bytes,
@@ -165,9 +185,14 @@ def wrk(
     base += ["--timeout", WRK_TIMEOUT]
     subprocess.run([*base, "-d", "2s", url], capture_output=True, check=True)  # warm-up
     answers(url, body, headers)  # what the warm-up left in flight is done
+    port = int(url.split("://", 1)[1].split("/", 1)[0].rpartition(":")[2])
+    spread: list[tuple[int, ...]] = []
+    sampler = threading.Timer(seconds / 2, lambda: spread.append(connection_spread(port)))
+    sampler.start()
     done = subprocess.run([*base, "-d", f"{seconds}s", url], capture_output=True, text=True, check=True)
+    sampler.join()
     figure = parse_wrk(done.stdout)
-    return dataclasses.replace(figure, rows=rows, load=os.getloadavg()[0])
+    return dataclasses.replace(figure, rows=rows, load=os.getloadavg()[0], spread=spread[0] if spread else ())
 
 
 def answers(url: str, body: bytes, headers: Mapping[str, str] | None = None, wait_s: float = 60) -> None:
@@ -501,7 +526,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     figures[(name, n, c)] = figure
                     print(
                         f"  {name}, {n} row(s), {c} connection(s): {figure.requests_per_s:.1f} req/s, "
-                        f"p99 {figure.p99_ms:.1f} ms, {figure.errors} errors, load {figure.load:.2f}",
+                        f"p99 {figure.p99_ms:.1f} ms, {figure.errors} errors, load {figure.load:.2f}, "
+                        f"connections per process {figure.spread_text}",
                         flush=True,
                     )
 
@@ -572,10 +598,12 @@ def report(
 ) -> None:
     print(f"\n{seconds} s per cell after a 2 s warm-up; req/s, rows/s: 2xx answers; p50, p99: all answers")
     print("x mlflow: req/s over mlflow's (same rows and conc); x bare: rows/s over the bare loop's")
+    print("conns: wrk's connections held by each server process halfway through the cell (8+0: one worker")
+    print("took them all and the other idled)")
     for n in sizes:
         print(f"bare onnxruntime loop, {n} row(s) per run: {bare[n]:,.0f} rows/s")
     head = f"{'server':<40} {'rows':>6} {'conc':>4} {'req/s':>8} {'rows/s':>10} {'p50 ms':>8} {'p99 ms':>8}"
-    print(f"{head} {'errors':>6} {'429':>5} {'x mlflow':>8} {'x bare':>7} {'load':>5}")
+    print(f"{head} {'errors':>6} {'429':>5} {'x mlflow':>8} {'x bare':>7} {'load':>5} {'conns':>7}")
     for name in servers:
         for n in sizes:
             for c in connections:
@@ -584,7 +612,7 @@ def report(
                 print(
                     f"{name:<40} {n:>6} {c:>4} {f.requests_per_s:>8.1f} {f.rows_per_s:>10,.0f} "
                     f"{f.p50_ms:>8.2f} {f.p99_ms:>8.2f} {f.errors:>6} {f.too_many:>5} {ratio:>8} "
-                    f"{_ratio(f.rows_per_s, bare[n], 3):>7} {f.load:>5.2f}"
+                    f"{_ratio(f.rows_per_s, bare[n], 3):>7} {f.load:>5.2f} {f.spread_text:>7}"
                 )
     if 1 not in sizes or 8 not in connections:
         return
