@@ -3,6 +3,8 @@ served meanwhile, the worker replaced when overdue calls pile up (the middleware
 
 from __future__ import annotations
 
+import http.client
+import json
 import re
 import threading
 import time
@@ -10,7 +12,7 @@ import time
 import pytest
 
 from amlops.backends.local.serving import ServerSettings
-from amlops.backends.local.serving_worker import Deadline
+from amlops.backends.local.serving_worker import ConnectionBoard, Deadline
 
 TIMEOUT_MESSAGE = (
     "the scoring script did not answer within the request timeout (1000 ms, "
@@ -179,3 +181,43 @@ def test_a_full_server_answers_429_and_slow_clients_take_no_slot(tiny_server) ->
     assert "at capacity" in answer["error"]
     assert 0.3 <= elapsed < 1.2
     assert server.post({"echo": "after"})[:2] == (200, {"pid": slow[0][1]["pid"], "echo": "after"})
+
+
+def test_the_connection_board_sees_live_workers_other_than_the_asking_one() -> None:
+    board = ConnectionBoard(slots=4)
+    assert board.fewest_elsewhere(0, now=100.0) is None  # alone
+    board.post(0, pid=11, connections=8, now=100.0)
+    board.post(1, pid=12, connections=3, now=100.0)
+    board.post(2, pid=13, connections=1, now=90.0)  # its heartbeat is stale: a worker gone
+    assert board.fewest_elsewhere(0, now=100.5) == 3
+    assert board.fewest_elsewhere(1, now=100.5) == 8
+    board.post(6, pid=14, connections=0, now=100.4)  # slot 6 of 4 is slot 2: a replacement worker
+    assert board.fewest_elsewhere(0, now=100.5) == 0
+    board.clear(2)
+    assert board.fewest_elsewhere(0, now=100.5) == 3
+
+
+@pytest.mark.slow
+def test_keep_alive_connections_opened_at_once_are_spread_over_the_workers(tiny_server) -> None:
+    server = tiny_server(settings=ServerSettings(workers=2, threads=4, request_timeout_ms=5000))
+    seen: set[int] = set()
+    give_up = time.monotonic() + 60
+    while len(seen) < 2 and time.monotonic() < give_up:  # both workers are up
+        seen.add(server.post({})[1]["pid"])
+        time.sleep(0.05)
+    assert len(seen) == 2
+    time.sleep(1.5)  # both have posted their connections (they do at least once a second)
+    for _ in range(3):  # random accepts pass one round of 16 in two, all three in six
+        connections = [http.client.HTTPConnection("127.0.0.1", server.port, timeout=30) for _ in range(16)]
+        for connection in connections:
+            connection.connect()  # all at once, as wrk and connection pools open them
+        pids = []
+        for index, connection in enumerate(connections):
+            headers = {"Content-Type": "application/json"}
+            connection.request("POST", "/score", json.dumps({"echo": index}), headers)
+            pids.append(json.loads(connection.getresponse().read())["pid"])
+        for connection in connections:
+            connection.close()
+        counts = sorted((pids.count(pid) for pid in seen), reverse=True)
+        assert counts[0] - counts[1] <= 2, counts  # greedy accepts: 8+0 of wrk's 8 as often as not
+        time.sleep(1.5)  # the closed connections are off the board
